@@ -1,0 +1,19 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+
+from accounts.selectors import memberships_for_user
+
+
+def acting_organization(request: HttpRequest) -> dict[str, Any]:
+    """The organization switcher in the header needs the user's memberships."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    return {
+        "acting_organization": getattr(request, "organization", None),
+        "acting_membership": getattr(request, "membership", None),
+        "my_memberships": memberships_for_user(user=user),  # type: ignore[arg-type]
+    }

@@ -1,0 +1,85 @@
+"""Reads of accounts data, always scoped to the acting user or organization."""
+
+from __future__ import annotations
+
+from django.db.models import Count, QuerySet
+from django.utils import timezone
+
+from accounts.models import ApiToken, Invitation, Membership, Organization, User, hash_secret
+from core.exceptions import NotFound
+
+
+def organizations_for_user(*, user: User) -> QuerySet[Organization]:
+    return Organization.objects.for_user(user).order_by("-is_personal", "name")
+
+
+def membership_for(*, user: User, organization: Organization) -> Membership | None:
+    if not user.is_authenticated:
+        return None
+    return Membership.objects.filter(user=user, organization=organization).first()
+
+
+def memberships_for_user(*, user: User) -> QuerySet[Membership]:
+    return (
+        Membership.objects.filter(user=user)
+        .select_related("organization")
+        .order_by("-organization__is_personal", "organization__name")
+    )
+
+
+def members_of(*, organization: Organization) -> QuerySet[Membership]:
+    return Membership.objects.for_org(organization).select_related("user").order_by("created_at")
+
+
+def get_membership(*, organization: Organization, membership_id: int) -> Membership:
+    membership = members_of(organization=organization).filter(pk=membership_id).first()
+    if membership is None:
+        raise NotFound("No such member in this organization.")
+    return membership
+
+
+def pending_invitations(*, organization: Organization) -> QuerySet[Invitation]:
+    return Invitation.objects.for_org(organization).pending().select_related("invited_by")
+
+
+def get_invitation(*, organization: Organization, invitation_id: int) -> Invitation:
+    invitation = Invitation.objects.for_org(organization).filter(pk=invitation_id).first()
+    if invitation is None:
+        raise NotFound("No such invitation in this organization.")
+    return invitation
+
+
+def invitation_by_token(*, token: str) -> Invitation | None:
+    return Invitation.objects.select_related("organization").filter(token_hash=hash_secret(token)).first()
+
+
+def api_tokens_for(*, user: User, organization: Organization) -> QuerySet[ApiToken]:
+    return ApiToken.objects.for_org(organization).filter(user=user)
+
+
+def get_api_token(*, user: User, organization: Organization, token_id: int) -> ApiToken:
+    token = api_tokens_for(user=user, organization=organization).filter(pk=token_id).first()
+    if token is None:
+        raise NotFound("No such API token.")
+    return token
+
+
+def active_token_by_key(*, key: str) -> ApiToken | None:
+    return (
+        ApiToken.objects.active()
+        .select_related("user", "organization")
+        .filter(key_hash=hash_secret(key), user__is_active=True)
+        .first()
+    )
+
+
+def public_organization(*, slug: str) -> Organization:
+    organization = Organization.objects.annotate(member_count=Count("memberships")).filter(slug=slug).first()
+    if organization is None:
+        raise NotFound("No such organization.")
+    return organization
+
+
+def token_is_fresh(token: ApiToken) -> bool:
+    """True when last_used_at is recent enough not to be written again."""
+    return token.last_used_at is not None and (timezone.now() - token.last_used_at).total_seconds() < 60

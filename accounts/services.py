@@ -1,0 +1,400 @@
+"""Every write to users, organizations, memberships, invitations and API tokens.
+
+Each service checks the actor's role, locks what it reads, writes with
+``update_fields``, appends an audit record and enqueues side effects after
+commit. Views, the API, admin actions and commands call these and nothing else.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from accounts.models import (
+    MANAGER_ROLES,
+    ApiToken,
+    Invitation,
+    Membership,
+    Organization,
+    Role,
+    User,
+    hash_secret,
+)
+from core import audit
+from core.exceptions import Conflict, DomainError, NotFound, PermissionDenied
+from core.outbox import enqueue
+
+INVITATION_LIFETIME = timedelta(days=7)
+
+# Profile fields an organization's managers may edit.
+PROFILE_FIELDS = (
+    "name",
+    "headline",
+    "about",
+    "logo",
+    "country",
+    "city",
+    "time_zone",
+    "languages",
+    "skills",
+    "hourly_rate",
+    "hourly_rate_currency",
+    "website",
+    "portfolio_links",
+)
+
+
+# --- locks ---------------------------------------------------------------------
+
+
+def lock_organization(organization: Organization) -> Organization:
+    """Row-lock the organization; every membership change takes this lock first."""
+    return Organization.objects.select_for_update().get(pk=organization.pk)
+
+
+def _require_membership(*, actor: User, organization: Organization) -> Membership:
+    membership = Membership.objects.filter(user=actor, organization=organization).first()
+    if membership is None:
+        # Outsiders learn nothing about the organization.
+        raise NotFound("No such organization.")
+    return membership
+
+
+def _require_manager(*, actor: User, organization: Organization) -> Membership:
+    membership = _require_membership(actor=actor, organization=organization)
+    if membership.role not in MANAGER_ROLES:
+        raise PermissionDenied("Only owners and admins can manage this organization.")
+    return membership
+
+
+def _unique_slug(name: str) -> str:
+    base = slugify(name)[:60] or "org"
+    slug = base
+    while Organization.objects.filter(slug=slug).exists():
+        slug = f"{base}-{secrets.token_hex(3)}"
+    return slug
+
+
+# --- organizations -----------------------------------------------------------
+
+
+@transaction.atomic
+def create_personal_organization(*, user: User) -> Organization:
+    """Give a new user the organization they act in by default. Safe to repeat."""
+    existing = Organization.objects.filter(is_personal=True, memberships__user=user).first()
+    if existing is not None:
+        return existing
+    organization = Organization.objects.create(
+        name=user.name or user.email.split("@")[0], slug=_unique_slug(user.email.split("@")[0]), is_personal=True
+    )
+    Membership.objects.create(user=user, organization=organization, role=Role.OWNER)
+    audit.record(
+        action="organization.created",
+        actor=user,
+        organization=organization,
+        target=organization,
+        details={"personal": True},
+    )
+    return organization
+
+
+@transaction.atomic
+def create_organization(*, actor: User, name: str, **profile: Any) -> Organization:
+    """Create a firm with the actor as its owner."""
+    name = name.strip()
+    if not name:
+        raise DomainError("An organization needs a name.", field="name")
+    unknown = set(profile) - set(PROFILE_FIELDS)
+    if unknown:
+        raise DomainError(f"Unknown profile fields: {', '.join(sorted(unknown))}")
+    organization = Organization.objects.create(name=name, slug=_unique_slug(name), **profile)
+    membership = Membership.objects.create(user=actor, organization=organization, role=Role.OWNER)
+    audit.record(action="organization.created", actor=actor, organization=organization, target=organization)
+    audit.record(
+        action="membership.created",
+        actor=actor,
+        organization=organization,
+        target=membership,
+        details={"role": Role.OWNER, "user": actor.email},
+    )
+    return organization
+
+
+@transaction.atomic
+def update_organization_profile(*, actor: User, organization: Organization, **changes: Any) -> Organization:
+    _require_manager(actor=actor, organization=organization)
+    unknown = set(changes) - set(PROFILE_FIELDS)
+    if unknown:
+        raise DomainError(f"Unknown profile fields: {', '.join(sorted(unknown))}")
+    if "name" in changes and not str(changes["name"]).strip():
+        raise DomainError("An organization needs a name.", field="name")
+    organization = lock_organization(organization)
+    changed = [field for field, value in changes.items() if getattr(organization, field) != value]
+    for field in changed:
+        setattr(organization, field, changes[field])
+    if changed:
+        organization.save(update_fields=[*changed, "updated_at"])
+        audit.record(
+            action="organization.updated",
+            actor=actor,
+            organization=organization,
+            target=organization,
+            details={"fields": sorted(changed)},
+        )
+    return organization
+
+
+@transaction.atomic
+def update_user_profile(*, user: User, name: str) -> User:
+    """A user edits their own name; it is also shown on their personal organization."""
+    name = name.strip()
+    if user.name != name:
+        user.name = name
+        user.save(update_fields=["name"])
+        audit.record(action="user.updated", actor=user, organization=None, target=user, details={"fields": ["name"]})
+    return user
+
+
+# --- memberships ----------------------------------------------------------------
+
+
+def _owner_count(organization: Organization) -> int:
+    return Membership.objects.filter(organization=organization, role=Role.OWNER).count()
+
+
+@transaction.atomic
+def change_member_role(*, actor: User, membership: Membership, role: str) -> Membership:
+    if role not in Role.values:
+        raise DomainError(f"Unknown role {role!r}.", field="role")
+    organization = lock_organization(membership.organization)
+    actor_membership = _require_manager(actor=actor, organization=organization)
+    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    if membership.role == role:
+        return membership
+    if Role.OWNER in (role, membership.role) and actor_membership.role != Role.OWNER:
+        raise PermissionDenied("Only an owner can grant or take away the owner role.")
+    if membership.role == Role.OWNER and _owner_count(organization) == 1:
+        raise Conflict("The last owner cannot be demoted. Make someone else an owner first.", field="role")
+    old_role = membership.role
+    membership.role = role
+    membership.save(update_fields=["role"])
+    audit.record(
+        action="membership.role_changed",
+        actor=actor,
+        organization=organization,
+        target=membership,
+        details={"user": membership.user.email, "from": old_role, "to": role},
+    )
+    return membership
+
+
+@transaction.atomic
+def remove_member(*, actor: User, membership: Membership) -> None:
+    """A manager removes someone, or a member leaves (actor is the member)."""
+    organization = lock_organization(membership.organization)
+    leaving = membership.user_id == actor.pk
+    actor_membership = _require_membership(actor=actor, organization=organization)
+    membership = Membership.objects.select_for_update().filter(pk=membership.pk).first()  # type: ignore[assignment]
+    if membership is None:
+        return  # already gone: removing twice is a no-op
+    if not leaving:
+        if actor_membership.role not in MANAGER_ROLES:
+            raise PermissionDenied("Only owners and admins can remove members.")
+        if membership.role == Role.OWNER and actor_membership.role != Role.OWNER:
+            raise PermissionDenied("Only an owner can remove another owner.")
+    if organization.is_personal and membership.role == Role.OWNER:
+        raise Conflict("You cannot leave your personal organization.")
+    if membership.role == Role.OWNER and _owner_count(organization) == 1:
+        raise Conflict("The last owner cannot leave. Make someone else an owner first.")
+    membership.delete()
+    audit.record(
+        action="membership.left" if leaving else "membership.removed",
+        actor=actor,
+        organization=organization,
+        target=organization,
+        details={"user": membership.user.email, "role": membership.role},
+    )
+
+
+# --- invitations -----------------------------------------------------------------
+
+
+@transaction.atomic
+def invite_member(
+    *, actor: User, organization: Organization, email: str, role: str = Role.MEMBER
+) -> tuple[Invitation, str]:
+    """Invite someone by email. Returns the invitation and its one-time secret token.
+
+    Inviting an address that already has an open invitation replaces it, so
+    the newest link is the only one that works.
+    """
+    organization = lock_organization(organization)
+    actor_membership = _require_manager(actor=actor, organization=organization)
+    email = email.strip().lower()
+    if not email or "@" not in email:
+        raise DomainError("Enter a valid email address.", field="email")
+    if role not in Role.values:
+        raise DomainError(f"Unknown role {role!r}.", field="role")
+    if role == Role.OWNER and actor_membership.role != Role.OWNER:
+        raise PermissionDenied("Only an owner can invite another owner.")
+    if organization.is_personal:
+        raise DomainError("A personal organization has no other members. Create a firm to invite people.")
+    if Membership.objects.filter(organization=organization, user__email__iexact=email).exists():
+        raise Conflict(f"{email} is already a member of {organization.name}.", field="email")
+    now = timezone.now()
+    Invitation.objects.filter(
+        organization=organization, email=email, accepted_at__isnull=True, revoked_at__isnull=True
+    ).update(revoked_at=now)
+    token = secrets.token_urlsafe(32)
+    invitation = Invitation.objects.create(
+        organization=organization,
+        email=email,
+        role=role,
+        token_hash=hash_secret(token),
+        invited_by=actor,
+        expires_at=now + INVITATION_LIFETIME,
+    )
+    audit.record(
+        action="invitation.created",
+        actor=actor,
+        organization=organization,
+        target=invitation,
+        details={"email": email, "role": role},
+    )
+    enqueue("accounts.send_invitation_email", invitation_id=invitation.pk, token=token)
+    return invitation, token
+
+
+@transaction.atomic
+def revoke_invitation(*, actor: User, invitation: Invitation) -> Invitation:
+    _require_manager(actor=actor, organization=invitation.organization)
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if invitation.accepted_at:
+        raise Conflict("This invitation was already accepted.")
+    if invitation.revoked_at:
+        return invitation
+    invitation.revoked_at = timezone.now()
+    invitation.save(update_fields=["revoked_at"])
+    audit.record(
+        action="invitation.revoked",
+        actor=actor,
+        organization=invitation.organization,
+        target=invitation,
+        details={"email": invitation.email},
+    )
+    return invitation
+
+
+@transaction.atomic
+def accept_invitation(*, user: User, token: str) -> Membership:
+    """Turn a valid, unused, unexpired invitation addressed to the user into a membership."""
+    invitation = (
+        Invitation.objects.select_for_update()
+        .select_related("organization")
+        .filter(token_hash=hash_secret(token))
+        .first()
+    )
+    if invitation is None:
+        raise NotFound("This invitation link is not valid.")
+    if invitation.accepted_at:
+        raise Conflict("This invitation has already been used.")
+    if invitation.revoked_at:
+        raise Conflict("This invitation was withdrawn by the organization.")
+    if invitation.expires_at <= timezone.now():
+        raise Conflict("This invitation has expired. Ask for a new one.")
+    if invitation.email.lower() != user.email.lower():
+        raise PermissionDenied(
+            f"This invitation was sent to {invitation.email}. Sign in with that address to accept it."
+        )
+    organization = lock_organization(invitation.organization)
+    if Membership.objects.filter(organization=organization, user=user).exists():
+        raise Conflict(f"You are already a member of {organization.name}.")
+    membership = Membership.objects.create(user=user, organization=organization, role=invitation.role)
+    invitation.accepted_at = timezone.now()
+    invitation.accepted_by = user
+    invitation.save(update_fields=["accepted_at", "accepted_by"])
+    audit.record(
+        action="invitation.accepted",
+        actor=user,
+        organization=organization,
+        target=invitation,
+        details={"email": invitation.email},
+    )
+    audit.record(
+        action="membership.created",
+        actor=user,
+        organization=organization,
+        target=membership,
+        details={"role": invitation.role, "user": user.email, "via": "invitation"},
+    )
+    return membership
+
+
+@transaction.atomic
+def mark_invitation_sent(*, invitation_id: int) -> bool:
+    """Record delivery; False if it was already recorded (the task ran twice)."""
+    return bool(Invitation.objects.filter(pk=invitation_id, sent_at__isnull=True).update(sent_at=timezone.now()))
+
+
+# --- API tokens ----------------------------------------------------------------------
+
+
+@transaction.atomic
+def create_api_token(
+    *, actor: User, organization: Organization, name: str, expires_at: datetime | None = None
+) -> tuple[ApiToken, str]:
+    """Create a personal token for the actor in one organization. The secret is shown once."""
+    _require_membership(actor=actor, organization=organization)
+    name = name.strip()
+    if not name:
+        raise DomainError("Give the token a name so you can recognise it later.", field="name")
+    if expires_at is not None and expires_at <= timezone.now():
+        raise DomainError("The expiry date must be in the future.", field="expires_at")
+    secret = f"{ApiToken.PREFIX}_{secrets.token_urlsafe(32)}"
+    try:
+        token = ApiToken.objects.create(
+            user=actor,
+            organization=organization,
+            name=name[:100],
+            key_prefix=secret[:10],
+            key_hash=hash_secret(secret),
+            expires_at=expires_at,
+        )
+    except IntegrityError as exc:  # pragma: no cover - a 256-bit collision
+        raise Conflict("Could not create a token, try again.") from exc
+    audit.record(
+        action="api_token.created",
+        actor=actor,
+        organization=organization,
+        target=token,
+        details={"name": token.name, "expires_at": expires_at.isoformat() if expires_at else None},
+    )
+    return token, secret
+
+
+@transaction.atomic
+def revoke_api_token(*, actor: User, token: ApiToken) -> ApiToken:
+    token = ApiToken.objects.select_for_update().get(pk=token.pk)
+    if token.user_id != actor.pk:
+        raise NotFound("No such API token.")
+    if token.revoked_at:
+        return token
+    token.revoked_at = timezone.now()
+    token.save(update_fields=["revoked_at"])
+    audit.record(action="api_token.revoked", actor=actor, organization=token.organization, target=token)
+    return token
+
+
+def touch_api_token(*, token: ApiToken) -> None:
+    """Remember when a token was last used, at most once a minute (no lock needed)."""
+    from accounts.selectors import token_is_fresh
+
+    if not token_is_fresh(token):
+        now = timezone.now()
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        token.last_used_at = now

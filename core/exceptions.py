@@ -1,0 +1,49 @@
+"""One hierarchy of domain errors.
+
+Services raise these; the HTML layer turns them into a flash message or a form
+error and the API's exception handler turns them into the common error body.
+"""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """A rule of the product refused the action. ``code`` is stable for clients."""
+
+    code = "invalid"
+    status_code = 400
+
+    def __init__(self, message: str, *, field: str | None = None, code: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        if code is not None:
+            self.code = code
+
+
+class PermissionDenied(DomainError):
+    """The actor is inside the organization but lacks the role for this action."""
+
+    code = "permission_denied"
+    status_code = 403
+
+
+class NotFound(DomainError):
+    """Missing, or not visible to the acting organization: both look the same."""
+
+    code = "not_found"
+    status_code = 404
+
+
+class InvalidTransition(DomainError):
+    """A state machine refused a move from the object's current status."""
+
+    code = "invalid_transition"
+    status_code = 409
+
+
+class Conflict(DomainError):
+    """The action clashes with existing data (a duplicate, a used link)."""
+
+    code = "conflict"
+    status_code = 409

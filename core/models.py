@@ -1,0 +1,104 @@
+"""Cross-cutting records: the append-only audit log and the task outbox."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.db.models.signals import pre_delete
+from django.dispatch import receiver
+
+
+class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
+    def for_org(self, organization: Any) -> AuditEventQuerySet:
+        return self.filter(organization=organization)
+
+    def update(self, **kwargs: Any) -> int:  # pragma: no cover - guard
+        raise TypeError("Audit events are append-only")
+
+    def delete(self) -> tuple[int, dict[str, int]]:  # pragma: no cover - guard
+        raise TypeError("Audit events are append-only")
+
+
+class AuditEvent(models.Model):
+    """Who did what to which object, when and from where. Never updated or deleted.
+
+    A database trigger (see migration ``0002``) refuses UPDATE and DELETE too,
+    so the rule holds for raw SQL and for every code path.
+    """
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    organization = models.ForeignKey(
+        "accounts.Organization",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The organization the actor was acting for.",
+    )
+    action = models.CharField(max_length=100, db_index=True)
+    target_type = models.CharField(max_length=100, blank=True)
+    target_id = models.CharField(max_length=64, blank=True)
+    target_repr = models.CharField(max_length=255, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=500, blank=True)
+    request_id = models.CharField(max_length=64, blank=True)
+    details = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["target_type", "target_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} {self.target_repr}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise TypeError("Audit events are append-only")
+        super().save(*args, **kwargs)
+
+
+@receiver(pre_delete, sender=AuditEvent)
+def _refuse_audit_delete(sender: type, instance: AuditEvent, **kwargs: Any) -> None:
+    raise TypeError("Audit events are append-only")
+
+
+class OutboxMessage(models.Model):
+    """A Celery task to publish, written in the same transaction as the change.
+
+    ``core.tasks_outbox.enqueue`` writes the row, then publishes after commit
+    and marks it sent. If the broker is down the row stays pending and the
+    beat job ``core.drain_outbox`` publishes it later, so no job is lost.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+
+    task_name = models.CharField(max_length=200)
+    args = models.JSONField(default=list, blank=True)
+    kwargs = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(status="pending"),
+                name="outbox_pending_idx",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task_name} ({self.status})"

@@ -1,0 +1,59 @@
+"""Where the current action comes from, for the audit log.
+
+A middleware stores the client's IP and user agent in context variables for
+the length of a request, so services can record "from where" without every
+caller threading the request through. Celery tasks and commands leave them
+empty, which the audit log shows as a system action.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextvars import ContextVar
+from dataclasses import dataclass
+
+import structlog
+from django.http import HttpRequest, HttpResponse
+
+
+@dataclass(frozen=True)
+class RequestOrigin:
+    ip_address: str | None = None
+    user_agent: str = ""
+
+
+_origin: ContextVar[RequestOrigin | None] = ContextVar("request_origin", default=None)
+
+
+def current_origin() -> RequestOrigin:
+    return _origin.get() or RequestOrigin()
+
+
+def current_request_id() -> str:
+    return str(structlog.contextvars.get_contextvars().get("request_id", ""))
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    # Behind the proxy the first X-Forwarded-For hop is the client; Django's
+    # SECURE_PROXY_SSL_HEADER already assumes a trusted proxy in front.
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if forwarded:
+        return forwarded.split(",")[0].strip() or None
+    return request.META.get("REMOTE_ADDR") or None
+
+
+class RequestOriginMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        token = _origin.set(
+            RequestOrigin(
+                ip_address=client_ip(request),
+                user_agent=request.META.get("HTTP_USER_AGENT", "")[:500],
+            )
+        )
+        try:
+            return self.get_response(request)
+        finally:
+            _origin.reset(token)
