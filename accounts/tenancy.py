@@ -27,6 +27,8 @@ def resolve_membership(*, user: User, organization_id: int | None) -> Membership
 
 def switch_organization(request: HttpRequest, *, organization_id: int) -> Organization:
     """Make ``organization_id`` the acting organization; 404 for non-members."""
+    if not request.user.is_authenticated:
+        raise NotFound("Sign in to choose an organization.")
     user = request.user
     membership = (
         Membership.objects.filter(user=user, organization_id=organization_id).select_related("organization").first()
