@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 
 os.environ.setdefault("DJANGO_ENV", "test")
+# Tests use their own Redis database so clearing the cache never touches a running dev stack.
+os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/15")
 os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "true")
 os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
 
