@@ -1,18 +1,11 @@
 """Fixtures shared by every test module.
 
-The test command sets DJANGO_ENV=test and points DATABASE_URL / REDIS_URL at
-real PostgreSQL and Redis (the machine's, or embedded ones it starts).
+Under pytest the settings default to test mode (DJANGO_ENV=test: eager Celery,
+in-memory email, Redis database 15); the test command points DATABASE_URL and
+REDIS_URL at real PostgreSQL and Redis (the machine's, or embedded ones).
 """
 
 from __future__ import annotations
-
-import os
-
-os.environ.setdefault("DJANGO_ENV", "test")
-# Tests use their own Redis database so clearing the cache never touches a running dev stack.
-os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/15")
-os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "true")
-os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
 
 import pytest
 

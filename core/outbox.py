@@ -40,14 +40,19 @@ def publish(message_id: int) -> bool:
         )
         if message is None:
             return False
-        try:
-            app.send_task(message.task_name, args=message.args, kwargs=message.kwargs)
-        except Exception as exc:  # the broker may be down in any number of ways
-            message.attempts += 1
-            message.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-            message.save(update_fields=["attempts", "last_error"])
-            log.warning("outbox.publish_failed", message_id=message.pk, task=message.task_name, error=str(exc))
-            return False
+        task = app.tasks.get(message.task_name)
+        if task is not None and app.conf.task_always_eager:
+            # Tests and one-off scripts run jobs in-process; errors propagate.
+            task.apply(args=message.args, kwargs=message.kwargs, throw=True)
+        else:
+            try:
+                app.send_task(message.task_name, args=message.args, kwargs=message.kwargs)
+            except Exception as exc:  # the broker may be down in any number of ways
+                message.attempts += 1
+                message.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+                message.save(update_fields=["attempts", "last_error"])
+                log.warning("outbox.publish_failed", message_id=message.pk, task=message.task_name, error=str(exc))
+                return False
         message.status = OutboxMessage.Status.SENT
         message.sent_at = timezone.now()
         message.attempts += 1
