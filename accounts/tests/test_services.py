@@ -229,10 +229,13 @@ class TestInvitations:
         assert "invitation.created" in audit_actions(firm)
 
     def test_nothing_is_sent_when_the_transaction_rolls_back(self, firm, django_capture_on_commit_callbacks):
-        with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError):  # noqa: PT012
+        def invite_then_fail() -> None:
             with transaction.atomic():
                 services.invite_member(actor=firm.owner, organization=firm, email="x@example.test")
                 raise RuntimeError("boom")
+
+        with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError):
+            invite_then_fail()
 
         assert mail.outbox == []
         assert not Invitation.objects.exists()
