@@ -13,6 +13,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import environ
+import structlog
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -206,6 +207,9 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Outsource <no-reply@
 # --- Files: static through whitenoise, uploads through the storage API ------
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# Outside production whitenoise serves straight from the app and static dirs.
+WHITENOISE_USE_FINDERS = not PRODUCTION
+WHITENOISE_AUTOREFRESH = DEBUG
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "var" / "media")))
@@ -319,11 +323,11 @@ LOGGING = {
     "formatters": {
         "json": {
             "()": "structlog.stdlib.ProcessorFormatter",
-            "processor": "structlog.processors.JSONRenderer",
+            "processor": structlog.processors.JSONRenderer(),
         },
         "console": {
             "()": "structlog.stdlib.ProcessorFormatter",
-            "processor": "structlog.dev.ConsoleRenderer",
+            "processor": structlog.dev.ConsoleRenderer(colors=False),
         },
     },
     "handlers": {

@@ -26,3 +26,28 @@ def is_public(view: Callable[..., object]) -> bool:
         return True
     view_class = getattr(view, "view_class", None) or getattr(view, "cls", None)
     return bool(getattr(view_class, "is_public", False))
+
+
+# Third-party views we cannot decorate, open to anonymous visitors by design:
+# signing in, signing up, email confirmation and password reset links.
+THIRD_PARTY_PUBLIC_ROUTES = frozenset(
+    {
+        "account_login",
+        "account_signup",
+        "account_logout",
+        "account_inactive",
+        "account_confirm_email",
+        "account_email_verification_sent",
+        "account_reset_password",
+        "account_reset_password_done",
+        "account_reset_password_from_key",
+        "account_reset_password_from_key_done",
+        "api-schema",
+        "api-docs",
+        "api-redoc",
+    }
+)
+
+
+def is_public_route(name: str, view: Callable[..., object]) -> bool:
+    return name in THIRD_PARTY_PUBLIC_ROUTES or is_public(view)

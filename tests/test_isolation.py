@@ -1,0 +1,272 @@
+"""Tenant isolation, checked on every route the URL resolver knows.
+
+The test walks the whole resolver, so a new view is covered the moment it is
+routed. Every route is one of:
+
+- public: marked with ``core.routing.public`` (or listed among the
+  third-party public routes): anonymous visitors are served, never sent to
+  the login page;
+- platform staff: Django's admin site, which sends everyone else to its login;
+- private: anonymous visitors are sent to the login page (HTML) or refused
+  with 401/403 (API).
+
+A private route whose URL carries an object id is requested by a member of
+another organization with the ids of this organization's objects, by every
+method it allows: each answer is 404 and nothing changes. A route whose URL
+parameter this test cannot fill fails with a message saying what to add, so
+no route escapes the check.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from accounts import services
+from accounts.models import ApiToken, Invitation, Membership, Organization
+from core.routing import is_public_route
+from tests.factories import UserFactory, make_member
+
+# URL parameters that carry a secret (a signed key, an invitation token), not
+# an object id: knowing one is the permission, so they are not tenant-checked.
+SECRET_PARAMETERS = frozenset({"key", "uidb36", "token"})
+# Parameters that identify nothing private.
+NEUTRAL_PARAMETERS = frozenset({"format", "slug"})
+UNSAFE_METHODS = ("post", "put", "patch", "delete")
+
+
+@dataclass(frozen=True)
+class Route:
+    name: str
+    pattern: str
+    view: Callable[..., Any]
+    parameters: tuple[str, ...]
+
+    @property
+    def is_admin(self) -> bool:
+        return self.name.startswith("admin:")
+
+    @property
+    def is_public(self) -> bool:
+        return is_public_route(self.name, self.view)
+
+    @property
+    def is_api(self) -> bool:
+        return self.pattern.startswith("api/")
+
+    @property
+    def object_parameters(self) -> tuple[str, ...]:
+        return tuple(p for p in self.parameters if p not in SECRET_PARAMETERS | NEUTRAL_PARAMETERS)
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.pattern})"
+
+
+def _walk(resolver: URLResolver, prefix: str = "", namespace: str = "") -> Iterator[Route]:
+    for entry in resolver.url_patterns:
+        if isinstance(entry, URLResolver):
+            child_ns = (
+                f"{namespace}:{entry.namespace}" if namespace and entry.namespace else (entry.namespace or namespace)
+            )
+            yield from _walk(entry, prefix + str(entry.pattern), child_ns)
+        elif isinstance(entry, URLPattern):
+            regex = entry.pattern.regex
+            name = f"{namespace}:{entry.name}" if namespace and entry.name else (entry.name or "")
+            yield Route(
+                name=name,
+                pattern=prefix + str(entry.pattern),
+                view=entry.callback,
+                parameters=tuple(regex.groupindex),
+            )
+
+
+ROUTES = [route for route in _walk(get_resolver()) if route.name]
+# Django admin keeps a few unnamed redirect routes of its own (staff-only).
+UNNAMED = [route for route in _walk(get_resolver()) if not route.name and not route.pattern.startswith("admin/")]
+
+
+def test_every_route_has_a_name():
+    assert UNNAMED == [], "Name every route so the isolation test can build its URL"
+
+
+def test_the_walk_sees_the_products_routes():
+    names = {route.name for route in ROUTES}
+
+    assert {"home", "health", "account_login", "admin:index"} <= names
+    assert any(route.is_api for route in ROUTES)
+
+
+# --- the world the checks run in -----------------------------------------------------
+
+
+@dataclass
+class World:
+    victim: Organization
+    victim_owner: Any
+    victim_membership: Membership
+    victim_invitation: Invitation
+    victim_invitation_token: str
+    victim_token: ApiToken
+    outsider: Any
+
+    def snapshot(self) -> tuple[Any, ...]:
+        """Everything an outsider might try to change in the victim organization."""
+        organization = Organization.objects.get(pk=self.victim.pk)
+        return (
+            tuple(Membership.objects.filter(organization=organization).order_by("pk").values_list("pk", "role")),
+            tuple(
+                Invitation.objects.filter(organization=organization)
+                .order_by("pk")
+                .values_list("pk", "revoked_at", "accepted_at")
+            ),
+            tuple(ApiToken.objects.filter(organization=organization).order_by("pk").values_list("pk", "revoked_at")),
+            organization.updated_at,
+        )
+
+
+@pytest.fixture
+def world(db) -> World:
+    owner = UserFactory(email="owner@victim.test")
+    victim = services.create_organization(actor=owner, name="Victim Firm")
+    member = make_member(victim, role="member")
+    invitation, invitation_token = services.invite_member(actor=owner, organization=victim, email="new@victim.test")
+    token, _ = services.create_api_token(actor=owner, organization=victim, name="CI")
+    outsider = UserFactory(email="outsider@elsewhere.test")
+    services.create_organization(actor=outsider, name="Elsewhere Ltd")
+    return World(
+        victim=victim,
+        victim_owner=owner,
+        victim_membership=Membership.objects.get(user=member, organization=victim),
+        victim_invitation=invitation,
+        victim_invitation_token=invitation_token,
+        victim_token=token,
+        outsider=outsider,
+    )
+
+
+# How to fill each URL parameter with the id of one of the victim's objects.
+# A new route with a new parameter fails below until a line is added here.
+PARAMETER_VALUES: dict[str, Callable[[World], Any]] = {
+    "membership_id": lambda w: w.victim_membership.pk,
+    "invitation_id": lambda w: w.victim_invitation.pk,
+    "token_id": lambda w: w.victim_token.pk,
+    "organization_id": lambda w: w.victim.pk,
+    "slug": lambda w: w.victim.slug,
+    "token": lambda w: w.victim_invitation_token,
+    "key": lambda w: "not-a-real-key",
+    "uidb36": lambda w: "zz",
+    "format": lambda w: "json",
+}
+# DRF routers name the id ``pk``; which object it means depends on the route.
+PK_BY_ROUTE: dict[str, Callable[[World], Any]] = {
+    "api-membership-detail": lambda w: w.victim_membership.pk,
+    "api-invitation-detail": lambda w: w.victim_invitation.pk,
+    "api-token-detail": lambda w: w.victim_token.pk,
+    "api-organization-detail": lambda w: w.victim.pk,
+}
+# Django admin's own object ids: staff-only, so any value will do.
+ADMIN_PARAMETERS = {"object_id": "1", "id": "1", "app_label": "auth", "content_type_id": "1", "url": "x"}
+
+
+def build_url(route: Route, world: World) -> str:
+    kwargs: dict[str, Any] = {}
+    for parameter in route.parameters:
+        if route.is_admin and parameter in ADMIN_PARAMETERS:
+            kwargs[parameter] = ADMIN_PARAMETERS[parameter]
+        elif parameter == "pk" and route.name.split(":")[-1] in PK_BY_ROUTE:
+            kwargs[parameter] = PK_BY_ROUTE[route.name.split(":")[-1]](world)
+        elif parameter in PARAMETER_VALUES:
+            kwargs[parameter] = PARAMETER_VALUES[parameter](world)
+        else:
+            pytest.fail(
+                f"Route {route} takes '{parameter}', which tests/test_isolation.py cannot fill: add it to "
+                "PARAMETER_VALUES (or PK_BY_ROUTE for a router's pk) with an object of the victim organization."
+            )
+    return reverse(route.name, kwargs=kwargs)
+
+
+def request(client: Client, method: str, url: str) -> Any:
+    if method == "get":
+        return client.get(url)
+    return getattr(client, method)(url, data={}, content_type="application/json")
+
+
+def answers(client: Client, url: str) -> dict[str, int]:
+    """The status of every method the route allows (GET first, then what 405 lists)."""
+    statuses = {"get": request(client, "get", url).status_code}
+    for method in UNSAFE_METHODS:
+        statuses[method] = request(client, method, url).status_code
+    return statuses
+
+
+def is_login_redirect(response: Any) -> bool:
+    return response.status_code == 302 and response["Location"].startswith(reverse(settings.LOGIN_URL))
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=str)
+def test_route_answers_anonymous_visitors_as_declared(route: Route, world: World):
+    client = Client()
+    url = build_url(route, world)
+
+    response = client.get(url)
+    if response.status_code == 405:
+        response = request(client, "post", url)
+
+    if route.is_public:
+        assert response.status_code < 500, f"{route} failed for an anonymous visitor"
+        assert not is_login_redirect(response), f"{route} is marked public but asks anonymous visitors to log in"
+    elif route.name in ("admin:login", "admin:logout"):
+        assert response.status_code < 500
+    elif route.is_admin:
+        assert response.status_code in (302, 404), f"{route} is staff-only"
+        if response.status_code == 302:
+            assert reverse("admin:login") in response["Location"]
+    elif route.is_api:
+        assert response.status_code in (401, 403), f"{route} must refuse anonymous API calls"
+        assert "error" in response.json()
+    else:
+        assert is_login_redirect(response), (
+            f"{route} is not marked public, so anonymous visitors must be sent to log in "
+            f"(got {response.status_code}); mark it with core.routing.public if it is meant to be open"
+        )
+
+
+PRIVATE_OBJECT_ROUTES = [
+    route for route in ROUTES if route.object_parameters and not route.is_public and not route.is_admin
+]
+
+
+def test_there_are_private_routes_with_object_ids_to_check():
+    assert len(PRIVATE_OBJECT_ROUTES) >= 4
+
+
+@pytest.mark.parametrize("route", PRIVATE_OBJECT_ROUTES, ids=str)
+def test_another_organizations_member_gets_404_and_changes_nothing(route: Route, world: World):
+    client = Client()
+    client.force_login(world.outsider)
+    url = build_url(route, world)
+    before = world.snapshot()
+
+    statuses = answers(client, url)
+
+    served = {method: status for method, status in statuses.items() if status != 405}
+    assert served, f"{route} allows no method at all"
+    assert set(served.values()) == {404}, f"{route} answered an outsider with {served}, expected 404 for every method"
+    assert world.snapshot() == before
+
+
+@pytest.mark.parametrize("route", [r for r in ROUTES if r.is_admin and r.name == "admin:index"], ids=str)
+def test_admin_refuses_ordinary_members(route: Route, world: World):
+    client = Client()
+    client.force_login(world.victim_owner)
+
+    response = client.get(build_url(route, world))
+
+    assert response.status_code == 302
+    assert reverse("admin:login") in response["Location"]
