@@ -11,7 +11,14 @@ import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
+from allauth.account.adapter import get_adapter as get_account_adapter
+from allauth.account.utils import has_verified_email
+from allauth.mfa.base.internal.flows import check_rate_limit as check_mfa_rate_limit
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import TOTP
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -26,7 +33,7 @@ from accounts.models import (
     hash_secret,
 )
 from core import audit
-from core.exceptions import Conflict, DomainError, NotFound, PermissionDenied
+from core.exceptions import AuthenticationFailed, Conflict, DomainError, NotFound, PermissionDenied, RateLimited
 from core.outbox import enqueue
 
 INVITATION_LIFETIME = timedelta(days=7)
@@ -72,10 +79,14 @@ def _require_manager(*, actor: User, organization: Organization) -> Membership:
     return membership
 
 
+# Slugs taken by routes beside /organizations/<slug>/ (organization-create, organization-switch).
+RESERVED_SLUGS = frozenset({"new", "switch"})
+
+
 def _unique_slug(name: str) -> str:
     base = slugify(name)[:60] or "org"
     slug = base
-    while Organization.objects.filter(slug=slug).exists():
+    while slug in RESERVED_SLUGS or Organization.objects.filter(slug=slug).exists():
         slug = f"{base}-{secrets.token_hex(3)}"
     return slug
 
@@ -388,6 +399,77 @@ def revoke_api_token(*, actor: User, token: ApiToken) -> ApiToken:
     token.save(update_fields=["revoked_at"])
     audit.record(action="api_token.revoked", actor=actor, organization=token.organization, target=token)
     return token
+
+
+def authenticate_api_client(*, request: HttpRequest, email: str, password: str, otp_code: str = "") -> User:
+    """Prove who an API client is from email + password, plus a TOTP code when the user has one.
+
+    The same rules as the login page, through allauth's own checks: an active
+    user, a verified email address and, with two-factor on, a valid code that
+    was not used before. Failed passwords and failed codes count against the
+    same per-address and per-IP limits as the login page, so the API is no
+    way around them.
+    """
+    try:
+        user = get_account_adapter(request).authenticate(request, email=email.strip().lower(), password=password)
+    except DjangoValidationError as exc:
+        raise RateLimited("Too many failed sign-in attempts. Wait a few minutes and try again.") from exc
+    if not isinstance(user, User):
+        raise AuthenticationFailed("Wrong email or password.", code="invalid_credentials")
+    # allauth hands back an inactive user whose password matched, so the login page can say why.
+    if not user.is_active:
+        raise AuthenticationFailed("This account is inactive.", code="account_inactive")
+    if not has_verified_email(user, user.email):
+        raise AuthenticationFailed(
+            "Verify your email address before using the API.", field="email", code="email_not_verified"
+        )
+    authenticator = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).first()
+    if authenticator is not None:
+        code = otp_code.strip()
+        if not code:
+            raise AuthenticationFailed(
+                "This account uses two-factor authentication: send the code from your authenticator app.",
+                field="otp_code",
+                code="otp_required",
+            )
+        try:
+            clear_failed_codes = check_mfa_rate_limit(user)
+        except DjangoValidationError as exc:
+            raise RateLimited("Too many wrong authenticator codes. Wait a few minutes and try again.") from exc
+        if not TOTP(authenticator).validate_code(code):
+            raise AuthenticationFailed(
+                "The authenticator code is wrong, expired or already used.", field="otp_code", code="invalid_otp_code"
+            )
+        clear_failed_codes()
+        authenticator.record_usage()
+    return user
+
+
+@transaction.atomic
+def exchange_credentials_for_token(
+    *,
+    request: HttpRequest,
+    email: str,
+    password: str,
+    otp_code: str = "",
+    organization_id: int | None = None,
+    name: str = "",
+    expires_at: datetime | None = None,
+) -> tuple[ApiToken, str]:
+    """Trade login credentials for a token in one of the user's organizations (default: personal).
+
+    No token is created unless every check passes. ``request`` is the HTTP
+    request, which allauth's rate limits need (they count per IP).
+    """
+    user = authenticate_api_client(request=request, email=email, password=password, otp_code=otp_code)
+    organizations = Organization.objects.for_user(user)
+    if organization_id is None:
+        organization = organizations.filter(is_personal=True).first()
+    else:
+        organization = organizations.filter(pk=organization_id).first()
+    if organization is None:
+        raise NotFound("You are not a member of that organization.", field="organization")
+    return create_api_token(actor=user, organization=organization, name=name or "API client", expires_at=expires_at)
 
 
 def touch_api_token(*, token: ApiToken) -> None:

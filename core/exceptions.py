@@ -47,3 +47,17 @@ class Conflict(DomainError):
 
     code = "conflict"
     status_code = 409
+
+
+class AuthenticationFailed(DomainError):
+    """The credentials offered (password, second factor) do not prove who the caller is."""
+
+    code = "authentication_failed"
+    status_code = 401
+
+
+class RateLimited(DomainError):
+    """Too many attempts in a short time (failed sign-ins, wrong codes): try again later."""
+
+    code = "throttled"
+    status_code = 429

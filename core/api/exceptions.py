@@ -4,6 +4,10 @@
 
 Domain errors raised by services map to the same shape with their own code
 and status, so the API and the HTML pages tell the user the same thing.
+DRF's own errors (401, 403, 404, 405, 406, 415, 429, parse errors) and the
+few Django errors that can surface inside a view (Http404, PermissionDenied,
+an oversized or suspicious request) are translated here too; routes that match
+no view get the same body from :func:`core.api.views.not_found`.
 """
 
 from __future__ import annotations
@@ -11,12 +15,16 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from core.exceptions import DomainError
+
+# Sent with every 401, as HTTP requires: the API's only scheme is the bearer token.
+WWW_AUTHENTICATE = 'Bearer realm="api"'
 
 
 def error_body(code: str, message: str, fields: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -34,30 +42,55 @@ def _flatten(detail: Any) -> Any:
     return str(detail)
 
 
+class RequestTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "The request body is too large."
+    default_code = "request_too_large"
+
+
+def _as_api_exception(exc: Exception) -> Exception:
+    """Translate the Django exceptions a view can raise into DRF's."""
+    if isinstance(exc, Http404):
+        return exceptions.NotFound()
+    if isinstance(exc, DjangoPermissionDenied):
+        return exceptions.PermissionDenied()
+    if isinstance(exc, RequestDataTooBig):
+        return RequestTooLarge()
+    if isinstance(exc, SuspiciousOperation):
+        return exceptions.ParseError("The request could not be understood.")
+    return exc
+
+
+def _validation_body(exc: exceptions.ValidationError) -> dict[str, Any]:
+    detail = _flatten(exc.detail)
+    if not isinstance(detail, dict):
+        detail = {"non_field_errors": detail if isinstance(detail, list) else [detail]}
+    message = "Some fields are not valid."
+    non_field = detail.get("non_field_errors")
+    if non_field and len(detail) == 1:
+        message = non_field[0]
+    return error_body("validation_error", message, detail)
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, DomainError):
         fields = {exc.field: [exc.message]} if exc.field else None
-        return Response(error_body(exc.code, exc.message, fields), status=exc.status_code)
-    if isinstance(exc, Http404):
-        exc = exceptions.NotFound()
-    elif isinstance(exc, DjangoPermissionDenied):
-        exc = exceptions.PermissionDenied()
+        domain_response = Response(error_body(exc.code, exc.message, fields), status=exc.status_code)
+        if exc.status_code == status.HTTP_401_UNAUTHORIZED:
+            domain_response["WWW-Authenticate"] = WWW_AUTHENTICATE
+        return domain_response
 
+    exc = _as_api_exception(exc)
     response = drf_exception_handler(exc, context)
     if response is None:
-        return None
+        return None  # a bug: Django's 500 handling (and error reporting) takes over
     if isinstance(exc, exceptions.ValidationError):
-        detail = _flatten(exc.detail)
-        if isinstance(detail, list):
-            detail = {"non_field_errors": detail}
-        message = "Some fields are not valid."
-        non_field = detail.get("non_field_errors")
-        if non_field and len(detail) == 1:
-            message = non_field[0]
-        response.data = error_body("validation_error", message, detail)
+        response.data = _validation_body(exc)
     elif isinstance(exc, exceptions.APIException):
-        code = exc.get_codes() if isinstance(exc.get_codes(), str) else "error"
-        response.data = error_body(str(code), str(exc.detail))
+        codes = exc.get_codes()
+        code = codes if isinstance(codes, str) else "error"
+        message = exc.detail if isinstance(exc.detail, str) else exc.default_detail
+        response.data = error_body(str(code), str(message))
     if response.status_code == status.HTTP_429_TOO_MANY_REQUESTS:
         response.data["error"]["code"] = "throttled"
     return response

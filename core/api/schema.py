@@ -1,0 +1,46 @@
+"""OpenAPI pieces shared by every app's API: the error body and its responses."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiResponse
+from rest_framework import serializers
+
+ERROR_DESCRIPTIONS = {
+    400: "Invalid input: `fields` names each field and what is wrong with it.",
+    401: "Not signed in, or the token is malformed, unknown, expired or revoked.",
+    403: "Signed in, but the role in the acting organization does not allow this.",
+    404: "No such object in the acting organization (or not yours: both look the same).",
+    409: "The object's current state does not allow this.",
+    429: "Too many requests: wait for the number of seconds in `Retry-After`.",
+}
+
+
+class ErrorDetailSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="Stable, machine-readable reason, e.g. `validation_error`.")
+    message = serializers.CharField(help_text="Human-readable explanation.")
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        # A field called ``fields`` cannot be declared on the class: it would shadow Serializer.fields.
+        declared = super().get_fields()
+        declared["fields"] = serializers.DictField(
+            child=serializers.ListField(child=serializers.CharField()),
+            required=False,
+            help_text="Per-field messages, for validation errors.",
+        )
+        return declared
+
+
+class ErrorSerializer(serializers.Serializer):
+    error = ErrorDetailSerializer()
+
+
+def error_responses(*status_codes: int, descriptions: dict[int, str] | None = None) -> dict[int, OpenApiResponse]:
+    """``responses=`` entries documenting the common error body for each status code.
+
+    ``descriptions`` replaces the generic wording where an endpoint means something more precise.
+    """
+    wording = {**ERROR_DESCRIPTIONS, **(descriptions or {})}
+    return {
+        code: OpenApiResponse(response=ErrorSerializer, description=wording.get(code, "Error."))
+        for code in status_codes
+    }

@@ -1,0 +1,172 @@
+"""The OpenAPI schema and its two readers (Swagger UI, Redoc), served from our own origin."""
+
+from __future__ import annotations
+
+import re
+import shutil
+
+import pytest
+import yaml
+from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.core.management import call_command
+from django.urls import resolve
+from rest_framework.test import APIClient
+
+from core.routing import is_public
+
+pytestmark = pytest.mark.django_db
+
+ACCOUNTS_ENDPOINTS = {
+    "/api/v1/auth/token/": {"post"},
+    "/api/v1/me/": {"get", "patch"},
+    "/api/v1/organizations/": {"get", "post"},
+    "/api/v1/organizations/{id}/": {"get", "patch"},
+    "/api/v1/memberships/": {"get"},
+    "/api/v1/memberships/{id}/": {"patch", "delete"},
+    "/api/v1/invitations/": {"get", "post"},
+    "/api/v1/invitations/{id}/": {"delete"},
+    "/api/v1/invitations/accept/": {"post"},
+    "/api/v1/api-tokens/": {"get", "post"},
+    "/api/v1/api-tokens/{id}/": {"delete"},
+}
+
+
+@pytest.fixture
+def schema() -> dict:
+    response = APIClient().get("/api/schema/")
+    assert response.status_code == 200
+    return yaml.safe_load(response.content)
+
+
+def test_the_schema_is_openapi_3_and_public(schema):
+    assert schema["openapi"].startswith("3.")
+    assert schema["info"]["title"]
+
+
+def test_the_schema_lists_every_accounts_endpoint_and_method(schema):
+    for path, methods in ACCOUNTS_ENDPOINTS.items():
+        assert path in schema["paths"], path
+        assert methods <= set(schema["paths"][path]), path
+    assert "put" not in schema["paths"]["/api/v1/organizations/{id}/"]
+
+
+def test_the_schema_documents_the_token_scheme_and_the_error_body(schema):
+    assert schema["components"]["securitySchemes"]["apiToken"] == {
+        "type": "http",
+        "scheme": "bearer",
+        "description": schema["components"]["securitySchemes"]["apiToken"]["description"],
+    }
+    me = schema["paths"]["/api/v1/me/"]["get"]
+    assert {"apiToken": []} in me["security"]
+    assert me["responses"]["401"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}
+    # Signing in needs no credentials.
+    assert "security" not in schema["paths"]["/api/v1/auth/token/"]["post"] or schema["paths"]["/api/v1/auth/token/"][
+        "post"
+    ]["security"] in ([], [{}])
+
+
+def test_list_endpoints_are_cursor_paginated(schema):
+    listing = schema["paths"]["/api/v1/organizations/"]["get"]
+    assert "cursor" in {parameter["name"] for parameter in listing["parameters"]}
+
+
+def test_the_schema_generates_without_warnings(tmp_path):
+    # --fail-on-warn turns any warning (an unresolvable field, a guessed type) into an error.
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "schema.yml"))
+
+    assert yaml.safe_load((tmp_path / "schema.yml").read_text())["paths"]
+
+
+def test_swagger_ui_is_served_from_our_origin():
+    response = APIClient().get("/api/docs/")
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "swagger-ui-bundle.js" in html
+    assert not re.search(r"(src|href)=\"(https?:)?//", html), "no CDN"
+    # The start-up script is a separate same-origin request: the strict CSP allows no inline script.
+    script_url = re.search(r'<script src="([^"]*script=[^"]*)"', html)
+    assert script_url is not None
+    assert "'unsafe-inline'" not in response["Content-Security-Policy"]
+    script = APIClient().get(script_url.group(1).replace("&amp;", "&"))
+    assert script.status_code == 200
+    assert "/api/schema/" in script.content.decode()
+
+
+def test_redoc_is_served_from_our_origin():
+    response = APIClient().get("/api/redoc/")
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "redoc.standalone.js" in html
+    assert "googleapis" not in html
+    assert not re.search(r"(src|href)=\"(https?:)?//", html), "no CDN"
+    assert "<script>" not in html
+
+
+@pytest.mark.parametrize(
+    "asset",
+    [
+        "drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js",
+        "drf_spectacular_sidecar/redoc/bundles/redoc.standalone.js",
+    ],
+)
+def test_the_docs_assets_ship_with_the_app(asset):
+    assert finders.find(asset)
+
+
+@pytest.mark.parametrize("path", ["/api/schema/", "/api/docs/", "/api/redoc/", "/api/v1/auth/token/"])
+def test_the_open_routes_are_marked_public(path):
+    assert is_public(resolve(path).func)
+
+
+@pytest.mark.parametrize("path", ["/api/v1/me/", "/api/v1/organizations/", "/api/v1/api-tokens/1/"])
+def test_the_other_routes_are_not(path):
+    assert not is_public(resolve(path).func)
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_both_readers_render_under_the_sites_csp(live_server):
+    """In headless Chromium: the pages work with the strict CSP and fetch nothing from a CDN."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        pytest.skip("Debian's chromium is not installed")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+        try:
+            page = browser.new_page()
+            errors: list[str] = []
+            foreign: list[str] = []
+            page.on("pageerror", lambda error: errors.append(str(error)))
+            page.on(
+                "console",
+                lambda message: errors.append(message.text) if "Content Security Policy" in message.text else None,
+            )
+            # Anything that actually came back from another origin (CSP-blocked attempts never do).
+            page.on(
+                "response",
+                lambda response: (
+                    None
+                    if response.url.startswith((live_server.url, "blob:", "data:"))
+                    else foreign.append(response.url)
+                ),
+            )
+
+            page.goto(f"{live_server.url}/api/docs/")
+            page.wait_for_selector(".opblock", timeout=15_000)
+            assert page.locator(".opblock").count() >= len(ACCOUNTS_ENDPOINTS)
+            assert errors == []
+
+            page.goto(f"{live_server.url}/api/redoc/")
+            heading = page.locator("h1").first
+            heading.wait_for(timeout=15_000)
+            assert settings.SPECTACULAR_SETTINGS["TITLE"] in heading.inner_text()
+            # Redoc's footer links a logo on its CDN: the CSP blocks it, which is what we want.
+            assert [e for e in errors if "cdn.redoc.ly" not in e] == []
+            assert foreign == []
+        finally:
+            browser.close()
