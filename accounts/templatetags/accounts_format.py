@@ -1,0 +1,47 @@
+"""Template filters for the accounts pages: ``{% load accounts_format %}``."""
+
+from __future__ import annotations
+
+from django import template
+
+from accounts.money import format_money
+
+register = template.Library()
+
+
+@register.filter
+def money(minor: int | None, currency: str = "EUR") -> str:
+    """``{{ org.hourly_rate|money:org.hourly_rate_currency }}`` -> ``€85.00``."""
+    if minor is None or minor == "":
+        return ""
+    return format_money(int(minor), currency or "EUR")
+
+
+@register.filter
+def initials(name: str) -> str:
+    """Up to two letters for an avatar when there is no logo: "Northwind Trading" -> "NT"."""
+    words = [word for word in str(name).replace("@", " ").split() if word[:1].isalnum()]
+    return "".join(word[0] for word in words[:2]).upper() or "?"
+
+
+_SECTIONS = {
+    "home": "dashboard",
+    "organization-list": "organizations",
+    "organization-create": "organizations",
+    "member-list": "team",
+}
+_SETTINGS_PREFIXES = ("mfa_", "account_email", "account_change_password", "account_set_password")
+
+
+@register.filter
+def nav_section(url_name: str | None) -> str:
+    """Which header tab a route belongs to, so the tab can be marked current."""
+    if not url_name:
+        return ""
+    if url_name in _SECTIONS:
+        return _SECTIONS[url_name]
+    if url_name in {"organization-settings", "user-profile", "api-token-list"} or url_name.startswith(
+        _SETTINGS_PREFIXES
+    ):
+        return "settings"
+    return ""
