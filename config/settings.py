@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from urllib.parse import urlparse
+from urllib.parse import parse_qsl, urlencode, urlparse
 
 import environ
 import structlog
@@ -121,11 +121,13 @@ REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/15" if TESTING 
 
 
 def _celery_redis_url(url: str) -> str:
-    """Kombu names a Unix-socket Redis ``redis+socket://``; redis-py says ``unix://``."""
+    """Kombu names a Unix-socket Redis ``redis+socket://`` and reads its database
+    number from ``virtual_host`` (it ignores ``db`` there); redis-py says ``unix://...?db=N``."""
     parsed = urlparse(url)
-    if parsed.scheme == "unix":
-        return "redis+socket://" + url[len("unix://") :]
-    return url
+    if parsed.scheme != "unix":
+        return url
+    query = urlencode([("virtual_host" if key == "db" else key, value) for key, value in parse_qsl(parsed.query)])
+    return f"redis+socket://{parsed.path}" + (f"?{query}" if query else "")
 
 
 CACHES = {
@@ -149,6 +151,12 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A publish that cannot reach the broker fails fast; the outbox keeps the job.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "socket_connect_timeout": 2}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Periodic jobs. The DatabaseScheduler copies these into its tables when beat
+# starts (admins can pause them there); a job that waited longer than its
+# period expires instead of piling up behind a stopped worker.
+CELERY_BEAT_SCHEDULE = {
+    "drain-outbox": {"task": "core.drain_outbox", "schedule": 60.0, "options": {"expires": 55}},
+}
 CELERY_TIMEZONE = "UTC"
 OUTBOX_RETRY_AFTER_SECONDS = env.int("OUTBOX_RETRY_AFTER_SECONDS", default=30)
 
@@ -314,7 +322,7 @@ CONTENT_SECURITY_POLICY = {
 }
 
 # --- Logging: structured, with a request id on every line --------------------
-LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
+LOG_LEVEL = env.str("LOG_LEVEL", default="WARNING" if TESTING else "INFO")
 LOG_FORMAT = env.str("LOG_FORMAT", default="json" if PRODUCTION else "console")
 DJANGO_STRUCTLOG_CELERY_ENABLED = True
 LOGGING = {
