@@ -1,17 +1,27 @@
 from __future__ import annotations
 
+import zoneinfo
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 
 from accounts.tenancy import SESSION_KEY, resolve_membership
+
+
+def _zone(name: str) -> zoneinfo.ZoneInfo | None:
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return None
 
 
 class ActingOrganizationMiddleware:
     """Set ``request.organization`` and ``request.membership`` for signed-in users.
 
-    API requests authenticated by token get theirs from the token later, in
-    DRF's authentication class; this sets the session's choice.
+    Pages show times in the acting organization's time zone (stored in UTC).
+    API requests authenticated by token get their organization from the token
+    later, in DRF's authentication class; this sets the session's choice.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
@@ -21,11 +31,21 @@ class ActingOrganizationMiddleware:
         request.organization = None  # type: ignore[attr-defined]
         request.membership = None  # type: ignore[attr-defined]
         user = getattr(request, "user", None)
+        zone = None
         if user is not None and user.is_authenticated:
-            membership = resolve_membership(user=user, organization_id=request.session.get(SESSION_KEY))  # type: ignore[arg-type]
+            chosen = request.session.get(SESSION_KEY)
+            membership = resolve_membership(user=user, organization_id=chosen)  # type: ignore[arg-type]
             if membership is not None:
                 request.organization = membership.organization  # type: ignore[attr-defined]
                 request.membership = membership  # type: ignore[attr-defined]
-                if request.session.get(SESSION_KEY) != membership.organization_id:
+                zone = _zone(membership.organization.time_zone)
+                if chosen != membership.organization_id:
                     request.session[SESSION_KEY] = membership.organization_id
-        return self.get_response(request)
+        if zone is not None:
+            timezone.activate(zone)
+        else:
+            timezone.deactivate()
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()

@@ -885,3 +885,24 @@ class TestSignup:
 
         user = User.objects.get(email="fresh@example.test")
         assert Organization.objects.filter(memberships__user=user, is_personal=True).count() == 1
+
+
+class TestTimeZone:
+    def test_pages_show_times_in_the_acting_organizations_zone(self, client, firm):
+        from datetime import UTC, datetime
+
+        from accounts import services
+        from accounts.models import Invitation
+
+        firm.time_zone = "Asia/Tokyo"
+        firm.save(update_fields=["time_zone"])
+        invitation, _ = services.invite_member(actor=firm.owner, organization=firm, email="tz@example.test")
+        # 20:00 UTC on 1 January is already 2 January in Tokyo.
+        Invitation.objects.filter(pk=invitation.pk).update(expires_at=datetime(2030, 1, 1, 20, 0, tzinfo=UTC))
+        client.force_login(firm.owner)
+        client.post(reverse("organization-switch"), {"organization": firm.pk})
+
+        page = client.get(reverse("member-list")).content.decode()
+
+        assert "2 Jan 2030" in page
+        assert "1 Jan 2030" not in page
