@@ -54,6 +54,11 @@ class RequestOriginMiddleware:
             )
         )
         try:
-            return self.get_response(request)
+            response = self.get_response(request)
         finally:
             _origin.reset(token)
+        # Support staff can find every log line of a request a user quotes.
+        request_id = current_request_id()
+        if request_id:
+            response["X-Request-ID"] = request_id
+        return response
