@@ -10,6 +10,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import ApiToken, Invitation, Membership, Organization, Role, User
+from accounts.services import PROFILE_FIELDS
 
 # Tokens live at most a year; a client that needs longer makes a new one.
 TOKEN_LIFETIME_DAYS_DEFAULT = 90
@@ -92,27 +93,8 @@ class OrganizationSerializer(CountryFieldMixin, serializers.ModelSerializer[Orga
 
     class Meta:
         model = Organization
-        fields = (
-            "id",
-            "name",
-            "slug",
-            "is_personal",
-            "role",
-            "headline",
-            "about",
-            "logo",
-            "country",
-            "city",
-            "time_zone",
-            "languages",
-            "skills",
-            "hourly_rate",
-            "hourly_rate_currency",
-            "website",
-            "portfolio_links",
-            "created_at",
-            "updated_at",
-        )
+        # The editable profile is defined once, by the service that writes it.
+        fields = ("id", "slug", "is_personal", "role", *PROFILE_FIELDS, "created_at", "updated_at")
         read_only_fields = ("id", "slug", "is_personal", "role", "logo", "created_at", "updated_at")
         extra_kwargs = {"name": {"required": True}}
 
