@@ -1,0 +1,122 @@
+"""Helpers every HTML view uses: calling services, 404s, the acting organization.
+
+Views stay thin: they parse a form, call one service or selector, and turn a
+refusal (``core.exceptions.DomainError``) into a message next to the field or
+a flash message. ``NotFound`` always becomes a 404, so another organization's
+ids look exactly like ids that do not exist.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import wraps
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.shortcuts import redirect
+from django.utils.http import url_has_allowed_host_and_scheme
+
+from core.exceptions import DomainError, NotFound
+
+if TYPE_CHECKING:
+    from accounts.models import Membership, Organization, User
+
+    class AuthedRequest(HttpRequest):
+        """What the middleware and ``organization_required`` guarantee a view receives."""
+
+        user: User  # type: ignore[assignment]
+        organization: Organization
+        membership: Membership
+
+else:
+    AuthedRequest = HttpRequest
+
+T = TypeVar("T")
+View = Callable[..., HttpResponse]
+
+
+# --- helpers: refusals, lookups, the acting organization --------------------------
+
+
+@dataclass(frozen=True)
+class Outcome(Generic[T]):
+    """What a service call gave: its value, or the rule that refused it."""
+
+    value: T | None = None
+    error: DomainError | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    @property
+    def status(self) -> int:
+        """HTTP status for re-rendering a page after this outcome."""
+        return self.error.status_code if self.error is not None else 200
+
+
+def attempt(
+    request: HttpRequest,
+    service: Callable[..., T],
+    /,
+    *,
+    form: forms.Form | None = None,
+    quiet: bool = False,
+    **kwargs: Any,
+) -> Outcome[T]:
+    """Call ``service(**kwargs)``; a refusal changes nothing and is shown to the user.
+
+    The message goes next to the form field the service named (or on top of the
+    form), else into a flash message; ``quiet`` leaves showing it to the caller.
+    ``NotFound`` becomes a 404. Services run in their own transaction, so a
+    refused call has already been rolled back when we get here.
+    """
+    try:
+        return Outcome(value=service(**kwargs))
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    except DomainError as exc:
+        if form is not None:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        elif not quiet:
+            messages.error(request, exc.message)
+        return Outcome(error=exc)
+
+
+def get_or_404(selector: Callable[..., T], /, **kwargs: Any) -> T:
+    """Run a selector that raises ``NotFound``; answer 404 instead."""
+    try:
+        return selector(**kwargs)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+
+
+def organization_required(view: View) -> View:
+    """Login required, and an acting organization to work in (every user has a personal one)."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if getattr(request, "organization", None) is None:
+            messages.info(request, "Create an organization to continue.")
+            return redirect("organization-create")
+        return view(request, *args, **kwargs)
+
+    return login_required(wrapper)
+
+
+def post_only(request: HttpRequest) -> HttpResponse | None:
+    """405 for anything but POST. Called *after* the object lookup, so a foreign id is a 404 for any method."""
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    return None
+
+
+def safe_next(request: HttpRequest, default: str = "home") -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return target
+    return default
