@@ -20,7 +20,7 @@ from django.utils import timezone
 from django_countries import countries
 
 from accounts.models import Organization, Role
-from accounts.money import RATE_CURRENCIES, from_minor, to_minor
+from core.money import RATE_CURRENCIES, from_minor, to_minor
 
 MAX_LIST_ITEMS = 30
 MAX_PORTFOLIO_LINKS = 10

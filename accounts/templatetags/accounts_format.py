@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import template
 
-from accounts.money import format_money
+from core.money import format_money
 
 register = template.Library()
 

@@ -1,4 +1,4 @@
-"""Minor-unit money helpers for the accounts pages (hourly rates on profiles).
+"""Minor-unit money helpers: conversion for input and display, never floats.
 
 Amounts are stored as integers in the currency's minor unit (cents for EUR).
 These helpers only convert for display and input; no floats are involved.
