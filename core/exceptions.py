@@ -20,6 +20,11 @@ class DomainError(Exception):
         if code is not None:
             self.code = code
 
+    @property
+    def field_errors(self) -> dict[str, list[str]]:
+        """Messages by field; ``__all__`` holds those about the whole input."""
+        return {self.field or "__all__": [self.message]}
+
 
 class PermissionDenied(DomainError):
     """The actor is inside the organization but lacks the role for this action."""
@@ -61,3 +66,42 @@ class RateLimited(DomainError):
 
     code = "throttled"
     status_code = 429
+
+
+class Invalid(DomainError):
+    """Input broke several rules at once; each message belongs to a field."""
+
+    code = "validation_error"
+    status_code = 400
+
+    def __init__(self, errors: dict[str, list[str]]):
+        first_field, messages = next(iter(errors.items()))
+        super().__init__(messages[0], field=None if first_field == "__all__" else first_field)
+        self.errors = errors
+
+    @property
+    def field_errors(self) -> dict[str, list[str]]:
+        return self.errors
+
+
+class ErrorCollector:
+    """Gather every broken rule of one input, then raise them together.
+
+    errors = ErrorCollector()
+    if amount <= 0:
+        errors.add("amount", "Enter an amount above zero.")
+    errors.raise_if_any()
+    """
+
+    def __init__(self) -> None:
+        self.errors: dict[str, list[str]] = {}
+
+    def add(self, field: str | None, message: str) -> None:
+        self.errors.setdefault(field or "__all__", []).append(message)
+
+    def __bool__(self) -> bool:
+        return bool(self.errors)
+
+    def raise_if_any(self) -> None:
+        if self.errors:
+            raise Invalid(self.errors)

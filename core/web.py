@@ -81,7 +81,9 @@ def attempt(
         raise Http404(exc.message) from exc
     except DomainError as exc:
         if form is not None:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            for name, field_messages in exc.field_errors.items():
+                for message in field_messages:
+                    form.add_error(name if name in form.fields else None, message)
         elif not quiet:
             messages.error(request, exc.message)
         return Outcome(error=exc)

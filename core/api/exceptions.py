@@ -74,7 +74,11 @@ def _validation_body(exc: exceptions.ValidationError) -> dict[str, Any]:
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, DomainError):
-        fields = {exc.field: [exc.message]} if exc.field else None
+        fields = {
+            ("non_field_errors" if name == "__all__" else name): messages
+            for name, messages in exc.field_errors.items()
+            if name != "__all__" or len(exc.field_errors) > 1
+        } or None
         domain_response = Response(error_body(exc.code, exc.message, fields), status=exc.status_code)
         if exc.status_code == status.HTTP_401_UNAUTHORIZED:
             domain_response["WWW-Authenticate"] = WWW_AUTHENTICATE
