@@ -412,6 +412,9 @@ class ThreadReadMark(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["thread", "user"], name="one_read_mark_per_user")]
 
+    def __str__(self) -> str:
+        return f"{self.user_id} read {self.thread_id} to {self.last_read_at:%Y-%m-%d %H:%M}"
+
 
 # --- saved searches and reviews ----------------------------------------------------------------
 
