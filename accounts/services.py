@@ -83,6 +83,16 @@ def _require_manager(*, actor: User, organization: Organization) -> Membership:
 RESERVED_SLUGS = frozenset({"new", "switch"})
 
 
+def normalise_skills(names: list[str]) -> list[str]:
+    """Skills are stored as slugs ("Microsoft 365" -> "microsoft-365") so tasks and profiles match."""
+    slugs: list[str] = []
+    for name in names:
+        slug = slugify(name)[:60]
+        if slug and slug not in slugs:
+            slugs.append(slug)
+    return slugs
+
+
 def _unique_slug(name: str) -> str:
     base = slugify(name)[:60] or "org"
     slug = base
@@ -123,6 +133,8 @@ def create_organization(*, actor: User, name: str, **profile: Any) -> Organizati
     unknown = set(profile) - set(PROFILE_FIELDS)
     if unknown:
         raise DomainError(f"Unknown profile fields: {', '.join(sorted(unknown))}")
+    if "skills" in profile:
+        profile["skills"] = normalise_skills(profile["skills"])
     organization = Organization.objects.create(name=name, slug=_unique_slug(name), **profile)
     membership = Membership.objects.create(user=actor, organization=organization, role=Role.OWNER)
     audit.record(action="organization.created", actor=actor, organization=organization, target=organization)
@@ -144,6 +156,8 @@ def update_organization_profile(*, actor: User, organization: Organization, **ch
         raise DomainError(f"Unknown profile fields: {', '.join(sorted(unknown))}")
     if "name" in changes and not str(changes["name"]).strip():
         raise DomainError("An organization needs a name.", field="name")
+    if "skills" in changes:
+        changes["skills"] = normalise_skills(changes["skills"])
     organization = lock_organization(organization)
     changed = [field for field, value in changes.items() if getattr(organization, field) != value]
     for field in changed:

@@ -1,0 +1,81 @@
+"""Threads between a task's client and a supplier: messages, attachments, read marks."""
+
+from __future__ import annotations
+
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.models import Organization, User
+from core.exceptions import DomainError, NotFound
+from marketplace import notifications
+from marketplace.models import BidInvitation, Message, MessageAttachment, Task, Thread, ThreadReadMark
+from marketplace.services._common import check_uploads, require_member
+
+MAX_MESSAGE_LENGTH = 10_000
+
+
+def get_or_create_thread(*, task: Task, supplier: Organization) -> Thread:
+    thread = Thread.objects.filter(task=task, supplier=supplier).first()
+    if thread is not None:
+        return thread
+    try:
+        with transaction.atomic():
+            return Thread.objects.create(task=task, supplier=supplier)
+    except IntegrityError:  # created by a concurrent request
+        return Thread.objects.get(task=task, supplier=supplier)
+
+
+@transaction.atomic
+def open_thread(*, actor: User, organization: Organization, task: Task, supplier: Organization) -> Thread:
+    """The client messages a bidder or invited supplier; a supplier messages the client of a task it bid on."""
+    require_member(actor=actor, organization=organization)
+    if organization.pk == supplier.pk == task.organization_id:
+        raise DomainError("You cannot message your own organization.")
+    if organization.pk not in (task.organization_id, supplier.pk):
+        raise NotFound("No such conversation.")
+    involved = (
+        task.bids.filter(supplier=supplier).exists()
+        or BidInvitation.objects.filter(task=task, supplier=supplier).exists()
+    )
+    if not involved:
+        raise DomainError("Conversations are with suppliers who bid on, or were invited to, the task.")
+    return get_or_create_thread(task=task, supplier=supplier)
+
+
+@transaction.atomic
+def send_message(
+    *,
+    actor: User,
+    organization: Organization,
+    thread: Thread,
+    body: str,
+    attachments: list[UploadedFile] | None = None,
+) -> Message:
+    """Post a message as one side of the thread; the other side is emailed after commit."""
+    require_member(actor=actor, organization=organization)
+    thread = Thread.objects.select_for_update(of=("self",)).select_related("task", "supplier").get(pk=thread.pk)
+    if organization.pk not in (thread.task.organization_id, thread.supplier_id):
+        raise NotFound("No such conversation.")
+    body = body.strip()
+    if not body and not attachments:
+        raise DomainError("Write a message or attach a file.", field="body")
+    if len(body) > MAX_MESSAGE_LENGTH:
+        raise DomainError(f"Keep messages under {MAX_MESSAGE_LENGTH:,} characters.", field="body")
+    checked = check_uploads(attachments or [])
+    message = Message.objects.create(thread=thread, sender=actor, sender_organization=organization, body=body)
+    for item in checked:
+        MessageAttachment.objects.create(message=message, uploaded_by=actor, **item)
+    thread.last_message_at = message.created_at
+    thread.save(update_fields=["last_message_at"])
+    mark_thread_read(user=actor, thread=thread, at=message.created_at)
+    notifications.message_received(message=message)
+    return message
+
+
+def mark_thread_read(*, user: User, thread: Thread, at: object = None) -> None:
+    """Remember the user has read the thread up to now (or ``at``); never moves backwards."""
+    moment = at or timezone.now()
+    mark, created = ThreadReadMark.objects.get_or_create(thread=thread, user=user, defaults={"last_read_at": moment})
+    if not created and mark.last_read_at < moment:  # type: ignore[operator]
+        ThreadReadMark.objects.filter(pk=mark.pk, last_read_at__lt=moment).update(last_read_at=moment)

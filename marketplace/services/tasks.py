@@ -1,0 +1,413 @@
+"""Posting, editing and moving tasks through their states; invitations to bid."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from accounts.models import Organization, User
+from core import audit
+from core.exceptions import Conflict, DomainError, ErrorCollector, NotFound
+from core.money import RATE_CURRENCIES
+from marketplace import notifications
+from marketplace.models import (
+    BidInvitation,
+    BudgetType,
+    Category,
+    LocationType,
+    Skill,
+    Task,
+    TaskAttachment,
+    TaskRevision,
+    TaskStatus,
+    Visibility,
+)
+from marketplace.services._common import check_transition, check_uploads, require_member
+
+TASK_TRANSITIONS: dict[str, frozenset[str]] = {
+    TaskStatus.DRAFT: frozenset({TaskStatus.OPEN, TaskStatus.CANCELLED}),
+    TaskStatus.OPEN: frozenset({TaskStatus.AWARDED, TaskStatus.CLOSED, TaskStatus.CANCELLED}),
+    TaskStatus.AWARDED: frozenset({TaskStatus.CLOSED}),
+    TaskStatus.CLOSED: frozenset(),
+    TaskStatus.CANCELLED: frozenset(),
+}
+
+# Fields a bidder sees; changing one of them on an open task is recorded.
+BIDDER_VISIBLE_FIELDS = (
+    "title",
+    "description",
+    "category_id",
+    "skills",
+    "budget_type",
+    "currency",
+    "budget_amount",
+    "hourly_rate_min",
+    "hourly_rate_max",
+    "hours_cap",
+    "deadline",
+    "bidding_closes_at",
+    "location_type",
+    "country",
+    "city",
+    "postal_code",
+    "visibility",
+)
+MAX_SKILLS = 15
+
+
+@dataclass
+class TaskInput:
+    """What a client states about a task. Amounts in minor units of ``currency``."""
+
+    title: str
+    description: str
+    category_id: int
+    budget_type: str
+    currency: str
+    deadline: date
+    bidding_closes_at: datetime
+    budget_amount: int | None = None  # fixed price
+    hourly_rate_min: int | None = None
+    hourly_rate_max: int | None = None
+    hours_cap: int | None = None
+    skills: list[str] = field(default_factory=list)
+    location_type: str = LocationType.REMOTE
+    country: str = ""
+    city: str = ""
+    postal_code: str = ""
+    visibility: str = Visibility.PUBLIC
+    in_house_cost_estimate: int | None = None
+
+
+def _clean_task_input(data: TaskInput) -> dict[str, Any]:
+    """Check every rule of a task's terms at once; return the model field values."""
+    errors = ErrorCollector()
+    title = data.title.strip()
+    if not title:
+        errors.add("title", "Give the task a title.")
+    elif len(title) > 200:
+        errors.add("title", "Keep the title under 200 characters.")
+    if not data.description.strip():
+        errors.add("description", "Describe the work so suppliers can price it.")
+    if not Category.objects.filter(pk=data.category_id).exists():
+        errors.add("category", "Choose a category.")
+    currency = (data.currency or "").upper()
+    if currency not in RATE_CURRENCIES:
+        errors.add("currency", f"Choose one of: {', '.join(RATE_CURRENCIES)}.")
+
+    values: dict[str, Any] = {"hourly_rate_min": None, "hourly_rate_max": None, "hours_cap": None}
+    if data.budget_type == BudgetType.FIXED:
+        if data.budget_amount is None or data.budget_amount <= 0:
+            errors.add("budget_amount", "Enter a budget above zero.")
+        values["budget_amount"] = data.budget_amount
+    elif data.budget_type == BudgetType.HOURLY:
+        low, high, cap = data.hourly_rate_min, data.hourly_rate_max, data.hours_cap
+        if low is None or low <= 0:
+            errors.add("hourly_rate_min", "Enter a lowest hourly rate above zero.")
+        if high is None or high <= 0:
+            errors.add("hourly_rate_max", "Enter a highest hourly rate above zero.")
+        elif low is not None and high < low:
+            errors.add("hourly_rate_max", "The highest rate cannot be below the lowest.")
+        if cap is None or cap <= 0:
+            errors.add("hours_cap", "Enter the most hours you will pay for.")
+        values.update(hourly_rate_min=low, hourly_rate_max=high, hours_cap=cap)
+        # The budget of an hourly task is its cap: the most it can cost.
+        values["budget_amount"] = (high or 0) * (cap or 0)
+    else:
+        errors.add("budget_type", "Choose fixed price or hourly.")
+
+    if data.in_house_cost_estimate is not None and data.in_house_cost_estimate <= 0:
+        errors.add("in_house_cost_estimate", "An in-house estimate must be above zero, or left empty.")
+
+    today = timezone.localdate()
+    if data.deadline <= today:
+        errors.add("deadline", "The deadline must be in the future.")
+    if data.bidding_closes_at <= timezone.now():
+        errors.add("bidding_closes_at", "Bidding must close in the future.")
+    elif data.bidding_closes_at.date() > data.deadline:
+        errors.add("bidding_closes_at", "Bidding must close before the deadline.")
+
+    if data.location_type not in LocationType.values:
+        errors.add("location_type", "Choose remote, on-site or hybrid.")
+    elif data.location_type != LocationType.REMOTE and not (data.country and data.city.strip()):
+        errors.add("city", "On-site and hybrid work need a country and a city.")
+    if data.visibility not in Visibility.values:
+        errors.add("visibility", "Choose public or invite only.")
+
+    skills = _normalise_skills(data.skills)
+    if len(skills) > MAX_SKILLS:
+        errors.add("skills", f"Tag at most {MAX_SKILLS} skills.")
+    errors.raise_if_any()
+
+    values.update(
+        title=title,
+        description=data.description.strip(),
+        category_id=data.category_id,
+        budget_type=data.budget_type,
+        currency=currency,
+        deadline=data.deadline,
+        bidding_closes_at=data.bidding_closes_at,
+        skills=skills,
+        location_type=data.location_type,
+        country=data.country or "",
+        city=data.city.strip(),
+        postal_code=data.postal_code.strip(),
+        visibility=data.visibility,
+        in_house_cost_estimate=data.in_house_cost_estimate,
+    )
+    return values
+
+
+def _normalise_skills(names: list[str]) -> list[str]:
+    """Free-text tags become skill slugs; new ones join the vocabulary."""
+    slugs: list[str] = []
+    for name in names:
+        name = name.strip()
+        slug = slugify(name)[:60]
+        if slug and slug not in slugs:
+            slugs.append(slug)
+            Skill.objects.get_or_create(slug=slug, defaults={"name": name[:60]})
+    return slugs
+
+
+def lock_task(task: Task) -> Task:
+    """Row-lock a task. Take it before any bid lock: task, then bids."""
+    return Task.objects.select_for_update().get(pk=task.pk)
+
+
+@transaction.atomic
+def create_task(
+    *,
+    actor: User,
+    organization: Organization,
+    data: TaskInput,
+    publish: bool = False,
+    attachments: list[UploadedFile] | None = None,
+) -> Task:
+    """Any member of the client organization posts a task, as a draft or open for bids."""
+    require_member(actor=actor, organization=organization)
+    values = _clean_task_input(data)
+    checked = check_uploads(attachments or [])
+    task = Task.objects.create(organization=organization, created_by=actor, **values)
+    for item in checked:
+        TaskAttachment.objects.create(task=task, uploaded_by=actor, **item)
+    audit.record(
+        action="task.created", actor=actor, organization=organization, target=task, details={"status": task.status}
+    )
+    if publish:
+        task = publish_task(actor=actor, task=task)
+    return task
+
+
+@transaction.atomic
+def update_task(*, actor: User, task: Task, data: TaskInput) -> Task:
+    """Edit a draft or open task; edits of an open task are kept for bidders to see."""
+    require_member(actor=actor, organization=task.organization)
+    task = lock_task(task)
+    if task.status not in (TaskStatus.DRAFT, TaskStatus.OPEN):
+        raise DomainError(f"A {task.get_status_display().lower()} task can no longer be edited.")
+    values = _clean_task_input(data)
+    changed = {name: value for name, value in values.items() if getattr(task, name) != value}
+    if not changed:
+        return task
+    visible = {
+        name: [_jsonable(getattr(task, name)), _jsonable(value)]
+        for name, value in changed.items()
+        if name in BIDDER_VISIBLE_FIELDS
+    }
+    for name, value in changed.items():
+        setattr(task, name, value)
+    update_fields = [*changed, "updated_at"]
+    if task.status == TaskStatus.OPEN and visible:
+        task.edited_at = timezone.now()
+        update_fields.append("edited_at")
+        TaskRevision.objects.create(task=task, edited_by=actor, changes=visible)
+    task.save(update_fields=update_fields)
+    audit.record(
+        action="task.updated",
+        actor=actor,
+        organization=task.organization,
+        target=task,
+        details={"fields": sorted(changed)},
+    )
+    return task
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    return str(value) if not isinstance(value, int | list | type(None)) else value
+
+
+def _transition(*, actor: User, task: Task, target: str, action: str) -> Task:
+    task = lock_task(task)
+    if task.status == target:
+        return task  # repeating a transition is harmless
+    check_transition(TASK_TRANSITIONS, current=task.status, target=target, noun="task")
+    old = task.status
+    task.status = target
+    fields = ["status", "updated_at"]
+    if target == TaskStatus.OPEN:
+        if task.bidding_closes_at <= timezone.now():
+            raise DomainError(
+                "Bidding would already be closed: move the closing date first.", field="bidding_closes_at"
+            )
+        task.published_at = timezone.now()
+        fields.append("published_at")
+    task.save(update_fields=fields)
+    audit.record(
+        action=action, actor=actor, organization=task.organization, target=task, details={"from": old, "to": target}
+    )
+    return task
+
+
+@transaction.atomic
+def publish_task(*, actor: User, task: Task) -> Task:
+    require_member(actor=actor, organization=task.organization)
+    return _transition(actor=actor, task=task, target=TaskStatus.OPEN, action="task.published")
+
+
+@transaction.atomic
+def close_task(*, actor: User, task: Task) -> Task:
+    """Stop taking bids without awarding (or mark awarded work finished)."""
+    require_member(actor=actor, organization=task.organization)
+    task = _transition(actor=actor, task=task, target=TaskStatus.CLOSED, action="task.closed")
+    _decline_live_bids(task=task, reason="The client closed this task.")
+    return task
+
+
+@transaction.atomic
+def cancel_task(*, actor: User, task: Task) -> Task:
+    require_member(actor=actor, organization=task.organization)
+    task = _transition(actor=actor, task=task, target=TaskStatus.CANCELLED, action="task.cancelled")
+    _decline_live_bids(task=task, reason="The client cancelled this task.")
+    return task
+
+
+def _decline_live_bids(*, task: Task, reason: str, keep: Any = None) -> list[Any]:
+    from marketplace.models import Bid, BidStatus
+
+    now = timezone.now()
+    live = Bid.objects.select_for_update(of=("self",)).filter(
+        task=task, status__in=[BidStatus.SUBMITTED, BidStatus.SHORTLISTED]
+    )
+    if keep is not None:
+        live = live.exclude(pk=keep.pk)
+    declined = list(live.select_related("supplier", "task"))
+    for bid in declined:
+        bid.status = BidStatus.DECLINED
+        bid.decline_reason = reason
+        bid.decided_at = now
+        bid.save(update_fields=["status", "decline_reason", "decided_at", "updated_at"])
+        notifications.bid_declined(bid=bid)
+    return declined
+
+
+@transaction.atomic
+def add_task_attachments(*, actor: User, task: Task, uploads: list[UploadedFile]) -> list[TaskAttachment]:
+    require_member(actor=actor, organization=task.organization)
+    task = lock_task(task)
+    checked = check_uploads(uploads, existing=task.attachments.count())
+    created = [TaskAttachment.objects.create(task=task, uploaded_by=actor, **item) for item in checked]
+    audit.record(
+        action="task.attachments_added",
+        actor=actor,
+        organization=task.organization,
+        target=task,
+        details={"files": [a.original_name for a in created]},
+    )
+    return created
+
+
+@transaction.atomic
+def remove_task_attachment(*, actor: User, attachment: TaskAttachment) -> None:
+    require_member(actor=actor, organization=attachment.task.organization)
+    name = attachment.original_name
+    attachment.delete()
+    audit.record(
+        action="task.attachment_removed",
+        actor=actor,
+        organization=attachment.task.organization,
+        target=attachment.task,
+        details={"file": name},
+    )
+
+
+@transaction.atomic
+def invite_supplier_to_bid(*, actor: User, task: Task, supplier: Organization, message: str = "") -> BidInvitation:
+    """Ask a supplier to bid; the supplier's members are emailed. Inviting twice is harmless."""
+    require_member(actor=actor, organization=task.organization)
+    task = lock_task(task)
+    if supplier.pk == task.organization_id:
+        raise DomainError("You cannot invite your own organization.", field="supplier")
+    if task.status not in (TaskStatus.DRAFT, TaskStatus.OPEN):
+        raise DomainError("Only draft or open tasks take invitations to bid.")
+    existing = BidInvitation.objects.filter(task=task, supplier=supplier).first()
+    if existing is not None:
+        return existing
+    try:
+        with transaction.atomic():
+            invitation = BidInvitation.objects.create(
+                task=task, supplier=supplier, invited_by=actor, message=message.strip()
+            )
+    except IntegrityError as exc:  # a concurrent identical invitation
+        raise Conflict("This supplier was just invited.") from exc
+    audit.record(
+        action="task.supplier_invited",
+        actor=actor,
+        organization=task.organization,
+        target=task,
+        details={"supplier": supplier.pk},
+    )
+    if task.status == TaskStatus.OPEN:
+        notifications.invited_to_bid(invitation=invitation)
+    return invitation
+
+
+@transaction.atomic
+def set_comparison_weights(*, actor: User, task: Task, weights: dict[str, int]) -> Task:
+    """The client's weights for the bid comparison, 0 (ignore) to 5 (matters most)."""
+    from marketplace.comparison import FACTORS
+
+    require_member(actor=actor, organization=task.organization)
+    errors = ErrorCollector()
+    clean: dict[str, int] = {}
+    for name, value in weights.items():
+        if name not in FACTORS:
+            errors.add("weights", f"Unknown factor {name!r}.")
+        elif not isinstance(value, int) or not 0 <= value <= 5:
+            errors.add(name, "Weights go from 0 (ignore) to 5 (matters most).")
+        else:
+            clean[name] = value
+    errors.raise_if_any()
+    task = lock_task(task)
+    merged = {**task.comparison_weights, **clean}
+    if merged != task.comparison_weights:
+        task.comparison_weights = merged
+        task.save(update_fields=["comparison_weights", "updated_at"])
+    return task
+
+
+def task_input_from(task: Task) -> TaskInput:
+    """The current terms of a task, as an input to edit."""
+    names = TaskInput.__dataclass_fields__
+    values = {name: getattr(task, name) for name in names}
+    values["country"] = str(task.country or "")
+    return TaskInput(**values)
+
+
+def task_as_dict(data: TaskInput) -> dict[str, Any]:
+    return asdict(data)
+
+
+def get_supplier(*, organization_id: int) -> Organization:
+    supplier = Organization.objects.filter(pk=organization_id).first()
+    if supplier is None:
+        raise NotFound("No such supplier.", field="supplier")
+    return supplier

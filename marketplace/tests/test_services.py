@@ -1,0 +1,249 @@
+"""The marketplace's rules: posting, bidding, choosing."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from contracts.models import Contract
+from core.exceptions import Conflict, DomainError, Invalid, InvalidTransition, NotFound, PermissionDenied
+from core.models import AuditEvent
+from marketplace import services
+from marketplace.models import Bid, BidInvitation, Task, TaskRevision
+from marketplace.services import MilestoneInput
+from tests.factories import bid_input, make_member, open_task, task_input
+
+pytestmark = pytest.mark.django_db
+
+
+class TestPostingTasks:
+    def test_member_posts_an_open_task_with_slugged_skills(self, firm):
+        task = open_task(firm)
+
+        assert task.status == "open"
+        assert task.published_at is not None
+        assert task.skills == ["payroll", "datev"]
+        assert list(AuditEvent.objects.for_org(firm).filter(target_id=str(task.pk)).values_list("action", flat=True))
+
+    def test_every_broken_rule_is_reported_at_once_and_nothing_is_saved(self, firm):
+        with pytest.raises(Invalid) as error:
+            services.create_task(
+                actor=firm.owner,
+                organization=firm,
+                data=task_input(
+                    title=" ",
+                    budget_amount=0,
+                    deadline=timezone.localdate() - timedelta(days=1),
+                    in_house_cost_estimate=-5,
+                ),
+            )
+
+        assert {"title", "budget_amount", "deadline", "in_house_cost_estimate"} <= set(error.value.errors)
+        assert not Task.objects.exists()
+
+    def test_hourly_budget_is_the_cap(self, firm):
+        task = open_task(
+            firm, budget_type="hourly", budget_amount=None, hourly_rate_min=4_000, hourly_rate_max=6_000, hours_cap=100
+        )
+
+        assert task.budget_amount == 600_000
+
+    def test_hourly_rates_must_be_ordered(self, firm):
+        with pytest.raises(Invalid) as error:
+            open_task(firm, budget_type="hourly", hourly_rate_min=6_000, hourly_rate_max=4_000, hours_cap=10)
+
+        assert "hourly_rate_max" in error.value.errors
+
+    def test_onsite_work_needs_a_place(self, firm):
+        with pytest.raises(Invalid) as error:
+            open_task(firm, location_type="onsite", country="", city="")
+
+        assert "city" in error.value.errors
+
+    def test_outsider_cannot_post_for_an_organization(self, firm, other_firm):
+        with pytest.raises(NotFound):
+            services.create_task(actor=other_firm.owner, organization=firm, data=task_input())
+
+    def test_editing_an_open_task_keeps_a_revision_for_bidders(self, firm):
+        task = open_task(firm)
+
+        terms = services.task_input_from(task)
+        terms.budget_amount = 350_000
+        services.update_task(actor=firm.owner, task=task, data=terms)
+
+        task.refresh_from_db()
+        assert task.edited_at is not None
+        revision = TaskRevision.objects.get(task=task)
+        assert revision.changes == {"budget_amount": [300_000, 350_000]}
+
+    def test_private_estimate_edits_are_not_shown_to_bidders(self, firm):
+        task = open_task(firm)
+
+        terms = services.task_input_from(task)
+        terms.in_house_cost_estimate = 500_000
+        services.update_task(actor=firm.owner, task=task, data=terms)
+
+        assert not TaskRevision.objects.filter(task=task).exists()
+
+    def test_transitions_follow_the_table(self, firm):
+        task = open_task(firm)
+        services.cancel_task(actor=firm.owner, task=task)
+
+        with pytest.raises(InvalidTransition):
+            services.publish_task(actor=firm.owner, task=task)
+        services.cancel_task(actor=firm.owner, task=task)  # repeating is harmless
+
+
+class TestBidding:
+    def test_supplier_bids_and_the_client_is_told(
+        self, firm, other_firm, mailoutbox, django_capture_on_commit_callbacks
+    ):
+        task = open_task(firm)
+
+        with django_capture_on_commit_callbacks(execute=True):
+            bid = services.submit_bid(actor=other_firm.owner, supplier=other_firm, task=task, data=bid_input())
+
+        assert bid.status == "submitted"
+        assert [m.amount for m in bid.milestones.all()] == [80_000, 200_000]
+        assert bid.currency == "EUR"
+        assert any("New bid" in m.subject for m in mailoutbox)
+
+    def test_milestones_must_add_up_to_a_fixed_price(self, firm, other_firm):
+        task = open_task(firm)
+        today = timezone.localdate()
+
+        with pytest.raises(Invalid) as error:
+            services.submit_bid(
+                actor=other_firm.owner,
+                supplier=other_firm,
+                task=task,
+                data=bid_input(milestones=[MilestoneInput("All", 100_000, today + timedelta(days=20))]),
+            )
+
+        assert error.value.errors["milestones"] == ["The milestones must add up to the price."]
+        assert not Bid.objects.exists()
+
+    def test_nobody_bids_on_their_own_task(self, firm):
+        task = open_task(firm)
+
+        with pytest.raises(DomainError, match="own organization"):
+            services.submit_bid(actor=firm.owner, supplier=firm, task=task, data=bid_input())
+
+    def test_no_bids_after_bidding_closes(self, firm, other_firm):
+        task = open_task(firm)
+        Task.objects.filter(pk=task.pk).update(bidding_closes_at=timezone.now() - timedelta(minutes=1))
+
+        with pytest.raises(DomainError, match="closed"):
+            services.submit_bid(actor=other_firm.owner, supplier=other_firm, task=task, data=bid_input())
+
+    def test_a_second_live_bid_is_refused(self, firm, other_firm):
+        task = open_task(firm)
+        services.submit_bid(actor=other_firm.owner, supplier=other_firm, task=task, data=bid_input())
+
+        with pytest.raises(Conflict):
+            services.submit_bid(actor=other_firm.owner, supplier=other_firm, task=task, data=bid_input())
+
+        assert Bid.objects.filter(task=task).count() == 1
+
+    def test_the_database_itself_allows_one_live_bid(self, firm, other_firm):
+        task = open_task(firm)
+        bid = services.submit_bid(actor=other_firm.owner, supplier=other_firm, task=task, data=bid_input())
+
+        with pytest.raises(IntegrityError), transaction.atomic():
+            Bid.objects.create(
+                task=task,
+                supplier=other_firm,
+                price_type="fixed",
+                currency="EUR",
+                amount=1,
+                start_date=bid.start_date,
+                availability_hours_per_week=1,
+                delivery_date=bid.delivery_date,
+                cover_letter="x",
+            )
+
+    def test_after_withdrawing_a_supplier_may_bid_again(self, firm, other_firm):
+        task = open_task(firm)
+        first = services.submit_bid(actor=other_firm.owner, supplier=other_firm, task=task, data=bid_input())
+        services.withdraw_bid(actor=other_firm.owner, bid=first)
+
+        second = services.submit_bid(actor=other_firm.owner, supplier=other_firm, task=task, data=bid_input())
+
+        assert second.pk != first.pk
+
+    def test_invite_only_tasks_take_bids_from_invited_suppliers_only(self, firm, other_firm):
+        task = open_task(firm, visibility="invite_only")
+
+        with pytest.raises(NotFound):
+            services.submit_bid(actor=other_firm.owner, supplier=other_firm, task=task, data=bid_input())
+
+        services.invite_supplier_to_bid(actor=firm.owner, task=task, supplier=other_firm)
+        services.invite_supplier_to_bid(actor=firm.owner, task=task, supplier=other_firm)
+        assert BidInvitation.objects.filter(task=task).count() == 1
+        bid = services.submit_bid(actor=other_firm.owner, supplier=other_firm, task=task, data=bid_input())
+        assert bid.status == "submitted"
+
+
+class TestChoosing:
+    def test_accepting_awards_the_task_declines_the_rest_and_drafts_a_contract(self, firm, other_firm, user):
+        from accounts.models import Organization
+
+        task = open_task(firm)
+        winner = services.submit_bid(actor=other_firm.owner, supplier=other_firm, task=task, data=bid_input())
+        third = Organization.objects.get(memberships__user=user, is_personal=True)
+        loser = services.submit_bid(actor=user, supplier=third, task=task, data=bid_input())
+
+        services.accept_bid(actor=firm.owner, bid=winner)
+
+        task.refresh_from_db()
+        loser.refresh_from_db()
+        assert task.status == "awarded"
+        assert loser.status == "declined"
+        contract = Contract.objects.get(bid=winner)
+        assert (contract.client, contract.supplier, contract.total_amount) == (firm, other_firm, 280_000)
+        assert contract.milestones.count() == 2
+
+    def test_accepting_twice_is_harmless(self, firm, other_firm):
+        task = open_task(firm)
+        bid = services.submit_bid(actor=other_firm.owner, supplier=other_firm, task=task, data=bid_input())
+        services.accept_bid(actor=firm.owner, bid=bid)
+
+        services.accept_bid(actor=firm.owner, bid=bid)
+
+        assert Contract.objects.filter(bid=bid).count() == 1
+
+    def test_plain_members_cannot_accept(self, firm, other_firm):
+        task = open_task(firm)
+        bid = services.submit_bid(actor=other_firm.owner, supplier=other_firm, task=task, data=bid_input())
+        member = make_member(firm)
+
+        with pytest.raises(PermissionDenied):
+            services.accept_bid(actor=member, bid=bid)
+
+        bid.refresh_from_db()
+        assert bid.status == "submitted"
+
+    def test_suppliers_cannot_accept_their_own_bid(self, firm, other_firm):
+        task = open_task(firm)
+        bid = services.submit_bid(actor=other_firm.owner, supplier=other_firm, task=task, data=bid_input())
+
+        with pytest.raises(NotFound):
+            services.accept_bid(actor=other_firm.owner, bid=bid)
+
+    def test_decline_with_a_reason_tells_the_supplier(
+        self, firm, other_firm, mailoutbox, django_capture_on_commit_callbacks
+    ):
+        task = open_task(firm)
+        bid = services.submit_bid(actor=other_firm.owner, supplier=other_firm, task=task, data=bid_input())
+
+        with django_capture_on_commit_callbacks(execute=True):
+            services.decline_bid(actor=firm.owner, bid=bid, reason="Too far away")
+
+        bid.refresh_from_db()
+        assert (bid.status, bid.decline_reason) == ("declined", "Too far away")
+        declined = [m for m in mailoutbox if "declined" in m.subject]
+        assert [m.to for m in declined] == [[other_firm.owner.email]]
+        assert "Too far away" in declined[0].body
