@@ -38,3 +38,24 @@ def other_firm(db):  # type: ignore[no-untyped-def]
     organization = OrganizationFactory(name="Globex Supplies")
     organization.owner = make_member(organization, role="owner")
     return organization
+
+
+@pytest.fixture(autouse=True)
+def _seeded_vocabulary(request):  # type: ignore[no-untyped-def]
+    """Transactional tests (live server, real workers) flush the database, data migrations included.
+
+    Put the seeded categories and skills back before each of them, so they see
+    what every real database has.
+    """
+    marker = request.node.get_closest_marker("django_db")
+    transactional = (marker is not None and marker.kwargs.get("transaction")) or any(
+        name in request.fixturenames for name in ("transactional_db", "live_server")
+    )
+    if not transactional:
+        return
+    import importlib
+
+    from django.apps import apps
+
+    request.getfixturevalue("transactional_db")
+    importlib.import_module("marketplace.migrations.0002_seed_categories").seed(apps, None)

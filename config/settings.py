@@ -156,6 +156,12 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # period expires instead of piling up behind a stopped worker.
 CELERY_BEAT_SCHEDULE = {
     "drain-outbox": {"task": "core.drain_outbox", "schedule": 60.0, "options": {"expires": 55}},
+    # Hourly: a new match reaches a supplier within the hour, in at most one email an hour per search.
+    "saved-search-digests": {
+        "task": "marketplace.send_saved_search_digests",
+        "schedule": 3600.0,
+        "options": {"expires": 3300},
+    },
 }
 CELERY_TIMEZONE = "UTC"
 OUTBOX_RETRY_AFTER_SECONDS = env.int("OUTBOX_RETRY_AFTER_SECONDS", default=30)
@@ -287,6 +293,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Choice sets shared by several fields (or fields of one name with different choices) get one clear name.
+    "ENUM_NAME_OVERRIDES": {
+        "TaskStatusEnum": "marketplace.models.TaskStatus",
+        "BidStatusEnum": "marketplace.models.BidStatus",
+        "BudgetTypeEnum": "marketplace.models.BudgetType",
+    },
 }
 
 # --- Security -----------------------------------------------------------------

@@ -10,12 +10,14 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import math
 from dataclasses import asdict, dataclass, field, fields
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.contrib.postgres.search import SearchQuery, SearchRank
-from django.db.models import Avg, Count, Exists, F, OuterRef, Q, QuerySet
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVectorExact, SearchVectorField
+from django.db.models import Avg, Count, Exists, F, FloatField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 
@@ -136,8 +138,11 @@ def visible_tasks(*, organization: Organization | None) -> QuerySet[Task]:
 
 
 def _apply_filters(queryset: QuerySet[Task], filters: TaskFilters) -> QuerySet[Task]:
+    # Every condition compares a column to a constant (a category's id by
+    # subquery, the start of a day as a timestamp) so the indexes serve them.
     if filters.category:
-        queryset = queryset.filter(category__slug=filters.category)
+        category_id = Category.objects.filter(slug=filters.category).values("pk")[:1]
+        queryset = queryset.filter(category_id=Subquery(category_id))
     if filters.skills:
         queryset = queryset.filter(skills__contains=filters.skills)
     if filters.budget_type:
@@ -155,7 +160,22 @@ def _apply_filters(queryset: QuerySet[Task], filters: TaskFilters) -> QuerySet[T
     if filters.deadline_before:
         queryset = queryset.filter(deadline__lte=filters.deadline_before)
     if filters.posted_since:
-        queryset = queryset.filter(published_at__date__gte=filters.posted_since)
+        # The same day boundary as ``published_at__date__gte`` (in the current time zone), without a cast per row.
+        start = datetime.combine(filters.posted_since, datetime.min.time(), tzinfo=timezone.get_current_timezone())
+        queryset = queryset.filter(published_at__gte=start)
+    return queryset
+
+
+def task_search_query(q: str) -> SearchQuery:
+    """The user's words as a web-search query: ``"exact phrase"``, ``or``, ``-excluded``."""
+    return SearchQuery(q, config="english", search_type="websearch")
+
+
+def matching_tasks(*, filters: TaskFilters, organization: Organization | None) -> QuerySet[Task]:
+    """Open tasks ``organization`` may see that match ``filters`` (words included), unordered."""
+    queryset = _apply_filters(visible_tasks(organization=organization), filters)
+    if filters.q:
+        queryset = queryset.filter(search_vector=task_search_query(filters.q))
     return queryset
 
 
@@ -167,6 +187,26 @@ _ORDERINGS: dict[str, list[tuple[str, bool]]] = {
     "budget_low": [("budget_amount", False), ("id", False)],
     "deadline": [("deadline", False), ("id", False)],
 }
+
+# How search stays fast at a million tasks (see docs/benchmarks.md).
+#
+# A filtered or full-text search first looks at the next SCAN_WINDOW open
+# tasks in the sort's own index order (a range scan that stops as soon as a
+# page is full). Words or filters that match at least a page in there are
+# answered by that scan alone. When fewer match, the matches are sparse: the
+# rest of them is fetched through the filter and full-text indexes and
+# sorted, which is cheap precisely because they are few. Both steps are
+# exact; the split only keeps PostgreSQL from guessing. (Its estimate for
+# several words multiplies their frequencies, so "help desk" looks 10x rarer
+# than it is, and a plan built on that guess reads 50,000 rows.)
+SCAN_WINDOW = 2000
+
+# Relevance ranks the matches among the newest RELEVANCE_WINDOW open tasks:
+# ranking needs every candidate's vector, so ranking all of a common word's
+# 300,000 matches would take seconds, while these take milliseconds. When
+# fewer than a page of those match, every match is ranked. The cursor keeps
+# the window of the first page, so paging stays consistent.
+RELEVANCE_WINDOW = 10_000
 
 
 @dataclass
@@ -182,68 +222,219 @@ def encode_cursor(values: list[Any]) -> str:
 
 
 def decode_cursor(cursor: str, *, sort: str) -> list[Any] | None:
-    """The sort values of the last row seen; ``None`` when the cursor is malformed."""
+    """The sort values of the last row seen; ``None`` when the cursor is malformed (it is then ignored).
+
+    A relevance cursor has a third value: the start of its window of newest
+    tasks (``None`` when every match is ranked).
+    """
+    names = [name for name, _ in _ORDERINGS[sort]] + (["window"] if sort == "relevance" else [])
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         values = json.loads(base64.urlsafe_b64decode(padded.encode()).decode())
-    except (binascii.Error, ValueError, UnicodeDecodeError):
-        return None
-    if not isinstance(values, list) or len(values) != len(_ORDERINGS[sort]):
-        return None
-    converted: list[Any] = []
-    for (name, _), value in zip(_ORDERINGS[sort], values, strict=True):
-        if name == "published_at":
-            value = datetime.fromisoformat(value) if isinstance(value, str) else None
-        elif name == "deadline":
-            value = parse_date(value) if isinstance(value, str) else None
-        elif name == "rank":
-            value = float(value) if isinstance(value, int | float) else None
-        elif not isinstance(value, int):
-            value = None
-        if value is None:
+        if not isinstance(values, list) or len(values) != len(names):
             return None
-        converted.append(value)
-    return converted
+        return [_cursor_value(name, value) for name, value in zip(names, values, strict=True)]
+    except (binascii.Error, ValueError, TypeError, UnicodeDecodeError, KeyError, OverflowError):
+        return None
+
+
+def _cursor_value(name: str, value: Any) -> Any:
+    """One keyset value, checked against the type of its column; ValueError when it does not fit."""
+    if name == "window" and value is None:
+        return None
+    if name in ("published_at", "window"):
+        moment = datetime.fromisoformat(value) if isinstance(value, str) else None
+        if moment is not None and timezone.is_aware(moment):
+            return moment
+    elif name == "deadline":
+        day = parse_date(value) if isinstance(value, str) else None
+        if day is not None:
+            return day
+    elif name == "rank":
+        if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
+            return float(value)
+    elif isinstance(value, int) and not isinstance(value, bool) and -(2**63) <= value < 2**63:
+        return value
+    raise ValueError(f"bad cursor value for {name}")
 
 
 def _after(values: list[Any], ordering: list[tuple[str, bool]]) -> Q:
-    """Rows strictly after ``values`` in ``ordering`` (a row-value comparison, spelled out)."""
+    """Rows strictly after ``values`` in ``ordering``.
+
+    Spelled out as ``a < x OR (a = x AND id < y)``, plus the redundant
+    ``a <= x`` that lets PostgreSQL start the index scan at the cursor
+    instead of filtering every row before it.
+    """
     condition = Q()
     for index, (name, descending) in enumerate(ordering):
         step = Q(**{f"{name}__lt" if descending else f"{name}__gt": values[index]})
         for prior_index in range(index):
             step &= Q(**{ordering[prior_index][0]: values[prior_index]})
         condition |= step
-    return condition
+    first, descending = ordering[0]
+    return Q(**{f"{first}__lte" if descending else f"{first}__gte": values[0]}) & condition
+
+
+def _within(name: str, descending: bool, bound: Any, *, inside: bool) -> Q:
+    """Rows up to ``bound`` in sort order (``inside``), or the ones past it."""
+    if inside:
+        return Q(**{f"{name}__gte" if descending else f"{name}__lte": bound})
+    return Q(**{f"{name}__lt" if descending else f"{name}__gt": bound})
+
+
+def _horizon(ordering: list[tuple[str, bool]], *, rows: int, base: Q) -> Any:
+    """The first sort key of the ``rows``-th open task from the cursor on; ``None`` when fewer remain.
+
+    An index-only scan of the sort's index: it bounds the range the next
+    query walks.
+    """
+    order_by = [f"-{name}" if descending else name for name, descending in ordering]
+    found = list(
+        Task.objects.filter(base, status=TaskStatus.OPEN)
+        .order_by(*order_by)
+        .values_list(ordering[0][0], flat=True)[rows - 1 : rows]
+    )
+    return found[0] if found else None
+
+
+def _words_match(q: str, *, indexed: bool) -> Q:
+    """The full-text condition; ``indexed=False`` spells it so the GIN index is not used.
+
+    Inside a bounded range, testing each row's vector is cheaper than
+    fetching every match of a common word through the index.
+    """
+    if indexed:
+        return Q(search_vector=task_search_query(q))
+    vector = Coalesce(F("search_vector"), Value("", output_field=SearchVectorField()))
+    return Q(SearchVectorExact(vector, task_search_query(q)))
+
+
+def _by_sort_key_without_index(ordering: list[tuple[str, bool]]) -> list[Any]:
+    """The same order, spelled so no index can produce it: PostgreSQL sorts the (few) matches.
+
+    The sort keys are never null, so flipping where nulls go changes nothing
+    but the plan: otherwise a rare combination of filters could walk the
+    whole sort index looking for a page that is not there.
+    """
+    (first, descending), *rest = ordering
+    key = F(first).desc(nulls_last=True) if descending else F(first).asc(nulls_first=True)
+    return [key, *(f"-{name}" if desc else name for name, desc in rest)]
 
 
 def search_tasks(
     *, filters: TaskFilters, organization: Organization | None, cursor: str = "", page_size: int = DEFAULT_PAGE_SIZE
 ) -> TaskPage:
-    """One page of open tasks matching ``filters`` that ``organization`` may see."""
+    """One page of open tasks matching ``filters`` that ``organization`` may see.
+
+    Relevance ranks title matches (weight A) over description matches
+    (weight B), see :data:`RELEVANCE_WINDOW`; ties fall back to the newer
+    task (higher id). The other sorts see every match. A malformed cursor is
+    ignored: the first page comes back. One to three queries, whatever the
+    page size or the number of matches.
+    """
     page_size = max(1, min(page_size, MAX_PAGE_SIZE))
     sort = filters.effective_sort
     if sort == "relevance" and not filters.q:
         sort = "newest"
     ordering = _ORDERINGS[sort]
-    queryset = _apply_filters(visible_tasks(organization=organization), filters)
-    if filters.q:
-        query = SearchQuery(filters.q, config="english", search_type="websearch")
-        queryset = queryset.filter(search_vector=query)
-        if sort == "relevance":
-            queryset = queryset.annotate(rank=SearchRank(F("search_vector"), query))
-    if cursor:
-        values = decode_cursor(cursor, sort=sort)
-        if values is not None:
-            queryset = queryset.filter(_after(values, ordering))
+    values = decode_cursor(cursor, sort=sort) if cursor else None
+    if sort == "relevance":
+        return _search_by_relevance(filters=filters, organization=organization, values=values, page_size=page_size)
+
+    base = Q()
+    if sort == "deadline":
+        # Bidding closes by the deadline, so an open task's deadline is not
+        # before today: the scan of the deadline index starts there instead
+        # of filtering every stale task. A day's slack covers time zones.
+        base &= Q(deadline__gte=timezone.localdate() - timedelta(days=1))
+    if values is not None:
+        base &= _after(values, ordering)
     order_by = [f"-{name}" if descending else name for name, descending in ordering]
-    rows = list(queryset.select_related("category", "organization").order_by(*order_by)[: page_size + 1])
+    visible = visible_tasks(organization=organization).filter(base)
+    wanted = page_size + 1
+
+    if not set(filters.as_params()) - {"sort"}:
+        # Plain browsing: nearly every open task is visible, the index walk stops after a page.
+        rows = list(visible.select_related("category", "organization").order_by(*order_by)[:wanted])
+    else:
+        name, descending = ordering[0]
+        horizon = _horizon(ordering, rows=SCAN_WINDOW, base=base)
+        unindexed_words = _words_match(filters.q, indexed=False) if filters.q else Q()
+        nearby = _apply_filters(visible, filters).filter(unindexed_words)
+        if horizon is not None:
+            nearby = nearby.filter(_within(name, descending, horizon, inside=True))
+        rows = list(nearby.select_related("category", "organization").order_by(*order_by)[:wanted])
+        if len(rows) < wanted and horizon is not None:
+            # Sparse: fetch the matches past the horizon through the indexes and sort them.
+            beyond = _apply_filters(visible, filters).filter(_within(name, descending, horizon, inside=False))
+            if filters.q:
+                beyond = beyond.filter(_words_match(filters.q, indexed=True))
+            ids = beyond.order_by(*_by_sort_key_without_index(ordering)).values("pk")[: wanted - len(rows)]
+            rows += list(Task.objects.filter(pk__in=ids).select_related("category", "organization").order_by(*order_by))
+    return _page(rows, page_size=page_size, ordering=ordering, sort=sort)
+
+
+def _search_by_relevance(
+    *, filters: TaskFilters, organization: Organization | None, values: list[Any] | None, page_size: int
+) -> TaskPage:
+    ordering = _ORDERINGS["relevance"]
+    wanted = page_size + 1
+    # float8, not ts_rank's float4: the value in the cursor must compare equal to the row's.
+    rank = Cast(SearchRank(F("search_vector"), task_search_query(filters.q)), output_field=FloatField())
+    matches = _apply_filters(visible_tasks(organization=organization), filters)
+
+    def ranked(candidates: QuerySet[Task]) -> list[Task]:
+        candidates = candidates.annotate(rank=rank)
+        if values is not None:
+            candidates = candidates.filter(_after(values, ordering))
+        # The page's ids first, so only the page's rows are joined to their organization and category.
+        ids = candidates.order_by("-rank", "-id").values("pk")[:wanted]
+        page = Task.objects.filter(pk__in=ids).annotate(rank=rank).select_related("category", "organization")
+        return list(page.order_by("-rank", "-id"))
+
+    # A later page keeps the first page's window; a first page finds it.
+    window = values[2] if values is not None else _horizon(_ORDERINGS["newest"], rows=RELEVANCE_WINDOW, base=Q())
+    rows: list[Task] = []
+    if window is not None:
+        rows = ranked(matches.filter(published_at__gte=window).filter(_words_match(filters.q, indexed=False)))
+        if values is None and len(rows) < wanted:
+            window = None  # too few recent matches: rank them all
+    if window is None:
+        rows = ranked(matches.filter(_words_match(filters.q, indexed=True)))
+    return _page(rows, page_size=page_size, ordering=ordering, sort="relevance", extra=[window])
+
+
+def _page(
+    rows: list[Task], *, page_size: int, ordering: list[tuple[str, bool]], sort: str, extra: list[Any] | None = None
+) -> TaskPage:
     next_cursor = None
     if len(rows) > page_size:
         rows = rows[:page_size]
         last = rows[-1]
-        next_cursor = encode_cursor([getattr(last, name) for name, _ in ordering])
+        next_cursor = encode_cursor([getattr(last, name) for name, _ in ordering] + (extra or []))
     return TaskPage(tasks=rows, next_cursor=next_cursor, sort=sort)
+
+
+def saved_search_new_tasks(
+    *,
+    filters: TaskFilters,
+    organization: Organization,
+    published_after: datetime,
+    published_until: datetime,
+    limit: int,
+) -> list[Task]:
+    """Tasks published in ``(published_after, published_until]`` matching a saved search, newest first.
+
+    What the organization may see while browsing, minus its own tasks (a
+    digest of your own postings is noise).
+    """
+    return list(
+        matching_tasks(filters=filters, organization=organization)
+        .filter(published_at__gt=published_after, published_at__lte=published_until)
+        .exclude(organization=organization)
+        .select_related("category")
+        .order_by("-published_at", "-id")[:limit]
+    )
 
 
 # --- single objects ---------------------------------------------------------------------
@@ -363,3 +554,371 @@ def search_suppliers(*, filters: SupplierFilters, exclude: Organization | None =
         if filters.currency:
             queryset = queryset.filter(hourly_rate_currency=filters.currency)
     return queryset.order_by(F("rating").desc(nulls_last=True), "name")
+
+
+# --- the task pages of the HTML views ----------------------------------------------------------
+# Small reads the task views need beyond the selectors above; each is one query.
+
+
+def skill_names(*, slugs: Any) -> dict[str, str]:
+    """Display names of the given skill slugs in one query; unknown slugs are left out."""
+    from marketplace.models import Skill
+
+    wanted = sorted({str(slug) for slug in slugs if slug})
+    if not wanted:
+        return {}
+    return dict(Skill.objects.filter(slug__in=wanted).values_list("slug", "name"))
+
+
+def live_bid_of(*, task: Task, organization: Organization) -> Bid | None:
+    """The organization's live bid on the task, if it has one (one live bid per supplier and task)."""
+    return Bid.objects.by_supplier(organization).live().filter(task=task).order_by("-created_at").first()
+
+
+def live_bid_count(*, task: Task) -> int:
+    return Bid.objects.filter(task=task).live().count()
+
+
+def task_revisions(*, task: Task) -> QuerySet[Any]:
+    """The edits of an open task, newest first: every viewer of the task may see them."""
+    from marketplace.models import TaskRevision
+
+    return TaskRevision.objects.filter(task=task).order_by("-created_at", "-id")
+
+
+def task_attachments(*, task: Task) -> QuerySet[Any]:
+    from marketplace.models import TaskAttachment
+
+    return TaskAttachment.objects.filter(task=task).order_by("created_at", "id")
+
+
+def get_task_attachment(*, task: Task, attachment_id: int) -> Any:
+    """An attachment of a task the caller has already fetched for its viewer."""
+    attachment = task_attachments(task=task).filter(pk=attachment_id).first()
+    if attachment is None:
+        raise NotFound("No such attachment.")
+    return attachment
+
+
+def task_invitations(*, task: Task) -> QuerySet[BidInvitation]:
+    """Suppliers invited to bid on a task (the client's view of its own task)."""
+    return BidInvitation.objects.filter(task=task).select_related("supplier").order_by("-created_at")
+
+
+def open_tasks_of(*, organization: Organization, limit: int = 25) -> list[Task]:
+    """The organization's open tasks, newest first: what a client can invite a supplier to."""
+    return list(
+        Task.objects.for_org(organization)
+        .open_for_bids()
+        .only("id", "title", "visibility", "published_at")
+        .order_by("-published_at", "-id")[:limit]
+    )
+
+
+def suggested_suppliers(*, task: Task, limit: int = 5) -> list[Organization]:
+    """Suppliers whose skills overlap the task's, best rated first (not yet invited, not bidding)."""
+    if not task.skills:
+        return []
+    invited = BidInvitation.objects.filter(task=task, supplier=OuterRef("pk"))
+    bidding = Bid.objects.filter(task=task, supplier=OuterRef("pk"))
+    return list(
+        search_suppliers(filters=SupplierFilters(skills=list(task.skills)), exclude=task.organization)
+        .exclude(Exists(invited))
+        .exclude(Exists(bidding))
+        .only("id", "name", "slug", "headline", "city", "country", "skills", "hourly_rate", "hourly_rate_currency")[
+            :limit
+        ]
+    )
+
+
+def client_dashboard_tasks(*, organization: Organization, user: Any, status: str = "") -> QuerySet[Task]:
+    """The client's tasks with live bid counts and the user's unread messages per task, in one query.
+
+    A message is unread when a supplier sent it after the user's read mark on
+    its thread (every supplier message counts when the user never opened it).
+    """
+    from django.db.models import IntegerField, Subquery
+    from django.db.models.functions import Coalesce
+
+    from marketplace.models import Message, ThreadReadMark
+
+    read_mark = ThreadReadMark.objects.filter(thread=OuterRef("thread_id"), user=user).values("last_read_at")[:1]
+    unread = (
+        Message.objects.filter(thread__task=OuterRef("pk"))
+        .exclude(sender_organization=organization)
+        .annotate(read_to=Subquery(read_mark))
+        .filter(Q(read_to__isnull=True) | Q(created_at__gt=F("read_to")))
+        .order_by()
+        .values("thread__task")
+        .annotate(total=Count("pk"))
+        .values("total")
+    )
+    queryset = client_tasks(organization=organization).annotate(
+        unread_count=Coalesce(Subquery(unread, output_field=IntegerField()), 0)
+    )
+    if status:
+        queryset = queryset.filter(status=status)
+    return queryset
+
+
+def task_status_counts(*, organization: Organization) -> dict[str, int]:
+    """How many of the organization's tasks are in each status, in one query."""
+    rows = Task.objects.for_org(organization).order_by().values("status").annotate(total=Count("id"))
+    return {row["status"]: row["total"] for row in rows}
+
+
+def saved_searches_of(*, user: Any, organization: Organization) -> QuerySet[Any]:
+    from marketplace.models import SavedSearch
+
+    return SavedSearch.objects.filter(user=user, organization=organization).order_by("name", "id")
+
+
+def get_saved_search(*, saved_search_id: int, user: Any, organization: Organization) -> Any:
+    """One of the user's saved searches in the acting organization; anybody else's is missing."""
+    saved = saved_searches_of(user=user, organization=organization).filter(pk=saved_search_id).first()
+    if saved is None:
+        raise NotFound("No such saved search.")
+    return saved
+
+
+# --- the marketplace API ---------------------------------------------------------------------------
+# Reads of marketplace/api/views.py beyond the selectors above.
+
+
+def threads_with_unread(*, organization: Organization, user: Any) -> QuerySet[Thread]:
+    """The organization's threads (either side) with the user's unread count, in one query.
+
+    ``unread_count``: messages the other side sent after the user's read mark
+    (all of them when the user never opened the thread). ``activity_at``: the
+    last message, else when the thread was opened (never null, so it can
+    order a cursor).
+    """
+    from django.db.models import IntegerField, Subquery
+    from django.db.models.functions import Coalesce
+
+    from marketplace.models import Message, ThreadReadMark
+
+    read_mark = ThreadReadMark.objects.filter(thread=OuterRef("thread_id"), user=user).values("last_read_at")[:1]
+    unread = (
+        Message.objects.filter(thread=OuterRef("pk"))
+        .exclude(sender_organization=organization)
+        .annotate(read_to=Subquery(read_mark))
+        .filter(Q(read_to__isnull=True) | Q(created_at__gt=F("read_to")))
+        .order_by()
+        .values("thread")
+        .annotate(total=Count("pk"))
+        .values("total")
+    )
+    return (
+        Thread.objects.for_org(organization)
+        .select_related("task", "task__organization", "supplier")
+        .annotate(
+            unread_count=Coalesce(Subquery(unread, output_field=IntegerField()), 0),
+            activity_at=Coalesce("last_message_at", "created_at"),
+        )
+    )
+
+
+def bids_on_own_task(*, task: Task, organization: Organization) -> QuerySet[Bid]:
+    """Every bid on a task of ``organization`` (the client's view), milestones prefetched."""
+    return (
+        Bid.objects.on_tasks_of(organization)
+        .filter(task=task)
+        .select_related("task", "task__organization", "supplier")
+        .prefetch_related("milestones")
+    )
+
+
+# --- bids and messaging pages (marketplace/views/bids.py, marketplace/views/messaging.py) ---------
+
+
+def get_own_bid(*, bid_id: int, organization: Organization) -> Bid:
+    """A bid the organization made (the supplier side: edit, withdraw)."""
+    bid = (
+        Bid.objects.by_supplier(organization)
+        .select_related("task", "task__organization", "supplier")
+        .filter(pk=bid_id)
+        .first()
+    )
+    if bid is None:
+        raise NotFound("No such bid.")
+    return bid
+
+
+def get_bid_on_own_task(*, bid_id: int, organization: Organization) -> Bid:
+    """A bid on one of the organization's tasks (the client side: shortlist, decline, accept)."""
+    bid = (
+        Bid.objects.on_tasks_of(organization)
+        .select_related("task", "task__organization", "supplier")
+        .filter(pk=bid_id)
+        .first()
+    )
+    if bid is None:
+        raise NotFound("No such bid.")
+    return bid
+
+
+def bids_on_task(*, task: Task, status: str = "") -> QuerySet[Bid]:
+    """The client's list of bids on its task, with supplier and counts; one query."""
+    from marketplace.models import BidStatus
+
+    queryset = (
+        Bid.objects.filter(task=task)
+        .select_related("supplier")
+        .annotate(
+            milestone_count=Count("milestones", distinct=True),
+            attachment_count=Count("attachments", distinct=True),
+        )
+        .order_by("-created_at", "-id")
+    )
+    if status in BidStatus.values:
+        queryset = queryset.filter(status=status)
+    return queryset
+
+
+def bid_status_counts(*, task: Task) -> dict[str, int]:
+    """How many bids the task has in each status (every status present, zeros too)."""
+    from marketplace.models import BidStatus
+
+    counts = dict.fromkeys(BidStatus.values, 0)
+    rows = Bid.objects.filter(task=task).values("status").annotate(count=Count("id")).order_by()
+    for row in rows:
+        counts[row["status"]] = row["count"]
+    return counts
+
+
+def get_bid_attachment(*, bid: Bid, attachment_id: int) -> Any:
+    """An attachment of a bid the caller already may see."""
+    attachment = bid.attachments.filter(pk=attachment_id).first()
+    if attachment is None:
+        raise NotFound("No such file.")
+    return attachment
+
+
+@dataclass
+class BidEvent:
+    """One line of a bid's status history."""
+
+    at: datetime
+    label: str
+    organization: str  # the side that acted
+    actor: str  # a person's name, shown to their own organization only
+    note: str = ""
+
+
+_BID_EVENT_LABELS = {
+    "bid.submitted": "Bid submitted",
+    "bid.updated": "Terms edited",
+    "bid.shortlisted": "Shortlisted",
+    "bid.unshortlisted": "Taken off the shortlist",
+    "bid.declined": "Declined",
+    "bid.withdrawn": "Withdrawn",
+    "bid.accepted": "Accepted",
+}
+
+
+def bid_history(*, bid: Bid, organization: Organization) -> list[BidEvent]:
+    """The bid's moves from the audit log, oldest first, as ``organization`` may see them.
+
+    Bids declined because another was accepted are declined in bulk without an
+    event of their own; their decision time stands in for it.
+    """
+    from core.models import AuditEvent
+
+    events = (
+        AuditEvent.objects.filter(target_type="marketplace.bid", target_id=str(bid.pk), action__in=_BID_EVENT_LABELS)
+        .select_related("actor", "organization")
+        .order_by("created_at", "id")
+    )
+    history: list[BidEvent] = []
+    for event in events:
+        own_side = event.organization_id == organization.pk
+        note = bid.decline_reason if event.action == "bid.declined" else ""
+        history.append(
+            BidEvent(
+                at=event.created_at,
+                label=_BID_EVENT_LABELS[event.action],
+                organization=event.organization.name if event.organization else "",
+                actor=event.actor.display_name if own_side and event.actor else "",
+                note=note,
+            )
+        )
+    if bid.status == "declined" and bid.decided_at and not any(e.label == "Declined" for e in history):
+        history.append(
+            BidEvent(
+                at=bid.decided_at,
+                label="Declined",
+                organization=bid.task.organization.name,
+                actor="",
+                note=bid.decline_reason,
+            )
+        )
+    return history
+
+
+def thread_summaries(*, organization: Organization, user: Any) -> QuerySet[Thread]:
+    """:func:`threads_with_unread` plus the last message's text and side, newest activity first; one query."""
+    from django.db.models import Subquery
+
+    from marketplace.models import Message
+
+    last = Message.objects.filter(thread=OuterRef("pk")).order_by("-created_at", "-id")
+    return (
+        threads_with_unread(organization=organization, user=user)
+        .annotate(
+            last_body=Subquery(last.values("body")[:1]),
+            last_sender_id=Subquery(last.values("sender_organization_id")[:1]),
+        )
+        .order_by("-activity_at", "-id")
+    )
+
+
+def thread_messages(*, thread: Thread) -> QuerySet[Any]:
+    """A thread's messages, oldest first, with senders and attachments (three queries)."""
+    from marketplace.models import Message
+
+    return (
+        Message.objects.filter(thread=thread)
+        .select_related("sender", "sender_organization")
+        .prefetch_related("attachments")
+        .order_by("created_at", "id")
+    )
+
+
+def read_mark(*, thread: Thread, user: Any) -> datetime | None:
+    """When the user last read the thread (None if never)."""
+    from marketplace.models import ThreadReadMark
+
+    return ThreadReadMark.objects.filter(thread=thread, user=user).values_list("last_read_at", flat=True).first()
+
+
+def bid_in_thread(*, thread: Thread) -> Bid | None:
+    """The supplier's latest bid on the thread's task, if any."""
+    return Bid.objects.filter(task=thread.task_id, supplier=thread.supplier_id).order_by("-created_at", "-id").first()
+
+
+def get_message_attachment(*, thread: Thread, attachment_id: int) -> Any:
+    """An attachment of a message in a thread the caller already may see."""
+    from marketplace.models import MessageAttachment
+
+    attachment = MessageAttachment.objects.filter(message__thread=thread, pk=attachment_id).first()
+    if attachment is None:
+        raise NotFound("No such file.")
+    return attachment
+
+
+def get_thread_party(*, task: Task, supplier_id: int, organization: Organization) -> Organization:
+    """The supplier a conversation on ``task`` would be with, as ``organization`` may start it.
+
+    Only the task's client and the supplier themselves, and only a supplier
+    that bid on or was invited to the task; anything else is "not found".
+    """
+    if organization.pk not in (task.organization_id, supplier_id):
+        raise NotFound("No such conversation.")
+    involved = Bid.objects.filter(task=task, supplier_id=supplier_id).exists() or (
+        BidInvitation.objects.filter(task=task, supplier_id=supplier_id).exists()
+    )
+    supplier = Organization.objects.filter(pk=supplier_id).first() if involved else None
+    if supplier is None or supplier.pk == task.organization_id:
+        raise NotFound("No such conversation.")
+    return supplier

@@ -25,13 +25,16 @@ from typing import Any
 
 import pytest
 from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from accounts import services
 from accounts.models import ApiToken, Invitation, Membership, Organization
 from core.routing import is_public_route
-from tests.factories import UserFactory, make_member
+from marketplace import services as marketplace_services
+from marketplace.models import Bid, BidInvitation, Message, MessageAttachment, SavedSearch, Task
+from tests.factories import UserFactory, bid_input, make_member, task_input
 
 # URL parameters that carry a secret (a signed key, an invitation token), not
 # an object id: knowing one is the permission, so they are not tenant-checked.
@@ -113,7 +116,20 @@ class World:
     victim_invitation: Invitation
     victim_invitation_token: str
     victim_token: ApiToken
+    victim_task: Any  # invite-only: the outsider was not invited
+    victim_bid: Any  # a partner's bid on it, private to the two
+    victim_thread: Any
+    victim_saved_search: Any
+    partner: Organization
     outsider: Any
+
+    @property
+    def attachments(self) -> dict[str, Any]:
+        return {
+            "task": self.victim_task.attachments.get(),
+            "bid": self.victim_bid.attachments.get(),
+            "message": MessageAttachment.objects.get(message__thread=self.victim_thread),
+        }
 
     def snapshot(self) -> tuple[Any, ...]:
         """Everything an outsider might try to change in the victim organization."""
@@ -127,16 +143,53 @@ class World:
             ),
             tuple(ApiToken.objects.filter(organization=organization).order_by("pk").values_list("pk", "revoked_at")),
             organization.updated_at,
+            tuple(
+                Task.objects.filter(organization=organization).order_by("pk").values_list("pk", "status", "updated_at")
+            ),
+            tuple(
+                Bid.objects.filter(task__organization=organization)
+                .order_by("pk")
+                .values_list("pk", "status", "updated_at")
+            ),
+            Message.objects.filter(thread__task__organization=organization).count(),
+            tuple(BidInvitation.objects.filter(task__organization=organization).values_list("pk", flat=True)),
+            tuple(SavedSearch.objects.filter(organization=organization).values_list("pk", flat=True)),
+            tuple(Task.objects.filter(organization=organization).values_list("comparison_weights", flat=True)),
         )
 
 
+def pdf(name: str) -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, b"%PDF-1.4 test file", content_type="application/pdf")
+
+
 @pytest.fixture
-def world(db) -> World:
+def world(db, settings, tmp_path) -> World:
+    settings.MEDIA_ROOT = tmp_path
     owner = UserFactory(email="owner@victim.test")
     victim = services.create_organization(actor=owner, name="Victim Firm")
     member = make_member(victim, role="member")
     invitation, invitation_token = services.invite_member(actor=owner, organization=victim, email="new@victim.test")
     token, _ = services.create_api_token(actor=owner, organization=victim, name="CI")
+
+    partner_owner = UserFactory(email="owner@partner.test")
+    partner = services.create_organization(actor=partner_owner, name="Partner Supplies")
+    task = marketplace_services.create_task(
+        actor=owner,
+        organization=victim,
+        data=task_input(visibility="invite_only"),
+        publish=True,
+        attachments=[pdf("brief.pdf")],
+    )
+    marketplace_services.invite_supplier_to_bid(actor=owner, task=task, supplier=partner)
+    bid = marketplace_services.submit_bid(
+        actor=partner_owner, supplier=partner, task=task, data=bid_input(), attachments=[pdf("offer.pdf")]
+    )
+    thread = marketplace_services.get_or_create_thread(task=task, supplier=partner)
+    marketplace_services.send_message(
+        actor=owner, organization=victim, thread=thread, body="When can you start?", attachments=[pdf("notes.pdf")]
+    )
+    saved = marketplace_services.save_search(actor=owner, organization=victim, name="Payroll", filters={"q": "payroll"})
+
     outsider = UserFactory(email="outsider@elsewhere.test")
     services.create_organization(actor=outsider, name="Elsewhere Ltd")
     return World(
@@ -146,6 +199,11 @@ def world(db) -> World:
         victim_invitation=invitation,
         victim_invitation_token=invitation_token,
         victim_token=token,
+        victim_task=task,
+        victim_bid=bid,
+        victim_thread=thread,
+        victim_saved_search=saved,
+        partner=partner,
         outsider=outsider,
     )
 
@@ -158,6 +216,11 @@ PARAMETER_VALUES: dict[str, Callable[[World], Any]] = {
     "token_id": lambda w: w.victim_token.pk,
     "organization_id": lambda w: w.victim.pk,
     "slug": lambda w: w.victim.slug,
+    "task_id": lambda w: w.victim_task.pk,
+    "bid_id": lambda w: w.victim_bid.pk,
+    "thread_id": lambda w: w.victim_thread.pk,
+    "saved_search_id": lambda w: w.victim_saved_search.pk,
+    "supplier_id": lambda w: w.partner.pk,
     "token": lambda w: w.victim_invitation_token,
     "key": lambda w: "not-a-real-key",
     "uidb36": lambda w: "zz",
@@ -174,11 +237,17 @@ PK_BY_ROUTE: dict[str, Callable[[World], Any]] = {
 ADMIN_PARAMETERS = {"object_id": "1", "id": "1", "app_label": "auth", "content_type_id": "1", "url": "x"}
 
 
+# Attachment ids belong to a task, a bid or a message, by route.
+ATTACHMENT_KIND_BY_ROUTE = {"task-attachment": "task", "bid-attachment": "bid", "message-attachment": "message"}
+
+
 def build_url(route: Route, world: World) -> str:
     kwargs: dict[str, Any] = {}
     for parameter in route.parameters:
         if route.is_admin and parameter in ADMIN_PARAMETERS:
             kwargs[parameter] = ADMIN_PARAMETERS[parameter]
+        elif parameter == "attachment_id" and route.name in ATTACHMENT_KIND_BY_ROUTE:
+            kwargs[parameter] = world.attachments[ATTACHMENT_KIND_BY_ROUTE[route.name]].pk
         elif parameter == "pk" and route.name.split(":")[-1] in PK_BY_ROUTE:
             kwargs[parameter] = PK_BY_ROUTE[route.name.split(":")[-1]](world)
         elif parameter in PARAMETER_VALUES:
@@ -237,9 +306,8 @@ def test_route_answers_anonymous_visitors_as_declared(route: Route, world: World
         )
 
 
-PRIVATE_OBJECT_ROUTES = [
-    route for route in ROUTES if route.object_parameters and not route.is_public and not route.is_admin
-]
+# Public routes too: a public page of a private object (an invite-only task) is still private.
+PRIVATE_OBJECT_ROUTES = [route for route in ROUTES if route.object_parameters and not route.is_admin]
 
 
 def test_there_are_private_routes_with_object_ids_to_check():

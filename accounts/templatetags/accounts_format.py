@@ -28,7 +28,22 @@ _SECTIONS = {
     "home": "dashboard",
     "organization-list": "organizations",
     "organization-create": "organizations",
-    "member-list": "team",
+    "member-list": "settings",
+    "task-list": "find-work",
+    "task-detail": "find-work",
+    "bid-create": "find-work",
+    "saved-search-list": "find-work",
+    "client-dashboard": "my-tasks",
+    "task-create": "my-tasks",
+    "task-edit": "my-tasks",
+    "task-bids": "my-tasks",
+    "task-comparison": "my-tasks",
+    "bid-list": "bids",
+    "bid-detail": "bids",
+    "bid-edit": "bids",
+    "thread-list": "messages",
+    "thread-detail": "messages",
+    "supplier-list": "suppliers",
 }
 _SETTINGS_PREFIXES = ("mfa_", "account_email", "account_change_password", "account_set_password")
 

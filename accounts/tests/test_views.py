@@ -347,7 +347,7 @@ class TestOrganizationSettings:
         assert firm.name == "Northwind Trading GmbH"
         assert firm.country.code == "AT"
         assert firm.languages == ["German", "English"]
-        assert firm.skills == ["Payroll", "DATEV"]
+        assert firm.skills == ["payroll", "datev"]  # stored as slugs, shown as names
         assert firm.hourly_rate == 8550
         assert firm.portfolio_links == ["https://a.example/1", "https://a.example/2"]
 

@@ -131,6 +131,15 @@ def _check_can_bid(*, task: Task, supplier: Organization) -> None:
         raise DomainError("Bidding on this task has closed.")
 
 
+def validate_bid(*, task: Task, data: BidInput) -> None:
+    """Check a bid's terms against the task without saving anything; raises ``Invalid`` naming every broken rule.
+
+    For forms that cannot submit yet (a milestone row could not be read) but
+    want to report the other rules at once rather than after the next try.
+    """
+    _clean_bid_input(task=task, data=data)
+
+
 def _write_milestones(*, bid: Bid, milestones: list[MilestoneInput]) -> None:
     bid.milestones.all().delete()
     BidMilestone.objects.bulk_create(
@@ -184,7 +193,8 @@ def submit_bid(
 
 
 @transaction.atomic
-def update_bid(*, actor: User, bid: Bid, data: BidInput) -> Bid:
+def update_bid(*, actor: User, bid: Bid, data: BidInput, attachments: list[UploadedFile] | None = None) -> Bid:
+    """Edit a live bid's terms; ``attachments`` are added in the same transaction (both or neither)."""
     require_member(actor=actor, organization=bid.supplier)
     task = lock_task(bid.task)
     bid = lock_bid(bid)
@@ -192,13 +202,20 @@ def update_bid(*, actor: User, bid: Bid, data: BidInput) -> Bid:
         raise DomainError(f"A {bid.get_status_display().lower()} bid can no longer be edited.")
     _check_can_bid(task=task, supplier=bid.supplier)
     values = _clean_bid_input(task=task, data=data)
+    checked = check_uploads(attachments or [], existing=bid.attachments.count()) if attachments else []
     changed = [name for name, value in values.items() if getattr(bid, name) != value]
     for name in changed:
         setattr(bid, name, values[name])
     bid.save(update_fields=[*changed, "updated_at"])
     _write_milestones(bid=bid, milestones=data.milestones)
+    for item in checked:
+        BidAttachment.objects.create(bid=bid, uploaded_by=actor, **item)
     audit.record(
-        action="bid.updated", actor=actor, organization=bid.supplier, target=bid, details={"fields": sorted(changed)}
+        action="bid.updated",
+        actor=actor,
+        organization=bid.supplier,
+        target=bid,
+        details={"fields": sorted(changed), "attachments_added": len(checked)},
     )
     return bid
 

@@ -1,0 +1,1 @@
+"""The marketplace API: tasks, bids, comparison, messaging threads and the supplier directory."""

@@ -1,0 +1,522 @@
+"""Shapes of the marketplace API.
+
+Output: money is integer minor units with the ISO 4217 ``currency`` beside it;
+dates and times are ISO 8601. Input serializers check types and sizes only
+(an amount must be an integer that fits the column); every rule of the
+product (budgets above zero, deadlines in the future, milestones adding up)
+lives in ``marketplace.services``, whose errors come back as field errors in
+the common error body.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django_countries import countries
+from django_countries.serializers import CountryFieldMixin
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from accounts.api.serializers import OrganizationSummarySerializer
+from accounts.models import Organization, User
+from marketplace.comparison import FACTORS
+from marketplace.comparison import SORTS as COMPARISON_SORTS
+from marketplace.models import (
+    Bid,
+    BidInvitation,
+    BidMilestone,
+    BidStatus,
+    BudgetType,
+    Category,
+    LocationType,
+    Message,
+    Task,
+    Thread,
+    Visibility,
+)
+from marketplace.selectors import SORTS
+
+# Upper bounds that keep integers inside their columns (a bigger number is a
+# client bug, refused as a field error instead of a database error).
+MAX_AMOUNT = 10**13  # minor units: a hundred billion in a two-decimal currency
+MAX_HOURS = 1_000_000
+MAX_TEXT = 50_000
+COUNTRY_CHOICES = [("", "(none)"), *((str(code), str(name)) for code, name in countries)]
+
+
+def _amount_field(**kwargs: Any) -> serializers.IntegerField:
+    # No lower bound here: "above zero" is the service's rule, reported with its own message.
+    return serializers.IntegerField(max_value=MAX_AMOUNT, min_value=-MAX_AMOUNT, **kwargs)
+
+
+# --- small pieces ----------------------------------------------------------------------
+
+
+class CategorySerializer(serializers.ModelSerializer[Category]):
+    class Meta:
+        model = Category
+        fields = ("id", "slug", "name", "description")
+        read_only_fields = fields
+
+
+class CategorySummarySerializer(serializers.ModelSerializer[Category]):
+    class Meta:
+        model = Category
+        fields = ("id", "slug", "name")
+        read_only_fields = fields
+
+
+class SenderSerializer(serializers.ModelSerializer[User]):
+    """Who wrote a message: a name only; the other side never sees member email addresses."""
+
+    name = serializers.CharField(source="display_name", read_only=True)
+
+    class Meta:
+        model = User
+        fields = ("id", "name")
+        read_only_fields = fields
+
+
+# --- tasks ---------------------------------------------------------------------------------
+
+
+TASK_FIELDS = (
+    "id",
+    "title",
+    "description",
+    "category",
+    "skills",
+    "budget_type",
+    "currency",
+    "budget_amount",
+    "hourly_rate_min",
+    "hourly_rate_max",
+    "hours_cap",
+    "deadline",
+    "bidding_closes_at",
+    "location_type",
+    "country",
+    "city",
+    "postal_code",
+    "visibility",
+    "status",
+    "client",
+    "is_open_for_bids",
+    "published_at",
+    "edited_at",
+    "created_at",
+    "updated_at",
+)
+# Shown to the client only: what doing the work in-house would cost, and how it weighs bids.
+CLIENT_ONLY_TASK_FIELDS = ("in_house_cost_estimate", "comparison_weights")
+
+
+class TaskSerializer(CountryFieldMixin, serializers.ModelSerializer[Task]):
+    """A task. ``in_house_cost_estimate`` and ``comparison_weights`` appear only for the task's client.
+
+    The view passes the acting organization (or ``None``) as ``organization`` in the context.
+    """
+
+    category = CategorySummarySerializer(read_only=True)
+    client = OrganizationSummarySerializer(source="organization", read_only=True)
+    is_open_for_bids = serializers.BooleanField(read_only=True)
+    budget_amount = serializers.IntegerField(
+        read_only=True, help_text="Minor units of `currency`. Fixed price: the budget; hourly: the cap."
+    )
+    hourly_rate_min = serializers.IntegerField(
+        read_only=True, allow_null=True, help_text="Minor units per hour (hourly tasks)."
+    )
+    hourly_rate_max = serializers.IntegerField(
+        read_only=True, allow_null=True, help_text="Minor units per hour (hourly tasks)."
+    )
+    # Not marked read-only (this serializer is output only) so that the schema shows them as optional.
+    in_house_cost_estimate = serializers.IntegerField(
+        allow_null=True, required=False, help_text="Minor units of `currency`. Present for the task's client only."
+    )
+    comparison_weights = serializers.DictField(
+        child=serializers.IntegerField(),
+        required=False,
+        help_text="Saved weight (0-5) per comparison factor. Present for the task's client only.",
+    )
+
+    class Meta:
+        model = Task
+        fields = (*TASK_FIELDS, *CLIENT_ONLY_TASK_FIELDS)
+        read_only_fields = TASK_FIELDS
+
+    def to_representation(self, instance: Task) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        organization = self.context.get("organization")
+        if organization is None or instance.organization_id != organization.pk:
+            for name in CLIENT_ONLY_TASK_FIELDS:
+                data.pop(name, None)
+        return data
+
+
+class TaskSummarySerializer(serializers.ModelSerializer[Task]):
+    client = OrganizationSummarySerializer(source="organization", read_only=True)
+
+    class Meta:
+        model = Task
+        fields = ("id", "title", "status", "currency", "client")
+        read_only_fields = fields
+
+
+class TaskPageSerializer(serializers.Serializer):
+    """One page of the task search; follow ``next`` for the page after."""
+
+    results = TaskSerializer(many=True, read_only=True)
+    next = serializers.URLField(read_only=True, allow_null=True, help_text="The next page, or null on the last.")
+
+
+class TaskWriteSerializer(serializers.Serializer):
+    """A task's terms. On PATCH, fields left out keep their current value."""
+
+    title = serializers.CharField(max_length=200, allow_blank=True, trim_whitespace=False)
+    description = serializers.CharField(max_length=MAX_TEXT, allow_blank=True, trim_whitespace=False)
+    category = serializers.IntegerField(help_text="A category id from `GET /api/v1/categories/`.")
+    skills = serializers.ListField(
+        child=serializers.CharField(max_length=60), max_length=50, required=False, help_text="Free-text skill tags."
+    )
+    budget_type = serializers.ChoiceField(choices=BudgetType.choices)
+    currency = serializers.CharField(max_length=3, help_text="ISO 4217 code of every amount on the task.")
+    budget_amount = _amount_field(required=False, allow_null=True, help_text="Minor units (fixed-price tasks).")
+    hourly_rate_min = _amount_field(required=False, allow_null=True, help_text="Minor units per hour (hourly tasks).")
+    hourly_rate_max = _amount_field(required=False, allow_null=True, help_text="Minor units per hour (hourly tasks).")
+    hours_cap = serializers.IntegerField(
+        required=False, allow_null=True, max_value=MAX_HOURS, min_value=-MAX_HOURS, help_text="Hourly tasks."
+    )
+    deadline = serializers.DateField()
+    bidding_closes_at = serializers.DateTimeField()
+    location_type = serializers.ChoiceField(choices=LocationType.choices, required=False)
+    country = serializers.ChoiceField(choices=COUNTRY_CHOICES, required=False, help_text="ISO 3166 alpha-2 code.")
+    city = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    postal_code = serializers.CharField(max_length=20, required=False, allow_blank=True)
+    visibility = serializers.ChoiceField(choices=Visibility.choices, required=False)
+    in_house_cost_estimate = _amount_field(
+        required=False, allow_null=True, help_text="Minor units: what doing it in-house would cost (private)."
+    )
+
+
+class TaskCreateSerializer(TaskWriteSerializer):
+    publish = serializers.BooleanField(default=False, help_text="Open it for bids now instead of saving a draft.")
+
+
+class BidInvitationCreateSerializer(serializers.Serializer):
+    supplier = serializers.IntegerField(help_text="Id of the supplier organization to invite.")
+    message = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
+
+
+class BidInvitationSerializer(serializers.ModelSerializer[BidInvitation]):
+    supplier = OrganizationSummarySerializer(read_only=True)
+
+    class Meta:
+        model = BidInvitation
+        fields = ("id", "task", "supplier", "message", "created_at")
+        read_only_fields = fields
+
+
+class TaskSearchParamsSerializer(serializers.Serializer):
+    """The browse page's filters; amounts in minor units."""
+
+    q = serializers.CharField(max_length=200, required=False, allow_blank=True, help_text="Full-text search.")
+    category = serializers.CharField(max_length=80, required=False, allow_blank=True, help_text="Category slug.")
+    skills = serializers.ListField(
+        child=serializers.CharField(max_length=60),
+        required=False,
+        max_length=15,
+        help_text="Skill slugs (repeat the parameter or separate with commas); a task must have all of them.",
+    )
+    budget_type = serializers.ChoiceField(choices=BudgetType.choices, required=False)
+    budget_min = serializers.IntegerField(min_value=0, max_value=MAX_AMOUNT, required=False)
+    budget_max = serializers.IntegerField(min_value=0, max_value=MAX_AMOUNT, required=False)
+    location_type = serializers.ChoiceField(choices=LocationType.choices, required=False)
+    country = serializers.CharField(max_length=2, required=False, allow_blank=True, help_text="ISO 3166 alpha-2.")
+    city = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    deadline_before = serializers.DateField(required=False, help_text="Deadline on or before this date.")
+    posted_since = serializers.DateField(required=False, help_text="Published on or after this date.")
+    sort = serializers.ChoiceField(
+        choices=[(name, name) for name in SORTS], required=False, help_text="Default: relevance with `q`, else newest."
+    )
+    cursor = serializers.CharField(max_length=500, required=False, help_text="From the previous page's `next`.")
+    page_size = serializers.IntegerField(min_value=1, max_value=100, required=False, default=20)
+
+
+# --- bids -------------------------------------------------------------------------------------
+
+
+class BidMilestoneSerializer(serializers.ModelSerializer[BidMilestone]):
+    amount = serializers.IntegerField(read_only=True, help_text="Minor units of the bid's currency.")
+
+    class Meta:
+        model = BidMilestone
+        fields = ("position", "title", "amount", "due_date")
+        read_only_fields = fields
+
+
+class BidSerializer(serializers.ModelSerializer[Bid]):
+    task = TaskSummarySerializer(read_only=True)
+    supplier = OrganizationSummarySerializer(read_only=True)
+    milestones = BidMilestoneSerializer(many=True, read_only=True)
+    amount = serializers.IntegerField(
+        read_only=True, help_text="Minor units of `currency`: the fixed price, or hourly rate x estimated hours."
+    )
+    hourly_rate = serializers.IntegerField(read_only=True, allow_null=True, help_text="Minor units per hour.")
+
+    class Meta:
+        model = Bid
+        fields = (
+            "id",
+            "task",
+            "supplier",
+            "status",
+            "price_type",
+            "currency",
+            "amount",
+            "hourly_rate",
+            "estimated_hours",
+            "start_date",
+            "availability_hours_per_week",
+            "delivery_date",
+            "cover_letter",
+            "milestones",
+            "decline_reason",
+            "shortlisted_at",
+            "decided_at",
+            "created_at",
+            "updated_at",
+        )
+        read_only_fields = fields
+
+
+class MilestoneWriteSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=200, allow_blank=True)
+    amount = _amount_field(help_text="Minor units of the task's currency.")
+    due_date = serializers.DateField()
+
+
+class BidWriteSerializer(serializers.Serializer):
+    """A bid's terms. Fixed-price tasks: ``amount`` and milestones adding up to it; hourly: rate and hours.
+
+    On PATCH, fields left out keep their current value (``milestones``, when given, replaces them all).
+    """
+
+    amount = _amount_field(required=False, allow_null=True, help_text="Minor units (fixed-price tasks).")
+    hourly_rate = _amount_field(required=False, allow_null=True, help_text="Minor units per hour (hourly tasks).")
+    estimated_hours = serializers.IntegerField(
+        required=False, allow_null=True, max_value=MAX_HOURS, min_value=-MAX_HOURS
+    )
+    start_date = serializers.DateField()
+    availability_hours_per_week = serializers.IntegerField(max_value=MAX_HOURS, min_value=-MAX_HOURS)
+    delivery_date = serializers.DateField()
+    cover_letter = serializers.CharField(max_length=MAX_TEXT, allow_blank=True, trim_whitespace=False)
+    milestones = serializers.ListField(child=MilestoneWriteSerializer(), required=False, max_length=100)
+
+
+class ShortlistSerializer(serializers.Serializer):
+    shortlisted = serializers.BooleanField(default=True, help_text="false takes the bid off the shortlist.")
+
+
+class DeclineSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class BidListParamsSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=BidStatus.choices, required=False)
+
+
+# --- comparison ---------------------------------------------------------------------------------
+
+
+# ``label`` is a field here; DRF's metaclass takes it off the class, so it never meets Field.label.
+
+
+class ComparisonPartSerializer(serializers.Serializer):
+    label = serializers.CharField(read_only=True)  # type: ignore[assignment]
+    value = serializers.CharField(read_only=True)
+    score = serializers.IntegerField(read_only=True, allow_null=True, help_text="0-100; null when unknown.")
+
+
+class ComparisonFactorSerializer(serializers.Serializer):
+    factor = serializers.ChoiceField(choices=[(name, name) for name in FACTORS], read_only=True)
+    label = serializers.CharField(read_only=True)  # type: ignore[assignment]
+    score = serializers.IntegerField(
+        read_only=True, allow_null=True, help_text="0-100; null when the data is missing (left out of the total)."
+    )
+    value = serializers.CharField(read_only=True, help_text="What was measured, short.")
+    explanation = serializers.CharField(read_only=True, help_text="How the score was reached, one plain line.")
+    parts = ComparisonPartSerializer(many=True, read_only=True)
+
+
+class SavingsSerializer(serializers.Serializer):
+    """What the bid saves against the client's in-house estimate; negative when it costs more."""
+
+    amount = serializers.IntegerField(read_only=True, help_text="Minor units of `currency`.")
+    percent = serializers.DecimalField(
+        max_digits=12, decimal_places=1, read_only=True, help_text="Of the estimate, one decimal."
+    )
+    currency = serializers.CharField(read_only=True)
+    estimate = serializers.IntegerField(read_only=True, help_text="Minor units of `currency`.")
+    summary = serializers.CharField(read_only=True)
+
+
+class ComparedBidSerializer(serializers.ModelSerializer[Bid]):
+    supplier = OrganizationSummarySerializer(read_only=True)
+    amount = serializers.IntegerField(read_only=True, help_text="Minor units of `currency`.")
+    hourly_rate = serializers.IntegerField(read_only=True, allow_null=True, help_text="Minor units per hour.")
+
+    class Meta:
+        model = Bid
+        fields = (
+            "id",
+            "status",
+            "supplier",
+            "price_type",
+            "currency",
+            "amount",
+            "hourly_rate",
+            "estimated_hours",
+            "start_date",
+            "delivery_date",
+            "availability_hours_per_week",
+        )
+        read_only_fields = fields
+
+
+class ComparisonRowSerializer(serializers.Serializer):
+    bid = ComparedBidSerializer(read_only=True)
+    rank = serializers.IntegerField(read_only=True, allow_null=True, help_text="1 for the best total; null without.")
+    total = serializers.IntegerField(
+        read_only=True, allow_null=True, help_text="Weighted average of the factors with data, 0-100."
+    )
+    total_explanation = serializers.CharField(read_only=True)
+    left_out = serializers.ListField(
+        child=serializers.CharField(), read_only=True, help_text="Weighted factors without data."
+    )
+    ignored = serializers.ListField(child=serializers.CharField(), read_only=True, help_text="Factors weighted 0.")
+    factors = ComparisonFactorSerializer(source="factor_list", many=True, read_only=True)
+    savings = SavingsSerializer(read_only=True, allow_null=True)
+
+
+class ComparisonSerializer(serializers.Serializer):
+    """A task's live bids scored side by side, best first by ``sort``."""
+
+    task = serializers.IntegerField(source="task.pk", read_only=True)
+    weights = serializers.DictField(
+        child=serializers.IntegerField(), read_only=True, help_text="The weights used, per factor (0-5)."
+    )
+    sort = serializers.CharField(read_only=True)
+    rows = ComparisonRowSerializer(many=True, read_only=True)
+
+
+class WeightsSerializer(serializers.Serializer):
+    weights = serializers.DictField(
+        child=serializers.IntegerField(min_value=-100, max_value=100),
+        help_text="Weight per comparison factor, 0 (ignore) to 5 (matters most).",
+    )
+
+
+class ComparisonParamsSerializer(serializers.Serializer):
+    weights = serializers.CharField(
+        max_length=500,
+        required=False,
+        help_text="Weights to try without saving them, e.g. `price:3,geography:2`; default: the saved ones.",
+    )
+    sort = serializers.ChoiceField(
+        choices=[(name, name) for name in COMPARISON_SORTS],
+        required=False,
+        default="total",
+        help_text="Best first by the total or by one factor.",
+    )
+
+
+# --- messaging ------------------------------------------------------------------------------------
+
+
+class ThreadSerializer(serializers.ModelSerializer[Thread]):
+    task = TaskSummarySerializer(read_only=True)
+    supplier = OrganizationSummarySerializer(read_only=True)
+    unread_count = serializers.IntegerField(
+        read_only=True, help_text="Messages from the other side since you last read the thread."
+    )
+
+    class Meta:
+        model = Thread
+        fields = ("id", "task", "supplier", "created_at", "last_message_at", "unread_count")
+        read_only_fields = fields
+
+
+class ThreadCreateSerializer(serializers.Serializer):
+    task = serializers.IntegerField(help_text="Id of the task the conversation is about.")
+    supplier = serializers.IntegerField(help_text="Id of the supplier organization (a bidder or invited supplier).")
+
+
+class MessageSerializer(serializers.ModelSerializer[Message]):
+    sender = SenderSerializer(read_only=True, allow_null=True)
+    sender_organization = OrganizationSummarySerializer(read_only=True)
+
+    class Meta:
+        model = Message
+        fields = ("id", "thread", "sender", "sender_organization", "body", "created_at")
+        read_only_fields = fields
+
+
+class MessageCreateSerializer(serializers.Serializer):
+    body = serializers.CharField(max_length=MAX_TEXT, allow_blank=True, trim_whitespace=False)
+
+
+# --- supplier directory -----------------------------------------------------------------------------
+
+
+class SupplierSerializer(CountryFieldMixin, serializers.ModelSerializer[Organization]):
+    hourly_rate = serializers.IntegerField(
+        read_only=True, allow_null=True, help_text="Typical rate, minor units of `hourly_rate_currency` per hour."
+    )
+    rating = serializers.SerializerMethodField(help_text="Average of revealed reviews (1-5), null without any.")
+    review_count = serializers.IntegerField(read_only=True)
+    completed_contracts = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Organization
+        fields = (
+            "id",
+            "name",
+            "slug",
+            "headline",
+            "country",
+            "city",
+            "skills",
+            "languages",
+            "hourly_rate",
+            "hourly_rate_currency",
+            "rating",
+            "review_count",
+            "completed_contracts",
+        )
+        read_only_fields = fields
+
+    @extend_schema_field(OpenApiTypes.FLOAT)
+    def get_rating(self, organization: Organization) -> float | None:
+        rating = getattr(organization, "rating", None)
+        return round(rating, 2) if rating is not None else None
+
+
+class SupplierSearchParamsSerializer(serializers.Serializer):
+    q = serializers.CharField(max_length=200, required=False, allow_blank=True, help_text="Name or headline.")
+    skills = serializers.ListField(
+        child=serializers.CharField(max_length=60),
+        required=False,
+        max_length=15,
+        help_text="Skills (repeat the parameter or separate with commas); a supplier needs any of them.",
+    )
+    category = serializers.CharField(max_length=80, required=False, allow_blank=True, help_text="Category slug.")
+    country = serializers.CharField(max_length=2, required=False, allow_blank=True, help_text="ISO 3166 alpha-2.")
+    city = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    min_rating = serializers.IntegerField(min_value=1, max_value=5, required=False)
+    rate_max = serializers.IntegerField(
+        min_value=0, max_value=MAX_AMOUNT, required=False, help_text="Highest hourly rate, minor units."
+    )
+    currency = serializers.CharField(
+        max_length=3, required=False, allow_blank=True, help_text="Currency of `rate_max` (ISO 4217)."
+    )

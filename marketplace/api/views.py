@@ -1,0 +1,667 @@
+"""The marketplace API: tasks, bids, the bid comparison, messaging threads, the supplier directory.
+
+Views are thin, as in ``accounts.api.views``: they parse input, fetch through
+the scoped selectors in ``marketplace.selectors`` and call the services in
+``marketplace.services``, which check roles and state, lock, write and audit.
+The acting organization is always ``request.organization`` (from the API
+token, else the session's choice), never a value from the body or query
+string. Objects of other organizations answer 404; an object the caller may
+see but not change (a bid, from the other side) answers 403.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from django.db.models import FloatField, QuerySet, Value
+from django.db.models.functions import Cast, Coalesce
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, permissions, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.utils.urls import replace_query_param
+from rest_framework.views import APIView
+
+from accounts.api.permissions import IsOrganizationMember, acting_organization, current_user
+from accounts.models import Organization
+from core.api.schema import error_responses
+from core.exceptions import Invalid, NotFound, PermissionDenied
+from marketplace import comparison, selectors, services
+from marketplace.api.serializers import (
+    BidInvitationCreateSerializer,
+    BidInvitationSerializer,
+    BidListParamsSerializer,
+    BidSerializer,
+    BidWriteSerializer,
+    CategorySerializer,
+    ComparisonParamsSerializer,
+    ComparisonSerializer,
+    DeclineSerializer,
+    MessageCreateSerializer,
+    MessageSerializer,
+    ShortlistSerializer,
+    SupplierSearchParamsSerializer,
+    SupplierSerializer,
+    TaskCreateSerializer,
+    TaskPageSerializer,
+    TaskSearchParamsSerializer,
+    TaskSerializer,
+    TaskWriteSerializer,
+    ThreadCreateSerializer,
+    ThreadSerializer,
+    WeightsSerializer,
+)
+from marketplace.models import Bid, BudgetType, Message, Task, Thread
+from marketplace.services import BidInput, MilestoneInput, TaskInput
+from marketplace.services.tasks import get_supplier
+
+
+def _viewer(request: Request) -> Organization | None:
+    """The acting organization, or ``None`` for an anonymous visitor (public reads only)."""
+    if getattr(request, "membership", None) is None:
+        return None
+    return acting_organization(request)
+
+
+# --- categories --------------------------------------------------------------------------
+
+
+class CategoryListView(APIView):
+    """The kinds of work on the marketplace: a small, fixed vocabulary, so one unpaginated list."""
+
+    is_public = True
+    permission_classes = (permissions.AllowAny,)
+
+    @extend_schema(
+        operation_id="v1_categories_list",
+        summary="List the categories of work",
+        responses={200: CategorySerializer(many=True)},
+        tags=["categories"],
+    )
+    def get(self, request: Request) -> Response:
+        return Response(CategorySerializer(selectors.categories(), many=True).data)
+
+
+# --- tasks ------------------------------------------------------------------------------
+
+
+def _task_input(values: dict[str, Any], base: TaskInput | None = None) -> TaskInput:
+    """Validated API fields -> the service's input; ``base`` (an edit) supplies the fields left out."""
+    values = dict(values)
+    values.pop("publish", None)
+    if "category" in values:
+        values["category_id"] = values.pop("category")
+    if base is None:
+        return TaskInput(**values)
+    for name, value in values.items():
+        setattr(base, name, value)
+    return base
+
+
+def _task_body(task: Task, organization: Organization | None) -> dict[str, Any]:
+    return TaskSerializer(task, context={"organization": organization}).data  # type: ignore[return-value]
+
+
+class TaskListView(APIView):
+    """Search open tasks (public, like the browse page) and post new ones (members)."""
+
+    is_public = True  # the search is open to anonymous visitors; posting is not
+
+    def get_permissions(self) -> Sequence[Any]:
+        if self.request.method in permissions.SAFE_METHODS:
+            return [permissions.AllowAny()]
+        return [IsOrganizationMember()]
+
+    @extend_schema(
+        operation_id="v1_tasks_list",
+        summary="Search open tasks",
+        description=(
+            "The browse page's search: open tasks the caller may see (anonymous visitors: public ones), "
+            "full-text `q`, filters, and a sort. Paged by keyset: follow `next` until it is null."
+        ),
+        parameters=[TaskSearchParamsSerializer],
+        responses={200: TaskPageSerializer, **error_responses(400)},
+        tags=["tasks"],
+    )
+    def get(self, request: Request) -> Response:
+        params = TaskSearchParamsSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        organization = _viewer(request)
+        filters = selectors.TaskFilters.from_params(request.query_params)
+        cursor = params.validated_data.get("cursor", "")
+        # The selector starts over on a cursor it cannot read; a client looping on `next` must hear about it.
+        sort = filters.effective_sort if filters.q or filters.effective_sort != "relevance" else "newest"
+        if cursor and selectors.decode_cursor(cursor, sort=sort) is None:
+            raise Invalid({"cursor": ["This cursor is not valid for this search: start again without it."]})
+        page = selectors.search_tasks(
+            filters=filters, organization=organization, cursor=cursor, page_size=params.validated_data["page_size"]
+        )
+        next_url = None
+        if page.next_cursor:
+            next_url = replace_query_param(request.build_absolute_uri(), "cursor", page.next_cursor)
+        results = TaskSerializer(page.tasks, many=True, context={"organization": organization}).data
+        return Response({"results": results, "next": next_url})
+
+    @extend_schema(
+        summary="Post a task (a draft, or open for bids with `publish`)",
+        request=TaskCreateSerializer,
+        responses={201: TaskSerializer, **error_responses(400, 401, 403)},
+        tags=["tasks"],
+    )
+    def post(self, request: Request) -> Response:
+        serializer = TaskCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        organization = acting_organization(request)
+        task = services.create_task(
+            actor=current_user(request),
+            organization=organization,
+            data=_task_input(serializer.validated_data),
+            publish=serializer.validated_data["publish"],
+        )
+        task = selectors.get_task_for_viewer(task_id=task.pk, organization=organization)
+        return Response(_task_body(task, organization), status=status.HTTP_201_CREATED)
+
+
+class TaskViewSet(viewsets.GenericViewSet):
+    """One task: read it, edit it, move it through its states, invite, see and compare its bids."""
+
+    serializer_class = TaskSerializer
+    queryset = Task.objects.none()  # tells the schema the model; reads go through the selectors
+    permission_classes = (IsOrganizationMember,)
+    lookup_url_kwarg = "task_id"
+    lookup_value_converter = "int"
+    ordering = ("-created_at", "-id")  # the task's bids
+
+    def own_task(self) -> Task:
+        """The task, when the acting organization is its client; 404 otherwise."""
+        return selectors.get_own_task(task_id=self.kwargs["task_id"], organization=acting_organization(self.request))
+
+    def respond(self, task: Task, *, code: int = status.HTTP_200_OK) -> Response:
+        organization = acting_organization(self.request)
+        task = selectors.get_task_for_viewer(task_id=task.pk, organization=organization)
+        return Response(_task_body(task, organization), status=code)
+
+    @extend_schema(
+        summary="Read a task",
+        description="Its client, invited suppliers and bidders see it in any state; others only once listed. "
+        "`in_house_cost_estimate` and `comparison_weights` are shown to the client only.",
+        responses={200: TaskSerializer, **error_responses(401, 403, 404)},
+        tags=["tasks"],
+    )
+    def retrieve(self, request: Request, task_id: int) -> Response:
+        organization = acting_organization(request)
+        task = selectors.get_task_for_viewer(task_id=task_id, organization=organization)
+        return Response(_task_body(task, organization))
+
+    @extend_schema(
+        summary="Edit a draft or open task (the client)",
+        description="Fields left out keep their value. Edits of an open task are kept for bidders to see.",
+        request=TaskWriteSerializer,
+        responses={200: TaskSerializer, **error_responses(400, 401, 403, 404)},
+        tags=["tasks"],
+    )
+    def partial_update(self, request: Request, task_id: int) -> Response:
+        task = self.own_task()
+        serializer = TaskWriteSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        data = _task_input(serializer.validated_data, base=services.task_input_from(task))
+        task = services.update_task(actor=current_user(request), task=task, data=data)
+        return self.respond(task)
+
+    def _transition(self, verb: Any) -> Response:
+        task = verb(actor=current_user(self.request), task=self.own_task())
+        return self.respond(task)
+
+    @extend_schema(
+        summary="Open a draft for bids (the client)",
+        request=None,
+        responses={200: TaskSerializer, **error_responses(400, 401, 403, 404, 409)},
+        tags=["tasks"],
+    )
+    @action(detail=True, methods=["post"])
+    def publish(self, request: Request, task_id: int) -> Response:
+        return self._transition(services.publish_task)
+
+    @extend_schema(
+        summary="Stop taking bids (the client); live bids are declined",
+        request=None,
+        responses={200: TaskSerializer, **error_responses(401, 403, 404, 409)},
+        tags=["tasks"],
+    )
+    @action(detail=True, methods=["post"])
+    def close(self, request: Request, task_id: int) -> Response:
+        return self._transition(services.close_task)
+
+    @extend_schema(
+        summary="Cancel the task (the client); live bids are declined",
+        request=None,
+        responses={200: TaskSerializer, **error_responses(401, 403, 404, 409)},
+        tags=["tasks"],
+    )
+    @action(detail=True, methods=["post"])
+    def cancel(self, request: Request, task_id: int) -> Response:
+        return self._transition(services.cancel_task)
+
+    @extend_schema(
+        summary="Invite a supplier to bid (the client)",
+        description="The supplier's members are emailed once the task is open. Inviting again changes nothing "
+        "and answers 200 with the existing invitation.",
+        request=BidInvitationCreateSerializer,
+        responses={
+            201: BidInvitationSerializer,
+            200: BidInvitationSerializer,
+            **error_responses(400, 401, 403, 404, 409),
+        },
+        tags=["tasks"],
+    )
+    @action(detail=True, methods=["post"])
+    def invitations(self, request: Request, task_id: int) -> Response:
+        task = self.own_task()
+        serializer = BidInvitationCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        supplier = get_supplier(organization_id=serializer.validated_data["supplier"])
+        already = selectors.task_invitations(task=task).filter(supplier=supplier).exists()
+        invitation = services.invite_supplier_to_bid(
+            actor=current_user(request), task=task, supplier=supplier, message=serializer.validated_data["message"]
+        )
+        return Response(
+            BidInvitationSerializer(invitation).data, status=status.HTTP_200_OK if already else status.HTTP_201_CREATED
+        )
+
+    # --- bids on the task ---
+
+    @extend_schema(
+        methods=["GET"],
+        summary="List the bids on a task (the client)",
+        responses={200: BidSerializer(many=True), **error_responses(401, 403, 404)},
+        tags=["bids"],
+    )
+    @extend_schema(
+        methods=["POST"],
+        summary="Bid on the task as the acting organization",
+        description="One live bid per supplier and task: edit the existing one instead (409). Fixed-price "
+        "bids need milestones adding up to `amount`.",
+        request=BidWriteSerializer,
+        responses={201: BidSerializer, **error_responses(400, 401, 403, 404, 409)},
+        tags=["bids"],
+    )
+    @action(detail=True, methods=["get", "post"], url_path="bids")
+    def bids(self, request: Request, task_id: int) -> Response:
+        organization = acting_organization(request)
+        if request.method == "POST":
+            task = selectors.get_task_for_viewer(task_id=task_id, organization=organization)
+            serializer = BidWriteSerializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            bid = services.submit_bid(
+                actor=current_user(request),
+                supplier=organization,
+                task=task,
+                data=_bid_input(serializer.validated_data),
+            )
+            bid = selectors.get_bid(bid_id=bid.pk, organization=organization)
+            return Response(BidSerializer(bid).data, status=status.HTTP_201_CREATED)
+        task = self.own_task()
+        page = self.paginate_queryset(selectors.bids_on_own_task(task=task, organization=organization))
+        return self.get_paginated_response(BidSerializer(page, many=True).data)
+
+    # --- the comparison ---
+
+    @extend_schema(
+        methods=["GET"],
+        summary="Compare the live bids (the client)",
+        description=(
+            "Every live bid scored 0-100 on price, geography, flexibility, communication and reputation, each "
+            "with a one-line explanation; a factor without data has a null score and is left out of the total "
+            "(the weighted average of the others). Weights: `?weights=price:3,geography:2` to try some without "
+            "saving them, else the task's saved weights, else the defaults."
+        ),
+        parameters=[ComparisonParamsSerializer],
+        responses={200: ComparisonSerializer, **error_responses(400, 401, 403, 404)},
+        tags=["comparison"],
+    )
+    @extend_schema(
+        methods=["PUT", "PATCH"],
+        summary="Save the comparison weights (the client)",
+        description="PATCH changes the factors given; PUT sets all of them (factors left out go back to their "
+        "default). Answers with the comparison under the saved weights.",
+        request=WeightsSerializer,
+        responses={200: ComparisonSerializer, **error_responses(400, 401, 403, 404)},
+        tags=["comparison"],
+    )
+    @action(detail=True, methods=["get", "put", "patch"], url_path="comparison")
+    def comparison(self, request: Request, task_id: int) -> Response:
+        task = self.own_task()
+        params = ComparisonParamsSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        overrides = None
+        if request.method in ("PUT", "PATCH"):
+            serializer = WeightsSerializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            weights = serializer.validated_data["weights"]
+            if request.method == "PUT":
+                weights = {**comparison.DEFAULT_WEIGHTS, **weights}
+            task = services.set_comparison_weights(actor=current_user(request), task=task, weights=weights)
+        else:
+            overrides = _parse_weights(params.validated_data.get("weights", ""))
+        result = comparison.compare_bids(task=task, weights=overrides, sort=params.validated_data["sort"])
+        return Response(ComparisonSerializer(result).data)
+
+
+def _parse_weights(text: str) -> dict[str, int] | None:
+    """``price:3,geography:2`` -> {"price": 3, "geography": 2}; every bad part is reported."""
+    if not text.strip():
+        return None
+    weights: dict[str, int] = {}
+    problems: list[str] = []
+    for part in text.split(","):
+        name, _, value = part.strip().partition(":")
+        name = name.strip()
+        if name not in comparison.FACTORS:
+            problems.append(f"Unknown factor {name!r}: use {', '.join(comparison.FACTORS)}.")
+        elif not value.strip().isdigit() or not 0 <= int(value) <= comparison.MAX_WEIGHT:
+            problems.append(f"{name}: weights go from 0 (ignore) to {comparison.MAX_WEIGHT} (matters most).")
+        else:
+            weights[name] = int(value)
+    if problems:
+        raise Invalid({"weights": problems})
+    return weights
+
+
+# --- bids ------------------------------------------------------------------------------------
+
+
+def _bid_input(values: dict[str, Any], base: BidInput | None = None) -> BidInput:
+    values = dict(values)
+    if "milestones" in values:
+        values["milestones"] = [MilestoneInput(**milestone) for milestone in values["milestones"]]
+    if base is None:
+        return BidInput(**values)
+    for name, value in values.items():
+        setattr(base, name, value)
+    return base
+
+
+def _bid_input_from(bid: Bid) -> BidInput:
+    """A bid's current terms, as an input to edit."""
+    fixed = bid.price_type == BudgetType.FIXED
+    return BidInput(
+        start_date=bid.start_date,
+        availability_hours_per_week=bid.availability_hours_per_week,
+        delivery_date=bid.delivery_date,
+        cover_letter=bid.cover_letter,
+        amount=bid.amount if fixed else None,
+        hourly_rate=bid.hourly_rate,
+        estimated_hours=bid.estimated_hours,
+        milestones=[MilestoneInput(title=m.title, amount=m.amount, due_date=m.due_date) for m in bid.milestones.all()],
+    )
+
+
+class BidViewSet(viewsets.GenericViewSet):
+    """The acting organization's bids as a supplier, and single bids from either side."""
+
+    serializer_class = BidSerializer
+    queryset = Bid.objects.none()  # tells the schema the model; reads go through the selectors
+    permission_classes = (IsOrganizationMember,)
+    lookup_url_kwarg = "bid_id"
+    lookup_value_converter = "int"
+    ordering = ("-created_at", "-id")
+
+    def get_queryset(self) -> QuerySet[Bid]:
+        return (
+            selectors.supplier_bids(organization=acting_organization(self.request))
+            .select_related("supplier")
+            .prefetch_related("milestones")
+        )
+
+    def get_object(self) -> Bid:
+        return selectors.get_bid(bid_id=self.kwargs["bid_id"], organization=acting_organization(self.request))
+
+    def as_bidder(self) -> Bid:
+        bid = self.get_object()
+        if bid.supplier_id != acting_organization(self.request).pk:
+            raise PermissionDenied("Only the organization that made the bid can do this.")
+        return bid
+
+    def as_client(self) -> Bid:
+        bid = self.get_object()
+        if bid.task.organization_id != acting_organization(self.request).pk:
+            raise PermissionDenied("Only the task's client can do this.")
+        return bid
+
+    @extend_schema(
+        summary="List your organization's bids (as a supplier)",
+        parameters=[BidListParamsSerializer],
+        responses={200: BidSerializer(many=True), **error_responses(400, 401, 403)},
+        tags=["bids"],
+    )
+    def list(self, request: Request) -> Response:
+        params = BidListParamsSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        queryset = self.get_queryset()
+        if params.validated_data.get("status"):
+            queryset = queryset.filter(status=params.validated_data["status"])
+        page = self.paginate_queryset(queryset)
+        return self.get_paginated_response(BidSerializer(page, many=True).data)
+
+    @extend_schema(
+        summary="Read a bid (its bidder, or the task's client)",
+        responses={200: BidSerializer, **error_responses(401, 403, 404)},
+        tags=["bids"],
+    )
+    def retrieve(self, request: Request, bid_id: int) -> Response:
+        return Response(BidSerializer(self.get_object()).data)
+
+    @extend_schema(
+        summary="Edit a live bid (the bidder)",
+        description="Fields left out keep their value; `milestones`, when given, replaces them all.",
+        request=BidWriteSerializer,
+        responses={200: BidSerializer, **error_responses(400, 401, 403, 404, 409)},
+        tags=["bids"],
+    )
+    def partial_update(self, request: Request, bid_id: int) -> Response:
+        bid = self.as_bidder()
+        serializer = BidWriteSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        data = _bid_input(serializer.validated_data, base=_bid_input_from(bid))
+        services.update_bid(actor=current_user(request), bid=bid, data=data)
+        return Response(BidSerializer(self.get_object()).data)
+
+    @extend_schema(
+        summary="Withdraw a bid (the bidder)",
+        request=None,
+        responses={200: BidSerializer, **error_responses(401, 403, 404, 409)},
+        tags=["bids"],
+    )
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request: Request, bid_id: int) -> Response:
+        services.withdraw_bid(actor=current_user(request), bid=self.as_bidder())
+        return Response(BidSerializer(self.get_object()).data)
+
+    @extend_schema(
+        summary="Accept a bid: award the task (the client's owners and admins)",
+        description="The other live bids are declined and a draft contract is made. When another bid on the "
+        "task was accepted first, answers 409.",
+        request=None,
+        responses={200: BidSerializer, **error_responses(401, 403, 404, 409)},
+        tags=["bids"],
+    )
+    @action(detail=True, methods=["post"])
+    def accept(self, request: Request, bid_id: int) -> Response:
+        services.accept_bid(actor=current_user(request), bid=self.as_client())
+        return Response(BidSerializer(self.get_object()).data)
+
+    @extend_schema(
+        summary="Put a bid on the shortlist, or take it off (the client)",
+        request=ShortlistSerializer,
+        responses={200: BidSerializer, **error_responses(400, 401, 403, 404, 409)},
+        tags=["bids"],
+    )
+    @action(detail=True, methods=["post"])
+    def shortlist(self, request: Request, bid_id: int) -> Response:
+        bid = self.as_client()
+        serializer = ShortlistSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.shortlist_bid(
+            actor=current_user(request), bid=bid, shortlisted=serializer.validated_data["shortlisted"]
+        )
+        return Response(BidSerializer(self.get_object()).data)
+
+    @extend_schema(
+        summary="Decline a bid (the client)",
+        request=DeclineSerializer,
+        responses={200: BidSerializer, **error_responses(400, 401, 403, 404, 409)},
+        tags=["bids"],
+    )
+    @action(detail=True, methods=["post"])
+    def decline(self, request: Request, bid_id: int) -> Response:
+        bid = self.as_client()
+        serializer = DeclineSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.decline_bid(actor=current_user(request), bid=bid, reason=serializer.validated_data["reason"])
+        return Response(BidSerializer(self.get_object()).data)
+
+
+# --- messaging -----------------------------------------------------------------------------------
+
+
+class ThreadViewSet(viewsets.GenericViewSet):
+    """Conversations between a task's client and a supplier, from either side."""
+
+    serializer_class = ThreadSerializer
+    queryset = Thread.objects.none()  # tells the schema the model; reads go through the selectors
+    permission_classes = (IsOrganizationMember,)
+    lookup_url_kwarg = "thread_id"
+    lookup_value_converter = "int"
+
+    @property
+    def ordering(self) -> tuple[str, ...]:  # read by the cursor pagination
+        if self.action == "messages":
+            return ("-created_at", "-id")
+        return ("-activity_at", "-id")
+
+    def get_queryset(self) -> QuerySet[Thread]:
+        return selectors.threads_with_unread(
+            organization=acting_organization(self.request), user=current_user(self.request)
+        )
+
+    def get_object(self) -> Thread:
+        thread = self.get_queryset().filter(pk=self.kwargs["thread_id"]).first()
+        if thread is None:
+            raise NotFound("No such conversation.")
+        return thread
+
+    @extend_schema(
+        summary="List your organization's conversations, latest activity first",
+        responses={200: ThreadSerializer(many=True), **error_responses(401, 403)},
+        tags=["messages"],
+    )
+    def list(self, request: Request) -> Response:
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(ThreadSerializer(page, many=True).data)
+
+    @extend_schema(
+        summary="Open a conversation about a task (or get the one that exists)",
+        description="The client opens one with a bidder or invited supplier; a supplier with the client of a "
+        "task it bid on or was invited to.",
+        request=ThreadCreateSerializer,
+        responses={201: ThreadSerializer, **error_responses(400, 401, 403, 404)},
+        tags=["messages"],
+    )
+    def create(self, request: Request) -> Response:
+        serializer = ThreadCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        organization = acting_organization(request)
+        try:
+            task = selectors.get_task_for_viewer(task_id=serializer.validated_data["task"], organization=organization)
+        except NotFound as exc:
+            raise NotFound("No such task.", field="task") from exc
+        supplier = get_supplier(organization_id=serializer.validated_data["supplier"])
+        thread = services.open_thread(
+            actor=current_user(request), organization=organization, task=task, supplier=supplier
+        )
+        self.kwargs["thread_id"] = thread.pk
+        return Response(ThreadSerializer(self.get_object()).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Read a conversation's summary",
+        responses={200: ThreadSerializer, **error_responses(401, 403, 404)},
+        tags=["messages"],
+    )
+    def retrieve(self, request: Request, thread_id: int) -> Response:
+        return Response(ThreadSerializer(self.get_object()).data)
+
+    @extend_schema(
+        methods=["GET"],
+        summary="List a conversation's messages, newest first",
+        responses={200: MessageSerializer(many=True), **error_responses(401, 403, 404)},
+        tags=["messages"],
+    )
+    @extend_schema(
+        methods=["POST"],
+        summary="Send a message; the other side is emailed",
+        request=MessageCreateSerializer,
+        responses={201: MessageSerializer, **error_responses(400, 401, 403, 404)},
+        tags=["messages"],
+    )
+    @action(detail=True, methods=["get", "post"])
+    def messages(self, request: Request, thread_id: int) -> Response:
+        thread = self.get_object()
+        if request.method == "POST":
+            serializer = MessageCreateSerializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            message = services.send_message(
+                actor=current_user(request),
+                organization=acting_organization(request),
+                thread=thread,
+                body=serializer.validated_data["body"],
+            )
+            return Response(MessageSerializer(message).data, status=status.HTTP_201_CREATED)
+        messages = Message.objects.filter(thread=thread).select_related("sender", "sender_organization")
+        page = self.paginate_queryset(messages)
+        return self.get_paginated_response(MessageSerializer(page, many=True).data)
+
+    @extend_schema(
+        summary="Mark the conversation read up to now",
+        request=None,
+        responses={200: ThreadSerializer, **error_responses(401, 403, 404)},
+        tags=["messages"],
+    )
+    @action(detail=True, methods=["post"])
+    def read(self, request: Request, thread_id: int) -> Response:
+        services.mark_thread_read(user=current_user(request), thread=self.get_object())
+        return Response(ThreadSerializer(self.get_object()).data)
+
+
+# --- the supplier directory ------------------------------------------------------------------
+
+
+class SupplierListView(generics.GenericAPIView):
+    """Organizations offering their services, best rated first."""
+
+    serializer_class = SupplierSerializer
+    queryset = Organization.objects.none()  # for the schema; get() searches through the selector
+    permission_classes = (IsOrganizationMember,)
+    # Unrated suppliers last; the cast keeps the cursor's position exact (a float, not a numeric average).
+    ordering = ("-rating_order", "id")
+
+    @extend_schema(
+        operation_id="v1_suppliers_list",
+        summary="Search the supplier directory",
+        parameters=[SupplierSearchParamsSerializer],
+        responses={200: SupplierSerializer(many=True), **error_responses(400, 401, 403)},
+        tags=["suppliers"],
+    )
+    def get(self, request: Request) -> Response:
+        params = SupplierSearchParamsSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        values = dict(params.validated_data)
+        values["skills"] = [part.strip() for raw in values.get("skills", []) for part in raw.split(",") if part.strip()]
+        values["country"] = values.get("country", "").upper()
+        values["currency"] = values.get("currency", "").upper()
+        queryset = selectors.search_suppliers(
+            filters=selectors.SupplierFilters(**values), exclude=acting_organization(request)
+        ).annotate(rating_order=Coalesce(Cast("rating", FloatField()), Value(-1.0)))
+        page = self.paginate_queryset(queryset)
+        return self.get_paginated_response(SupplierSerializer(page, many=True).data)

@@ -1,0 +1,725 @@
+"""The side-by-side comparison of a task's live bids: five factors, each scored 0-100 and explained.
+
+Every score says how it was reached in one plain line, and a factor without
+data is *missing* (``score is None``), never guessed: the total is the
+weighted average of the factors that have data, and names the ones left out.
+
+The factors (the client weighs each 0-5; :data:`DEFAULT_WEIGHTS` until then):
+
+price
+    100 for the lowest bid, falling in a straight line to 0 at the *ceiling*:
+    the task budget, or the highest bid when one is above the budget. Savings
+    against the client's in-house cost estimate are shown beside it (minor
+    units and percent, negative when the bid is dearer; none without an
+    estimate). Hourly bids compare their estimated totals (rate x hours).
+geography
+    On-site and hybrid tasks: the supplier in the task's city 100, in its
+    country 60, elsewhere 0. Remote tasks: how much of a 9:00-17:00 working
+    day the client's and the supplier's time zones share on the day bidding
+    closes (overlap hours / 8 x 100). Missing when the supplier gives no
+    country (on-site) or no valid time zone (remote).
+flexibility
+    Three parts: the earliest start (100 today, 0 on the task deadline), the
+    delivery date (100 on or before the deadline; a late delivery scores
+    50 - 10 per day late, so 0 from five days late) and the hours a week
+    offered (100 at 40 h or more). Delivery counts double.
+communication
+    The supplier's median reply time in this task's thread (the time from a
+    client message to the supplier's next message: 100 within an hour, 0 at
+    48 hours or more; a message already unanswered for 48 hours counts, as
+    it scores 0 whenever the answer comes) and its average communication
+    rating in revealed reviews (1 star 0, 5 stars 100): the average of the
+    parts that exist.
+reputation
+    Its average overall rating in revealed reviews (as above) and its
+    completed contracts (20 points each, 100 from five): rating counts
+    double. Missing for a supplier with neither.
+
+:func:`compare_bids` runs a fixed number of queries whatever the number of
+bids: reviews, contracts and messages are aggregated for all suppliers at once.
+"""
+
+from __future__ import annotations
+
+import statistics
+import zoneinfo
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
+from typing import Any
+
+from django.db.models import Count, Sum
+from django.utils import timezone
+
+from core.money import format_money
+from marketplace.models import LIVE_BID_STATUSES, Bid, BudgetType, LocationType, Message, Review, Task
+
+FACTORS = ("price", "geography", "flexibility", "communication", "reputation")
+FACTOR_LABELS = {
+    "price": "Price",
+    "geography": "Location",
+    "flexibility": "Flexibility",
+    "communication": "Communication",
+    "reputation": "Reputation",
+}
+FACTOR_QUESTIONS = {
+    "price": "How cheap is it, next to the other bids and your budget?",
+    "geography": "Can they be there, or work while you do?",
+    "flexibility": "How soon can they start, and will they meet the deadline?",
+    "communication": "How quickly do they answer, and how do clients rate it?",
+    "reputation": "How did earlier clients rate them, and how much have they delivered?",
+}
+DEFAULT_WEIGHTS: dict[str, int] = {
+    "price": 3,
+    "geography": 2,
+    "flexibility": 2,
+    "communication": 2,
+    "reputation": 2,
+}
+MAX_WEIGHT = 5
+SORTS = ("total", *FACTORS)
+
+WORKDAY_START = time(9)
+WORKDAY_END = time(17)
+WORKDAY_MINUTES = 8 * 60
+SAME_COUNTRY_SCORE = 60
+FULL_TIME_HOURS = 40
+LATE_DELIVERY_START = 50  # a delivery one day late scores this minus LATE_PENALTY_PER_DAY
+LATE_PENALTY_PER_DAY = 10
+FAST_REPLY = timedelta(hours=1)
+SLOW_REPLY = timedelta(hours=48)
+POINTS_PER_CONTRACT = 20
+
+
+# --- results ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Part:
+    """One ingredient of a factor's score (flexibility's start date, say)."""
+
+    label: str
+    value: str  # a phrase that reads on its own: "rated 4.5★ in 2 reviews"
+    score: int | None
+    short: str = ""  # the few words the headline shows: "4.5★ from 2 reviews"
+
+
+@dataclass(frozen=True)
+class FactorScore:
+    factor: str
+    score: int | None  # 0-100; None when the data is missing
+    value: str  # what was measured, short ("€2,800.00", "Porto, Portugal")
+    explanation: str  # how the score was reached, one plain line
+    parts: tuple[Part, ...] = ()
+
+    @property
+    def label(self) -> str:
+        return FACTOR_LABELS[self.factor]
+
+    @property
+    def missing(self) -> bool:
+        return self.score is None
+
+    @property
+    def bar_class(self) -> str:
+        """``score-0`` ... ``score-100`` in steps of 10: the width of its bar (no inline styles)."""
+        return score_class(self.score)
+
+    @property
+    def level(self) -> str:
+        return score_level(self.score)
+
+
+@dataclass(frozen=True)
+class Savings:
+    """What the bid saves against the client's in-house estimate; negative when it costs more."""
+
+    amount: int  # minor units of currency
+    percent: Decimal  # of the estimate, one decimal
+    currency: str
+    estimate: int  # minor units
+
+    @property
+    def is_saving(self) -> bool:
+        return self.amount > 0
+
+    @property
+    def amount_display(self) -> str:
+        return format_money(abs(self.amount), self.currency)
+
+    @property
+    def percent_display(self) -> str:
+        return f"{abs(self.percent)}%"
+
+    @property
+    def summary(self) -> str:
+        if self.amount == 0:
+            return "Costs the same as doing it in-house."
+        if self.amount > 0:
+            return f"Saves {self.amount_display} ({self.percent_display}) against doing it in-house."
+        return f"Costs {self.amount_display} ({self.percent_display}) more than doing it in-house."
+
+
+@dataclass
+class BidRow:
+    bid: Bid
+    factors: dict[str, FactorScore]
+    savings: Savings | None
+    total: int | None = None
+    total_exact: Fraction | None = None
+    total_explanation: str = ""
+    left_out: list[str] = field(default_factory=list)  # factors without data
+    ignored: list[str] = field(default_factory=list)  # factors weighted 0
+    rank: int | None = None
+
+    @property
+    def factor_list(self) -> list[FactorScore]:
+        return [self.factors[name] for name in FACTORS]
+
+    @property
+    def total_class(self) -> str:
+        return score_class(self.total)
+
+    @property
+    def total_level(self) -> str:
+        return score_level(self.total)
+
+    @property
+    def left_out_labels(self) -> list[str]:
+        return [FACTOR_LABELS[name] for name in self.left_out]
+
+    @property
+    def coverage(self) -> int:
+        """How many factors with weight above 0 had data."""
+        return len(FACTORS) - len(set(self.left_out) | set(self.ignored))
+
+
+@dataclass(frozen=True)
+class FactorRow:
+    factor: str
+    label: str
+    question: str
+    weight: int
+    cells: list[FactorScore]
+
+
+@dataclass
+class Comparison:
+    task: Task
+    weights: dict[str, int]
+    rows: list[BidRow]  # best total first
+    sort: str = "total"
+
+    @property
+    def weight_total(self) -> int:
+        return sum(self.weights.values())
+
+    @property
+    def leader(self) -> BidRow | None:
+        return self.rows[0] if self.rows and self.rows[0].total is not None and self.sort == "total" else None
+
+    @property
+    def factor_rows(self) -> list[FactorRow]:
+        """The table the other way round: one line per factor, one cell per bid (templates cannot index)."""
+        return [
+            FactorRow(
+                factor=name,
+                label=FACTOR_LABELS[name],
+                question=FACTOR_QUESTIONS[name],
+                weight=self.weights[name],
+                cells=[row.factors[name] for row in self.rows],
+            )
+            for name in FACTORS
+        ]
+
+    def sorted_by(self, sort: str) -> Comparison:
+        """The same rows, best first by ``sort`` ("total" or a factor); unscored rows last."""
+        if sort not in SORTS:
+            sort = "total"
+        if sort == "total":
+            rows = sorted(self.rows, key=_total_key)
+        else:
+            rows = sorted(
+                self.rows,
+                key=lambda row: (row.factors[sort].score is None, -(row.factors[sort].score or 0), *_total_key(row)),
+            )
+        return Comparison(task=self.task, weights=self.weights, rows=rows, sort=sort)
+
+
+def score_class(score: int | None) -> str:
+    if score is None:
+        return "score-none"
+    return f"score-{min(100, max(0, int(Fraction(score, 10) + Fraction(1, 2)) * 10))}"
+
+
+def score_level(score: int | None) -> str:
+    if score is None:
+        return "missing"
+    if score >= 70:
+        return "high"
+    if score >= 40:
+        return "mid"
+    return "low"
+
+
+# --- helpers -----------------------------------------------------------------------------
+
+
+def _round(value: Fraction) -> int:
+    """Half up, for the non-negative values scores are."""
+    return int(value + Fraction(1, 2))
+
+
+def _clamp(value: int) -> int:
+    return max(0, min(100, value))
+
+
+def _days(count: int) -> str:
+    return f"{count} day{'s' if count != 1 else ''}"
+
+
+def _duration(seconds: int | Fraction) -> str:
+    minutes = _round(Fraction(seconds) / 60)
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, rest = divmod(minutes, 60)
+    if hours >= 48 and rest == 0:
+        return f"{hours // 24} days" if hours % 24 == 0 else f"{hours} h"
+    return f"{hours} h" if rest == 0 else f"{hours} h {rest} min"
+
+
+def _stars(total: int, count: int) -> str:
+    average = (Decimal(total) / Decimal(count)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    return f"{average}★"
+
+
+def _rating_score(total: int, count: int) -> int:
+    """Average stars of ``count`` ratings summing to ``total``: 1 star 0, 5 stars 100."""
+    return _clamp(_round((Fraction(total, count) - 1) * 25))
+
+
+def _zone(name: str) -> zoneinfo.ZoneInfo | None:
+    if not name:
+        return None
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return None
+
+
+def effective_weights(task: Task, overrides: Mapping[str, Any] | None = None) -> dict[str, int]:
+    """Defaults, then the client's saved weights, then ``overrides``; anything out of range is ignored."""
+    weights = dict(DEFAULT_WEIGHTS)
+    for source in (task.comparison_weights or {}, overrides or {}):
+        for name, value in source.items():
+            if name in weights and isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_WEIGHT:
+                weights[name] = value
+    return weights
+
+
+# --- price ------------------------------------------------------------------------------------
+
+
+def _price_value(bid: Bid) -> str:
+    total = format_money(bid.amount, bid.currency)
+    if bid.price_type == BudgetType.HOURLY and bid.hourly_rate and bid.estimated_hours:
+        return f"{total} ({format_money(bid.hourly_rate, bid.currency)}/h × {bid.estimated_hours} h)"
+    return total
+
+
+def score_price(bid: Bid, *, task: Task, amounts: list[int]) -> FactorScore:
+    lowest, highest = min(amounts), max(amounts)
+    budget = task.budget_amount
+    ceiling = max(budget, highest)
+
+    def money(minor: int) -> str:
+        return format_money(minor, bid.currency)
+
+    # One bid, or all at the ceiling: nothing is cheaper, so full marks.
+    score = 100 if ceiling == lowest else _clamp(_round(Fraction(100 * (ceiling - bid.amount), ceiling - lowest)))
+    budget_word = "cap" if task.budget_type == BudgetType.HOURLY else "budget"
+    if bid.amount < budget:
+        against_budget = f"{money(budget - bid.amount)} under the {budget_word}"
+    elif bid.amount > budget:
+        against_budget = f"{money(bid.amount - budget)} over the {budget_word}"
+    else:
+        against_budget = f"exactly the {budget_word}"
+    if len(amounts) == 1:
+        explanation = f"The only bid, {against_budget}."
+    elif bid.amount == lowest:
+        explanation = f"The lowest of {len(amounts)} bids, {against_budget}."
+    else:
+        zero_at = f"the {budget_word} of {money(budget)}" if ceiling == budget else f"the highest bid, {money(highest)}"
+        explanation = f"{money(bid.amount - lowest)} above the lowest bid; 0 points at {zero_at}."
+    return FactorScore("price", score, _price_value(bid), explanation)
+
+
+def savings_of(bid: Bid, *, task: Task) -> Savings | None:
+    estimate = task.in_house_cost_estimate
+    if not estimate:
+        return None
+    amount = estimate - bid.amount
+    percent = (Decimal(amount) * 100 / Decimal(estimate)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    return Savings(amount=amount, percent=percent, currency=bid.currency, estimate=estimate)
+
+
+# --- geography ------------------------------------------------------------------------------
+
+
+def _place(city: str, country: Any) -> str:
+    country_name = getattr(country, "name", "") or str(country or "")
+    return ", ".join(part for part in (city.strip(), country_name) if part)
+
+
+def _workday(day: date, zone: zoneinfo.ZoneInfo) -> tuple[datetime, datetime]:
+    return datetime.combine(day, WORKDAY_START, tzinfo=zone), datetime.combine(day, WORKDAY_END, tzinfo=zone)
+
+
+def overlap_minutes(client_zone: zoneinfo.ZoneInfo, supplier_zone: zoneinfo.ZoneInfo, day: date) -> int:
+    """Minutes the client's 9-17 on ``day`` shares with the supplier's nearest 9-17 (across the date line too)."""
+    client_start, client_end = _workday(day, client_zone)
+    best = 0
+    for shift in (-1, 0, 1):
+        supplier_start, supplier_end = _workday(day + timedelta(days=shift), supplier_zone)
+        shared = min(client_end, supplier_end) - max(client_start, supplier_start)
+        best = max(best, int(shared.total_seconds() // 60))
+    return best
+
+
+def score_geography(bid: Bid, *, task: Task, client_time_zone: str) -> FactorScore:
+    supplier = bid.supplier
+    if task.location_type in (LocationType.ONSITE, LocationType.HYBRID):
+        where = task.get_location_type_display().lower()
+        if not supplier.country:
+            return FactorScore("geography", None, "Not given", "The supplier has not said where it is based.")
+        place = _place(supplier.city, supplier.country)
+        same_country = str(supplier.country) == str(task.country)
+        same_city = same_country and supplier.city.strip().casefold() == task.city.strip().casefold()
+        if same_city:
+            return FactorScore("geography", 100, place, f"Based in {task.city}, where the {where} work is.")
+        if same_country:
+            return FactorScore(
+                "geography",
+                SAME_COUNTRY_SCORE,
+                place,
+                f"Same country as the {where} work in {task.city}, another city.",
+            )
+        return FactorScore("geography", 0, place, f"Based outside {_place('', task.country)}, where the work is.")
+
+    client_zone = _zone(client_time_zone)
+    supplier_zone = _zone(supplier.time_zone)
+    if supplier_zone is None:
+        return FactorScore("geography", None, "Not given", "The supplier has not given a valid time zone.")
+    if client_zone is None:
+        return FactorScore("geography", None, supplier.time_zone, "Your organization has no valid time zone set.")
+    day = timezone.localtime(task.bidding_closes_at, client_zone).date()
+    minutes = overlap_minutes(client_zone, supplier_zone, day)
+    score = _clamp(_round(Fraction(100 * minutes, WORKDAY_MINUTES)))
+    zone_label = supplier.time_zone.replace("_", " ")
+    if minutes >= WORKDAY_MINUTES:
+        explanation = f"Works the same 9:00-17:00 day as you ({zone_label})."
+    elif minutes == 0:
+        explanation = f"No shared working hours: 9:00-17:00 in {zone_label} falls outside yours."
+    else:
+        explanation = f"{_duration(minutes * 60)} of your 8-hour working day overlaps with theirs in {zone_label}."
+    value = f"{_duration(minutes * 60)} overlap" if minutes else "No overlap"
+    return FactorScore("geography", score, value, explanation)
+
+
+# --- flexibility ------------------------------------------------------------------------------
+
+
+def score_flexibility(bid: Bid, *, task: Task, today: date) -> FactorScore:
+    window = max(1, (task.deadline - today).days)
+    wait = max(0, (bid.start_date - today).days)
+    start_score = _clamp(_round(100 * (1 - Fraction(wait, window))))
+    start_text = "today" if wait == 0 else f"in {_days(wait)}"
+
+    late = (bid.delivery_date - task.deadline).days
+    if late <= 0:
+        delivery_score = 100
+        delivery_text = "on the deadline" if late == 0 else f"{_days(-late)} before the deadline"
+    else:
+        delivery_score = max(0, LATE_DELIVERY_START - LATE_PENALTY_PER_DAY * late)
+        delivery_text = f"{_days(late)} after the deadline"
+
+    hours = bid.availability_hours_per_week
+    hours_score = _clamp(_round(Fraction(100 * hours, FULL_TIME_HOURS)))
+
+    score = _round(Fraction(start_score + 2 * delivery_score + hours_score, 4))
+    parts = (
+        Part("Start", f"{bid.start_date:%-d %b} ({start_text})", start_score),
+        Part("Delivery", f"{bid.delivery_date:%-d %b} ({delivery_text})", delivery_score),
+        Part("Availability", f"{hours} h a week", hours_score),
+    )
+    explanation = (
+        f"Starts {start_text} ({start_score}), delivers {delivery_text} ({delivery_score}, counts double), "
+        f"{hours} h a week ({hours_score})."
+    )
+    value = f"Delivers {bid.delivery_date:%-d %b %Y}"
+    if late > 0:
+        value += f", {_days(late)} late"
+    return FactorScore("flexibility", score, value, explanation, parts)
+
+
+# --- communication and reputation ---------------------------------------------------------------
+
+
+@dataclass
+class SupplierRecord:
+    """What the platform knows about a supplier beyond its bid, aggregated in bulk."""
+
+    review_count: int = 0
+    rating_total: int = 0
+    communication_total: int = 0
+    completed_contracts: int = 0
+    reply_seconds: list[int] = field(default_factory=list)
+    waiting_seconds: int | None = None  # how long the client's latest message has waited for an answer
+
+
+def unanswered_since(messages: list[tuple[int, datetime]], *, client_id: int) -> datetime | None:
+    """When the first client message after the supplier's last word was sent, if it is still unanswered."""
+    waiting_since: datetime | None = None
+    for sender_id, sent_at in messages:
+        waiting_since = (waiting_since or sent_at) if sender_id == client_id else None
+    return waiting_since
+
+
+def reply_times(messages: list[tuple[int, datetime]], *, client_id: int) -> list[int]:
+    """Seconds from each client message still unanswered to the supplier's next message.
+
+    ``messages`` are (sender organization id, sent at), oldest first. Several
+    client messages in a row wait on one answer, timed from the first of them.
+    """
+    waiting_since: datetime | None = None
+    replies: list[int] = []
+    for sender_id, sent_at in messages:
+        if sender_id == client_id:
+            if waiting_since is None:
+                waiting_since = sent_at
+        elif waiting_since is not None:
+            replies.append(int((sent_at - waiting_since).total_seconds()))
+            waiting_since = None
+    return replies
+
+
+def _reply_score(seconds: Fraction) -> int:
+    fast, slow = int(FAST_REPLY.total_seconds()), int(SLOW_REPLY.total_seconds())
+    if seconds <= fast:
+        return 100
+    return _clamp(_round(Fraction(100) * (slow - seconds) / (slow - fast)))
+
+
+def score_communication(record: SupplierRecord) -> FactorScore:
+    parts: list[Part] = []
+    replies = list(record.reply_seconds)
+    waiting = record.waiting_seconds
+    # A message unanswered for 48 hours already scores 0 whenever the answer comes: a fact, not a guess.
+    overdue = waiting is not None and waiting >= SLOW_REPLY.total_seconds()
+    if overdue and waiting is not None:
+        replies.append(waiting)
+    if replies:
+        median = Fraction(statistics.median(replies))
+        answered = len(record.reply_seconds)
+        pieces = [f"median of {answered} repl{'ies' if answered != 1 else 'y'}"] if answered else []
+        if overdue and waiting is not None:
+            pieces.append(f"1 message unanswered for {_duration(waiting)}")
+        lead = f"replies in {_duration(median)}" if answered else "no reply yet"
+        short = f"{_duration(median)} median reply" if answered else f"unanswered for {_duration(median)}"
+        value = f"{lead}, {' and '.join(pieces)}" if answered else f"{lead}: {' and '.join(pieces)}"
+        parts.append(Part("Reply time", value, _reply_score(median), short=short))
+    elif waiting is not None:
+        parts.append(Part("Reply time", f"no reply yet to a message sent {_duration(waiting)} ago", None))
+    else:
+        parts.append(Part("Reply time", "no exchanges in this task's thread yet", None))
+    if record.review_count:
+        stars = _stars(record.communication_total, record.review_count)
+        parts.append(
+            Part(
+                "Communication rating",
+                f"rated {stars} for communication in {_reviews(record.review_count)}",
+                _rating_score(record.communication_total, record.review_count),
+                short=f"{stars} communication rating",
+            )
+        )
+    else:
+        parts.append(Part("Communication rating", "no reviews yet", None))
+    missing = "No messages answered yet and no reviews."
+    if waiting is not None and not replies:
+        missing = f"No reply yet to a message sent {_duration(waiting)} ago, and no reviews."
+    return _combine("communication", parts, weights=(1, 1), missing=missing)
+
+
+def score_reputation(record: SupplierRecord) -> FactorScore:
+    parts: list[Part] = []
+    if record.review_count:
+        stars = _stars(record.rating_total, record.review_count)
+        parts.append(
+            Part(
+                "Rating",
+                f"rated {stars} in {_reviews(record.review_count)}",
+                _rating_score(record.rating_total, record.review_count),
+                short=f"{stars} from {_reviews(record.review_count)}",
+            )
+        )
+    else:
+        parts.append(Part("Rating", "no reviews yet", None))
+    completed = record.completed_contracts
+    if completed or record.review_count:
+        plural = "s" if completed != 1 else ""
+        parts.append(
+            Part(
+                "Track record",
+                f"{completed} completed contract{plural}",
+                min(100, POINTS_PER_CONTRACT * completed),
+                short=f"{completed} contract{plural} completed",
+            )
+        )
+    else:
+        parts.append(Part("Track record", "no completed contracts yet", None))
+    return _combine(
+        "reputation",
+        parts,
+        weights=(2, 1),
+        missing="New on the platform: no reviews or completed contracts yet.",
+    )
+
+
+def _reviews(count: int) -> str:
+    return f"{count} review{'s' if count != 1 else ''}"
+
+
+def _combine(factor: str, parts: list[Part], *, weights: tuple[int, ...], missing: str) -> FactorScore:
+    """Weighted average of the parts that have a score; missing when none has."""
+    present = [(part, weight) for part, weight in zip(parts, weights, strict=True) if part.score is not None]
+    if not present:
+        return FactorScore(factor, None, "No data yet", missing, tuple(parts))
+    total_weight = sum(weight for _, weight in present)
+    score = _round(Fraction(sum((part.score or 0) * weight for part, weight in present), total_weight))
+    explanation = "; ".join(f"{part.value} ({part.score})" for part, _ in present)
+    if len(present) > 1 and len({weight for _, weight in present}) > 1:
+        heavy = max(present, key=lambda item: item[1])[0]
+        explanation += f"; the {heavy.label.lower()} counts double"
+    absent = [part.value for part in parts if part.score is None]
+    if absent:
+        explanation += f". Left out: {', '.join(absent)}"
+    value = " · ".join(part.short or _capitalise(part.value) for part, _ in present)
+    return FactorScore(factor, score, value, _capitalise(explanation) + ".", tuple(parts))
+
+
+def _capitalise(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def supplier_records(*, task: Task, supplier_ids: list[int], now: datetime | None = None) -> dict[int, SupplierRecord]:
+    """Reviews, completed contracts and reply times of every supplier: three queries in all."""
+    from contracts.models import Contract, ContractStatus
+
+    records: dict[int, SupplierRecord] = defaultdict(SupplierRecord)
+    if not supplier_ids:
+        return records
+    reviews = (
+        Review.objects.filter(subject_id__in=supplier_ids, revealed_at__isnull=False)
+        .values("subject_id")
+        .annotate(count=Count("id"), rating=Sum("rating"), communication=Sum("communication_rating"))
+        .order_by()
+    )
+    for row in reviews:
+        record = records[row["subject_id"]]
+        record.review_count = row["count"]
+        record.rating_total = row["rating"]
+        record.communication_total = row["communication"]
+    contracts = (
+        Contract.objects.filter(supplier_id__in=supplier_ids, status=ContractStatus.COMPLETED)
+        .values("supplier_id")
+        .annotate(count=Count("id"))
+        .order_by()
+    )
+    for row in contracts:
+        records[row["supplier_id"]].completed_contracts = row["count"]
+    messages = (
+        Message.objects.filter(thread__task=task, thread__supplier_id__in=supplier_ids)
+        .order_by("thread_id", "created_at", "id")
+        .values_list("thread__supplier_id", "sender_organization_id", "created_at")
+    )
+    by_supplier: dict[int, list[tuple[int, datetime]]] = defaultdict(list)
+    for supplier_id, sender_id, sent_at in messages:
+        by_supplier[supplier_id].append((sender_id, sent_at))
+    for supplier_id, thread_messages in by_supplier.items():
+        record = records[supplier_id]
+        record.reply_seconds = reply_times(thread_messages, client_id=task.organization_id)
+        since = unanswered_since(thread_messages, client_id=task.organization_id)
+        if since is not None:
+            record.waiting_seconds = max(0, int(((now or timezone.now()) - since).total_seconds()))
+    return records
+
+
+# --- the comparison ---------------------------------------------------------------------------
+
+
+def _total_key(row: BidRow) -> tuple[Any, ...]:
+    return (row.total_exact is None, -(row.total_exact or 0), row.bid.amount, row.bid.created_at, row.bid.pk)
+
+
+def _total(row: BidRow, weights: dict[str, int]) -> None:
+    row.ignored = [name for name in FACTORS if weights[name] == 0]
+    row.left_out = [name for name in FACTORS if row.factors[name].missing and weights[name] > 0]
+    used = [name for name in FACTORS if weights[name] > 0 and not row.factors[name].missing]
+    notes = []
+    if row.left_out:
+        notes.append(f"Left out for lack of data: {', '.join(FACTOR_LABELS[n].lower() for n in row.left_out)}.")
+    if row.ignored:
+        notes.append(f"Weighted 0 by you: {', '.join(FACTOR_LABELS[n].lower() for n in row.ignored)}.")
+    if not used:
+        row.total = row.total_exact = None
+        row.total_explanation = " ".join(["No total: no factor you weigh has data for this bid.", *notes])
+        return
+    weight_sum = sum(weights[name] for name in used)
+    row.total_exact = Fraction(sum(weights[name] * (row.factors[name].score or 0) for name in used), weight_sum)
+    row.total = _round(row.total_exact)
+    terms = ", ".join(f"{FACTOR_LABELS[name].lower()} {row.factors[name].score} × {weights[name]}" for name in used)
+    row.total_explanation = " ".join(
+        [f"Weighted average of {len(used)} of {len(FACTORS)} factors ({terms}) ÷ {weight_sum} = {row.total}.", *notes]
+    )
+
+
+def compare_bids(
+    *, task: Task, weights: Mapping[str, Any] | None = None, today: date | None = None, sort: str = "total"
+) -> Comparison:
+    """Score every live bid (submitted, shortlisted, accepted) on ``task``, best total first.
+
+    ``weights`` override the client's saved ones (a preview); ``today`` is for
+    tests. Queries: the bids, the client's time zone, then reviews, contracts
+    and messages for all suppliers at once (none of those three without bids).
+    """
+    chosen = effective_weights(task, weights)
+    today = today or timezone.localdate()
+    bids = list(
+        Bid.objects.filter(task=task, status__in=LIVE_BID_STATUSES).select_related("supplier").order_by("created_at")
+    )
+    if not bids:
+        return Comparison(task=task, weights=chosen, rows=[], sort=sort)
+    client_time_zone = task.organization.time_zone
+    records = supplier_records(task=task, supplier_ids=[bid.supplier_id for bid in bids])
+    amounts = [bid.amount for bid in bids]
+    rows = []
+    for bid in bids:
+        bid.task = task  # the templates follow bid.task: no query per bid
+        record = records.get(bid.supplier_id) or SupplierRecord()
+        factors = {
+            "price": score_price(bid, task=task, amounts=amounts),
+            "geography": score_geography(bid, task=task, client_time_zone=client_time_zone),
+            "flexibility": score_flexibility(bid, task=task, today=today),
+            "communication": score_communication(record),
+            "reputation": score_reputation(record),
+        }
+        row = BidRow(bid=bid, factors=factors, savings=savings_of(bid, task=task))
+        _total(row, chosen)
+        rows.append(row)
+    rows.sort(key=_total_key)
+    for position, row in enumerate((r for r in rows if r.total is not None), start=1):
+        row.rank = position
+    return Comparison(task=task, weights=chosen, rows=rows).sorted_by(sort)

@@ -1,0 +1,391 @@
+"""Forms of the task pages: posting and editing a task, browsing, the supplier directory.
+
+They parse what people type (amounts in major units such as "2,800.00",
+dates, comma-separated skills) into the shapes the services and selectors
+take; every rule about what is acceptable lives in ``marketplace.services``.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.http import QueryDict
+from django.utils.text import slugify
+from django_countries import countries
+
+from accounts.forms import CommaListField
+from core.money import RATE_CURRENCIES, from_minor, to_minor
+from marketplace import selectors
+from marketplace.models import BudgetType, Category, LocationType, Task, Visibility
+from marketplace.services import TaskInput, task_input_from
+
+# The browse page's budget filter has no currency of its own: typed amounts are
+# read with two decimals, the minor unit of nearly every currency offered.
+BROWSE_CURRENCY = "EUR"
+_AMOUNT = re.compile(r"^-?\d+(\.\d+)?$")
+_SYMBOLS = re.compile(r"[€$£¥₹\s\u00a0,_]|^(?:EUR|USD|GBP|CHF)", re.IGNORECASE)
+
+
+def parse_amount(text: str) -> Decimal | None:
+    """ "2,800.00", "€2800", "2 800" -> Decimal("2800.00"); blank -> None; nonsense raises ValidationError."""
+    cleaned = _SYMBOLS.sub("", (text or "").strip())
+    if not cleaned:
+        return None
+    if not _AMOUNT.match(cleaned):
+        raise ValidationError("Enter an amount like 2,800.00.", code="invalid")
+    try:
+        amount = Decimal(cleaned)
+    except InvalidOperation:
+        raise ValidationError("Enter an amount like 2,800.00.", code="invalid") from None
+    if abs(amount) >= Decimal(10) ** 12:
+        raise ValidationError("That amount is too large.", code="max_value")
+    return amount
+
+
+def _amount_or_none(text: str) -> Decimal | None:
+    try:
+        return parse_amount(text)
+    except ValidationError:
+        return None
+
+
+class MoneyField(forms.CharField):
+    """An amount in major units, typed the way people write it; cleans to a ``Decimal``.
+
+    The sign is not checked here: the service refuses zero and negative
+    amounts with the message that belongs to the field.
+    """
+
+    def __init__(self, **kwargs: Any):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}))
+        super().__init__(**kwargs)
+
+    def to_python(self, value: Any) -> Decimal | None:  # type: ignore[override]
+        if isinstance(value, Decimal):
+            return value
+        return parse_amount(str(value or ""))
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, Decimal):
+            return f"{value:,}"
+        return value
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files from one ``<input type=file multiple>``; the service checks size and type."""
+
+    def __init__(self, **kwargs: Any):
+        kwargs.setdefault("widget", MultipleFileInput())
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> list[Any]:
+        if isinstance(data, list | tuple):
+            return [super(MultipleFileField, self).clean(item, initial) for item in data if item]
+        return [super().clean(data, initial)] if data else []
+
+
+def _country_choices() -> list[tuple[str, str]]:
+    return [("", "Any country"), *((code, name) for code, name in countries)]
+
+
+# --- posting and editing a task --------------------------------------------------------
+
+
+class TaskForm(forms.Form):
+    """Every term of a task. Built from a task to edit it, never bound to it: the service writes."""
+
+    title = forms.CharField(
+        max_length=200,
+        error_messages={"required": "Give the task a title."},
+        widget=forms.TextInput(attrs={"placeholder": "e.g. Monthly payroll for 40 employees"}),
+        help_text="What needs doing, in a few words. Suppliers see it first.",
+    )
+    description = forms.CharField(
+        error_messages={"required": "Describe the work so suppliers can price it."},
+        widget=forms.Textarea(attrs={"rows": 10}),
+        help_text=(
+            "Scope, deliverables, what you will provide and how you will judge the result. "
+            "Markdown works: **bold**, lists, links."
+        ),
+    )
+    category = forms.ModelChoiceField(
+        queryset=Category.objects.all(),
+        empty_label="Choose a category",
+        error_messages={"required": "Choose a category.", "invalid_choice": "Choose a category."},
+    )
+    skills = CommaListField(
+        item_max_length=60,
+        help_text="Separate with commas, e.g. Payroll, DATEV. Up to 15.",
+        widget=forms.TextInput(attrs={"placeholder": "Payroll, DATEV, Excel", "autocomplete": "off"}),
+    )
+    budget_type = forms.ChoiceField(
+        label="How will you pay?",
+        choices=BudgetType.choices,
+        initial=BudgetType.FIXED,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose fixed price or hourly."},
+    )
+    currency = forms.ChoiceField(choices=[(code, code) for code in RATE_CURRENCIES], initial="EUR")
+    budget_amount = MoneyField(
+        label="Budget",
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "placeholder": "2,800.00", "autocomplete": "off"}),
+        help_text="The most you expect to pay for the whole job.",
+    )
+    hourly_rate_min = MoneyField(
+        label="Lowest hourly rate",
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "placeholder": "40.00", "autocomplete": "off"}),
+    )
+    hourly_rate_max = MoneyField(
+        label="Highest hourly rate",
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "placeholder": "60.00", "autocomplete": "off"}),
+    )
+    hours_cap = forms.IntegerField(
+        label="Hours cap",
+        required=False,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric", "placeholder": "100"}),
+        help_text="The most hours you will pay for. The cap is the highest rate times these hours.",
+    )
+    deadline = forms.DateField(
+        error_messages={"required": "Choose the date the work must be done.", "invalid": "Enter a date."},
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text="The date the work must be finished.",
+    )
+    bidding_closes_at = forms.DateTimeField(
+        label="Bidding closes",
+        error_messages={"required": "Choose when bidding closes.", "invalid": "Enter a date and time."},
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text="After this moment no new bids come in. Your organization's time zone.",
+    )
+    location_type = forms.ChoiceField(
+        label="Where is the work done?",
+        choices=LocationType.choices,
+        initial=LocationType.REMOTE,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose remote, on-site or hybrid."},
+    )
+    country = forms.ChoiceField(required=False)
+    city = forms.CharField(max_length=100, required=False)
+    postal_code = forms.CharField(label="Postal code", max_length=20, required=False)
+    visibility = forms.ChoiceField(
+        label="Who can see it?",
+        choices=Visibility.choices,
+        initial=Visibility.PUBLIC,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose public or invite only."},
+    )
+    attachments = MultipleFileField(
+        label="Attachments",
+        help_text="Briefs, spreadsheets, drawings: PDF, images, Office and text files, up to 10 MB each, 10 in all.",
+    )
+    remove_attachments = forms.TypedMultipleChoiceField(
+        label="Remove", coerce=int, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    in_house_cost_estimate = MoneyField(
+        label="In-house cost estimate",
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "placeholder": "4,500.00", "autocomplete": "off"}),
+        help_text=(
+            "Private to your organization: suppliers never see it. What doing the work yourselves would cost, "
+            "so the bid comparison can show what outsourcing saves."
+        ),
+    )
+
+    def __init__(self, *args: Any, task: Task | None = None, currency: str = "EUR", **kwargs: Any):
+        self.task = task
+        if task is not None:
+            kwargs.setdefault("initial", self._initial_from(task))
+        else:
+            kwargs.setdefault("initial", {"currency": currency if currency in RATE_CURRENCIES else "EUR"})
+        super().__init__(*args, **kwargs)
+        self.fields["country"].choices = [("", "—"), *countries]  # type: ignore[attr-defined]
+        self.attachments_on_file = list(selectors.task_attachments(task=task)) if task is not None else []
+        self.fields["remove_attachments"].choices = [  # type: ignore[attr-defined]
+            (attachment.pk, attachment.original_name) for attachment in self.attachments_on_file
+        ]
+
+    @staticmethod
+    def _initial_from(task: Task) -> dict[str, Any]:
+        terms = task_input_from(task)
+        names = selectors.skill_names(slugs=terms.skills)
+        initial: dict[str, Any] = {
+            "title": terms.title,
+            "description": terms.description,
+            "category": terms.category_id,
+            "skills": [names.get(slug, slug.replace("-", " ")) for slug in terms.skills],
+            "budget_type": terms.budget_type,
+            "currency": terms.currency,
+            "hours_cap": terms.hours_cap,
+            "deadline": terms.deadline,
+            "bidding_closes_at": terms.bidding_closes_at,
+            "location_type": terms.location_type,
+            "country": terms.country,
+            "city": terms.city,
+            "postal_code": terms.postal_code,
+            "visibility": terms.visibility,
+        }
+        for name in ("hourly_rate_min", "hourly_rate_max", "in_house_cost_estimate"):
+            value = getattr(terms, name)
+            initial[name] = None if value is None else from_minor(value, terms.currency)
+        if terms.budget_type == BudgetType.FIXED:
+            initial["budget_amount"] = from_minor(task.budget_amount, terms.currency)
+        return initial
+
+    def task_input(self) -> TaskInput:
+        """The cleaned form as the service's input, amounts in minor units of the chosen currency."""
+        data = self.cleaned_data
+        currency = data["currency"]
+        fixed = data["budget_type"] == BudgetType.FIXED
+
+        def minor(value: Decimal | None) -> int | None:
+            return None if value is None else to_minor(value, currency)
+
+        return TaskInput(
+            title=data["title"],
+            description=data["description"],
+            category_id=data["category"].pk,
+            budget_type=data["budget_type"],
+            currency=currency,
+            deadline=data["deadline"],
+            bidding_closes_at=data["bidding_closes_at"],
+            budget_amount=minor(data["budget_amount"]) if fixed else None,
+            hourly_rate_min=None if fixed else minor(data["hourly_rate_min"]),
+            hourly_rate_max=None if fixed else minor(data["hourly_rate_max"]),
+            hours_cap=None if fixed else data["hours_cap"],
+            skills=data["skills"],
+            location_type=data["location_type"],
+            country=data["country"],
+            city=data["city"],
+            postal_code=data["postal_code"],
+            visibility=data["visibility"],
+            in_house_cost_estimate=minor(data["in_house_cost_estimate"]),
+        )
+
+    def uploads(self) -> list[Any]:
+        return list(self.cleaned_data.get("attachments") or [])
+
+    def attachments_to_remove(self) -> list[Any]:
+        chosen = set(self.cleaned_data.get("remove_attachments") or [])
+        return [attachment for attachment in self.attachments_on_file if attachment.pk in chosen]
+
+
+# --- actions on a task ------------------------------------------------------------------------
+
+
+class InviteSupplierForm(forms.Form):
+    """Ask one supplier (by its id, from the directory or the suggestions) to bid."""
+
+    supplier = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+    message = forms.CharField(
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Optional: a line on why you thought of them.",
+    )
+
+
+class SaveSearchForm(forms.Form):
+    name = forms.CharField(
+        max_length=100,
+        error_messages={"required": "Name the search so you can find it again."},
+        widget=forms.TextInput(attrs={"placeholder": "e.g. Payroll in Manchester"}),
+    )
+    notify = forms.BooleanField(required=False, initial=True, label="Email me new matching tasks")
+    query = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def filters(self) -> dict[str, Any]:
+        """The browse page's filters the search was saved from (the service keeps only known ones)."""
+        filters = selectors.TaskFilters.from_params(browse_params(QueryDict(self.cleaned_data.get("query") or "")))
+        return filters.as_params()
+
+
+# --- browsing -----------------------------------------------------------------------------------
+
+
+def browse_params(query: QueryDict) -> dict[str, Any]:
+    """The browse form's query string as ``TaskFilters.from_params`` reads it.
+
+    People type budgets in major units (``budget_from``/``budget_to``); links,
+    saved searches and the API carry minor units (``budget_min``/``budget_max``).
+    Skills are typed as names and matched as slugs.
+    """
+    params: dict[str, Any] = {key: query.get(key, "") for key in query}
+    params["skills"] = [
+        slugify(part)[:60] for value in query.getlist("skills") for part in value.split(",") if slugify(part)
+    ]
+    for typed, canonical in (("budget_from", "budget_min"), ("budget_to", "budget_max")):
+        if typed in query:
+            amount = _amount_or_none(query.get(typed, ""))
+            params[canonical] = "" if amount is None or amount < 0 else str(to_minor(amount, BROWSE_CURRENCY))
+            params.pop(typed, None)
+    return params
+
+
+def browse_amount(minor: int | None) -> str:
+    """A budget filter in minor units, as typed in the browse form."""
+    if minor is None:
+        return ""
+    amount = from_minor(minor, BROWSE_CURRENCY)
+    return f"{amount:,.0f}" if amount == amount.to_integral_value() else f"{amount:,}"
+
+
+# --- the supplier directory ----------------------------------------------------------------------
+
+RATING_CHOICES = [("", "Any rating"), ("4", "4 stars and up"), ("3", "3 stars and up"), ("2", "2 stars and up")]
+
+
+class SupplierSearchForm(forms.Form):
+    q = forms.CharField(
+        label="Search",
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": "Name or headline"}),
+    )
+    skills = CommaListField(
+        item_max_length=60,
+        help_text="Any of these, separated by commas.",
+        widget=forms.TextInput(attrs={"placeholder": "Payroll, Packaging design"}),
+    )
+    category = forms.ChoiceField(required=False)
+    country = forms.ChoiceField(required=False)
+    city = forms.CharField(required=False, max_length=100)
+    min_rating = forms.TypedChoiceField(
+        label="Rating", choices=RATING_CHOICES, coerce=int, empty_value=None, required=False
+    )
+    rate_max = MoneyField(
+        label="Hourly rate up to",
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "placeholder": "80", "autocomplete": "off"}),
+    )
+    currency = forms.ChoiceField(choices=[(code, code) for code in RATE_CURRENCIES], required=False, initial="EUR")
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].choices = [  # type: ignore[attr-defined]
+            ("", "All categories"),
+            *selectors.categories().values_list("slug", "name"),
+        ]
+        self.fields["country"].choices = _country_choices()  # type: ignore[attr-defined]
+
+    def to_filters(self) -> selectors.SupplierFilters:
+        """The valid part of the search (a malformed field is ignored, and shown as an error)."""
+        data = self.cleaned_data if hasattr(self, "cleaned_data") else {}
+        currency = data.get("currency") or "EUR"
+        rate = data.get("rate_max")
+        return selectors.SupplierFilters(
+            q=(data.get("q") or "").strip(),
+            skills=[slugify(skill)[:60] for skill in data.get("skills") or [] if slugify(skill)],
+            category=data.get("category") or "",
+            country=data.get("country") or "",
+            city=(data.get("city") or "").strip(),
+            min_rating=data.get("min_rating"),
+            rate_max=None if rate is None or rate < 0 else to_minor(rate, currency),
+            currency=currency if rate is not None else "",
+        )

@@ -1,0 +1,349 @@
+"""The conversation pages: the list with unread counts, a thread and its reply form, opening one, files."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from accounts.models import Organization
+from accounts.tenancy import SESSION_KEY
+from marketplace import services
+from marketplace.models import Message, MessageAttachment, Thread, ThreadReadMark
+from tests.factories import OrganizationFactory, bid_input, make_member, open_task
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):  # type: ignore[no-untyped-def]
+    settings.MEDIA_ROOT = tmp_path
+
+
+def login(user: Any, organization: Organization) -> Client:
+    client = Client()
+    client.force_login(user)
+    session = client.session
+    session[SESSION_KEY] = organization.pk
+    session.save()
+    return client
+
+
+def is_login_redirect(response: Any) -> bool:
+    return response.status_code == 302 and response["Location"].startswith(reverse(settings.LOGIN_URL))
+
+
+def pdf(name: str = "notes.pdf") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, b"%PDF-1.4 notes", content_type="application/pdf")
+
+
+def supplier_org(name: str) -> Organization:
+    organization = OrganizationFactory(name=name)
+    organization.owner = make_member(organization, role="owner")
+    return organization
+
+
+@pytest.fixture
+def world(firm, other_firm):  # type: ignore[no-untyped-def]
+    """A client's task, a bidder (other_firm) with the thread its bid opened, one message each way, an outsider."""
+    task = open_task(firm)
+    services.submit_bid(actor=other_firm.owner, supplier=other_firm, task=task, data=bid_input())
+    thread = Thread.objects.get(task=task, supplier=other_firm)
+    question = services.send_message(
+        actor=firm.owner, organization=firm, thread=thread, body="When can you start?", attachments=[pdf()]
+    )
+    answer = services.send_message(actor=other_firm.owner, organization=other_firm, thread=thread, body="Monday.")
+    return type(
+        "World",
+        (),
+        {
+            "client": firm,
+            "supplier": other_firm,
+            "task": task,
+            "thread": thread,
+            "question": question,
+            "answer": answer,
+            "outsider": supplier_org("Initech"),
+        },
+    )
+
+
+# --- thread-list ---------------------------------------------------------------------------------
+
+
+class TestThreadList:
+    def test_anonymous_visitors_are_sent_to_log_in(self):
+        assert is_login_redirect(Client().get(reverse("thread-list")))
+
+    def test_both_sides_see_the_thread_with_the_other_party(self, world):
+        as_client = login(world.client.owner, world.client).get(reverse("thread-list"))
+        as_supplier = login(world.supplier.owner, world.supplier).get(reverse("thread-list"))
+
+        assert [t.pk for t in as_client.context["page"].object_list] == [world.thread.pk]
+        assert [t.pk for t in as_supplier.context["page"].object_list] == [world.thread.pk]
+        assert world.supplier.name in as_client.content.decode()
+        assert world.client.name in as_supplier.content.decode()
+        assert world.task.title in as_client.content.decode()
+
+    def test_another_organization_sees_none_of_them(self, world):
+        response = login(world.outsider.owner, world.outsider).get(reverse("thread-list"))
+
+        assert list(response.context["page"].object_list) == []
+        assert world.task.title not in response.content.decode()
+
+    def test_unread_counts_messages_from_the_other_side_after_the_users_read_mark(self, world):
+        # The client's owner wrote the question (marking the thread read then); the answer came after.
+        services.send_message(
+            actor=world.supplier.owner, organization=world.supplier, thread=world.thread, body="Or Tuesday."
+        )
+        colleague = make_member(world.client)
+
+        owner_view = login(world.client.owner, world.client).get(reverse("thread-list"))
+        colleague_view = login(colleague, world.client).get(reverse("thread-list"))
+
+        assert owner_view.context["page"].object_list[0].unread_count == 2
+        assert colleague_view.context["page"].object_list[0].unread_count == 2  # never opened: all of theirs
+        assert 'aria-label="2 unread"' in owner_view.content.decode()
+
+    def test_own_messages_are_never_unread(self, world):
+        response = login(world.supplier.owner, world.supplier).get(reverse("thread-list"))
+
+        assert response.context["page"].object_list[0].unread_count == 0
+
+    def test_the_query_count_does_not_grow_with_the_threads(self, firm):
+        def build(count: int) -> Client:
+            supplier = supplier_org(f"Supplier with {count}")
+            for n in range(count):
+                client_firm = supplier_org(f"Client {count}-{n}")
+                task = open_task(client_firm, title=f"Task {count}-{n}")
+                services.submit_bid(actor=supplier.owner, supplier=supplier, task=task, data=bid_input())
+                thread = Thread.objects.get(task=task, supplier=supplier)
+                services.send_message(actor=client_firm.owner, organization=client_firm, thread=thread, body="Hi")
+            return login(supplier.owner, supplier)
+
+        def count(client: Client) -> int:
+            with CaptureQueriesContext(connection) as queries:
+                response = client.get(reverse("thread-list"))
+            assert response.status_code == 200
+            return len(queries)
+
+        small, large = count(build(1)), count(build(10))
+
+        print(f"\nthread-list: {small} queries with 1 thread, {large} with 10")
+        assert small == large
+
+
+# --- thread-detail ---------------------------------------------------------------------------------
+
+
+class TestThreadDetail:
+    def url(self, world: Any) -> str:
+        return reverse("thread-detail", kwargs={"thread_id": world.thread.pk})
+
+    def test_anonymous_visitors_are_sent_to_log_in(self, world):
+        assert is_login_redirect(Client().get(self.url(world)))
+        assert is_login_redirect(Client().post(self.url(world), {"body": "Hi"}))
+
+    def test_another_organization_gets_404_and_sends_nothing(self, world):
+        client = login(world.outsider.owner, world.outsider)
+
+        assert client.get(self.url(world)).status_code == 404
+        assert client.post(self.url(world), {"body": "Let me in"}).status_code == 404
+        assert Message.objects.count() == 2
+
+    def test_shows_the_messages_and_their_files(self, world):
+        response = login(world.supplier.owner, world.supplier).get(self.url(world))
+
+        html = response.content.decode()
+        attachment = world.question.attachments.get()
+        assert response.status_code == 200
+        assert "When can you start?" in html
+        assert "Monday." in html
+        assert (
+            reverse("message-attachment", kwargs={"thread_id": world.thread.pk, "attachment_id": attachment.pk}) in html
+        )
+
+    def test_viewing_marks_the_thread_read_and_shows_where_new_messages_start(self, world):
+        colleague = make_member(world.supplier)
+
+        response = login(colleague, world.supplier).get(self.url(world))
+
+        assert response.context["first_unread"] == world.question.pk
+        assert ThreadReadMark.objects.filter(thread=world.thread, user=colleague).exists()
+        again = login(colleague, world.supplier).get(self.url(world))
+        assert again.context["first_unread"] is None
+
+    def test_a_reply_is_sent_with_a_file_and_the_page_jumps_to_it(self, world):
+        response = login(world.supplier.owner, world.supplier).post(
+            self.url(world), {"body": "Here is our plan.", "attachments": [pdf("plan.pdf")]}
+        )
+
+        message = Message.objects.latest("id")
+        assert response.status_code == 302
+        assert response["Location"] == f"{self.url(world)}#message-{message.pk}"
+        assert (message.body, message.sender_organization_id) == ("Here is our plan.", world.supplier.pk)
+        assert list(message.attachments.values_list("original_name", flat=True)) == ["plan.pdf"]
+
+    def test_an_empty_message_is_refused_next_to_the_text(self, world):
+        response = login(world.supplier.owner, world.supplier).post(self.url(world), {"body": "   "})
+
+        assert response.status_code == 400
+        assert response.context["form"].errors["body"] == ["Write a message or attach a file."]
+        assert Message.objects.count() == 2
+
+    def test_a_disallowed_file_is_refused_next_to_the_attachments(self, world):
+        script = SimpleUploadedFile("run.sh", b"#!/bin/sh", content_type="text/x-sh")
+
+        response = login(world.supplier.owner, world.supplier).post(
+            self.url(world), {"body": "See attached", "attachments": [script]}
+        )
+
+        (error,) = response.context["form"].errors["attachments"]
+        assert error.startswith("run.sh: this type of file is not allowed")
+        assert Message.objects.count() == 2
+
+    def test_the_sender_is_the_acting_organization(self, world):
+        login(world.supplier.owner, world.supplier).post(
+            self.url(world), {"body": "Hello", "sender_organization": world.client.pk}
+        )
+
+        assert Message.objects.latest("id").sender_organization_id == world.supplier.pk
+
+    def test_other_methods_are_not_allowed(self, world):
+        assert login(world.client.owner, world.client).put(self.url(world)).status_code == 405
+
+
+# --- thread-open ---------------------------------------------------------------------------------
+
+
+class TestThreadOpen:
+    def test_anonymous_visitors_are_sent_to_log_in(self, world):
+        url = reverse("thread-open", kwargs={"task_id": world.task.pk, "supplier_id": world.supplier.pk})
+
+        assert is_login_redirect(Client().post(url))
+
+    def test_the_client_opens_the_thread_with_a_bidder(self, world):
+        url = reverse("thread-open", kwargs={"task_id": world.task.pk, "supplier_id": world.supplier.pk})
+
+        response = login(world.client.owner, world.client).post(url)
+
+        assert response["Location"] == reverse("thread-detail", kwargs={"thread_id": world.thread.pk})
+        assert Thread.objects.count() == 1
+
+    def test_the_client_opens_a_new_thread_with_an_invited_supplier(self, firm):
+        task = open_task(firm, visibility="invite_only")
+        invited = supplier_org("Invited")
+        services.invite_supplier_to_bid(actor=firm.owner, task=task, supplier=invited)
+
+        response = login(firm.owner, firm).post(
+            reverse("thread-open", kwargs={"task_id": task.pk, "supplier_id": invited.pk})
+        )
+
+        thread = Thread.objects.get(task=task, supplier=invited)
+        assert response["Location"] == reverse("thread-detail", kwargs={"thread_id": thread.pk})
+
+    def test_the_bidder_opens_its_own_thread(self, world):
+        url = reverse("thread-open", kwargs={"task_id": world.task.pk, "supplier_id": world.supplier.pk})
+
+        response = login(world.supplier.owner, world.supplier).post(url)
+
+        assert response["Location"] == reverse("thread-detail", kwargs={"thread_id": world.thread.pk})
+
+    def test_get_is_not_allowed(self, world):
+        url = reverse("thread-open", kwargs={"task_id": world.task.pk, "supplier_id": world.supplier.pk})
+
+        assert login(world.client.owner, world.client).get(url).status_code == 405
+
+    def test_a_third_organization_gets_404_even_on_a_public_task(self, world):
+        url = reverse("thread-open", kwargs={"task_id": world.task.pk, "supplier_id": world.supplier.pk})
+        client = login(world.outsider.owner, world.outsider)
+
+        assert client.get(url).status_code == 404
+        assert client.post(url).status_code == 404
+        assert Thread.objects.count() == 1
+
+    def test_a_task_the_organization_cannot_see_is_404(self, firm):
+        hidden = open_task(firm, visibility="invite_only")
+        stranger = supplier_org("Stranger")
+
+        response = login(stranger.owner, stranger).post(
+            reverse("thread-open", kwargs={"task_id": hidden.pk, "supplier_id": stranger.pk})
+        )
+
+        assert response.status_code == 404
+        assert not Thread.objects.filter(task=hidden).exists()
+
+    def test_a_supplier_not_involved_in_the_task_is_404(self, world):
+        response = login(world.client.owner, world.client).post(
+            reverse("thread-open", kwargs={"task_id": world.task.pk, "supplier_id": world.outsider.pk})
+        )
+
+        assert response.status_code == 404
+        assert not Thread.objects.filter(supplier=world.outsider).exists()
+
+    def test_a_supplier_cannot_open_a_thread_for_another_supplier(self, world):
+        rival = supplier_org("Rival")
+        services.submit_bid(actor=rival.owner, supplier=rival, task=world.task, data=bid_input())
+
+        response = login(world.supplier.owner, world.supplier).post(
+            reverse("thread-open", kwargs={"task_id": world.task.pk, "supplier_id": rival.pk})
+        )
+
+        assert response.status_code == 404
+
+
+# --- message-attachment --------------------------------------------------------------------------
+
+
+class TestMessageAttachment:
+    def url(self, world: Any, attachment: MessageAttachment | None = None) -> str:
+        attachment = attachment or world.question.attachments.get()
+        return reverse("message-attachment", kwargs={"thread_id": world.thread.pk, "attachment_id": attachment.pk})
+
+    def test_anonymous_visitors_are_sent_to_log_in(self, world):
+        assert is_login_redirect(Client().get(self.url(world)))
+
+    def test_another_organization_gets_404(self, world):
+        client = login(world.outsider.owner, world.outsider)
+
+        assert client.get(self.url(world)).status_code == 404
+        assert client.post(self.url(world)).status_code == 404
+
+    @pytest.mark.parametrize("side", ["client", "supplier"])
+    def test_both_sides_download_it_as_an_attachment(self, world, side):
+        organization = getattr(world, side)
+
+        response = login(organization.owner, organization).get(self.url(world))
+
+        assert response.status_code == 200
+        assert response["Content-Disposition"].startswith('attachment; filename="notes.pdf"')
+        assert response["X-Content-Type-Options"] == "nosniff"
+
+    def test_a_file_from_another_thread_is_404_under_this_one(self, world):
+        rival = supplier_org("Rival")
+        services.submit_bid(actor=rival.owner, supplier=rival, task=world.task, data=bid_input())
+        other_thread = Thread.objects.get(task=world.task, supplier=rival)
+        other = services.send_message(
+            actor=rival.owner, organization=rival, thread=other_thread, body="Ours", attachments=[pdf("ours.pdf")]
+        )
+
+        response = login(world.client.owner, world.client).get(self.url(world, other.attachments.get()))
+
+        assert response.status_code == 404
+
+
+def test_unread_counts_follow_the_read_mark_not_the_clock(world):
+    """A message the user has read stays read; one written after the mark is unread."""
+    mark = ThreadReadMark.objects.get(thread=world.thread, user=world.client.owner)
+    ThreadReadMark.objects.filter(pk=mark.pk).update(last_read_at=world.answer.created_at + timedelta(seconds=1))
+
+    response = login(world.client.owner, world.client).get(reverse("thread-list"))
+
+    assert response.context["page"].object_list[0].unread_count == 0

@@ -1,0 +1,1100 @@
+"""HTML pages of the task side: browse, post, edit, detail, actions, files, dashboard, directory, saved searches.
+
+For every page: anonymous visitors are served (public pages) or sent to sign
+in, another organization's member gets 404 for this one's ids and changes
+nothing, and a member gets the page, with the database saying so afterwards.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from html import unescape
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import Organization, User
+from accounts.tenancy import SESSION_KEY
+from marketplace import services
+from marketplace.models import (
+    BidInvitation,
+    Category,
+    SavedSearch,
+    Task,
+    TaskAttachment,
+    TaskRevision,
+    Thread,
+)
+from tests.factories import OrganizationFactory, bid_input, make_member, open_task, task_input
+
+pytestmark = pytest.mark.django_db
+
+PDF = b"%PDF-1.4\n% a brief\n" + b"x" * 200
+
+
+# --- helpers ------------------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+
+
+def signed_in(user: User, organization: Organization | None = None) -> Client:
+    """A browser session for ``user``, acting in ``organization`` when given."""
+    client = Client()
+    client.force_login(user)
+    if organization is not None:
+        session = client.session
+        session[SESSION_KEY] = organization.pk
+        session.save()
+    return client
+
+
+def html(response) -> str:
+    return response.content.decode()
+
+
+def field_errors(response, field: str) -> str:
+    """The messages shown right under one form field (empty when there are none)."""
+    match = re.search(rf'<ul class="field-errors" id="id_{field}_error">(.*?)</ul>', html(response), re.S)
+    return unescape(match.group(1)) if match else ""
+
+
+def flash_messages(response) -> list[str]:
+    return [str(message) for message in response.wsgi_request._messages]
+
+
+def login_redirect(response, path: str) -> bool:
+    return response.status_code == 302 and response["Location"].startswith(reverse("account_login") + "?next=" + path)
+
+
+def listed_task_ids(response) -> list[int]:
+    return [int(pk) for pk in re.findall(r'id="task-(\d+)-title"', html(response))]
+
+
+def form_data(**overrides) -> dict:
+    """A valid fixed-price task as the form posts it (amounts in major units)."""
+    today = timezone.localdate()
+    data = {
+        "title": "Quarterly VAT returns",
+        "description": "File our **VAT returns** every quarter.",
+        "category": Category.objects.get(slug="accounting-and-bookkeeping").pk,
+        "skills": "VAT returns, Xero",
+        "budget_type": "fixed",
+        "currency": "EUR",
+        "budget_amount": "2,800.00",
+        "deadline": (today + timedelta(days=40)).isoformat(),
+        "bidding_closes_at": (timezone.localtime() + timedelta(days=10)).strftime("%Y-%m-%dT%H:%M"),
+        "location_type": "remote",
+        "country": "",
+        "city": "",
+        "postal_code": "",
+        "visibility": "public",
+        "in_house_cost_estimate": "4,500.00",
+        "action": "publish",
+    }
+    data.update(overrides)
+    return data
+
+
+@pytest.fixture
+def supplier(other_firm):
+    """A supplier organization with a listed profile (skills), acting as ``other_firm``."""
+    Organization.objects.filter(pk=other_firm.pk).update(
+        skills=["payroll", "datev"], country="DE", city="Berlin", hourly_rate=6_500, headline="Payroll bureau"
+    )
+    other_firm.refresh_from_db()
+    other_firm.owner = other_firm.memberships.get(role="owner").user
+    return other_firm
+
+
+@pytest.fixture
+def client_of(firm):
+    return signed_in(firm.owner, firm)
+
+
+@pytest.fixture
+def supplier_client(supplier):
+    return signed_in(supplier.owner, supplier)
+
+
+# --- browsing -------------------------------------------------------------------------------
+
+
+class TestBrowse:
+    def test_anonymous_visitors_see_open_public_tasks_but_no_drafts(self, client, firm):
+        listed = open_task(firm, title="Payroll bureau wanted")
+        draft = services.create_task(actor=firm.owner, organization=firm, data=task_input(title="Secret draft"))
+
+        response = client.get(reverse("task-list"))
+
+        assert response.status_code == 200
+        assert listed_task_ids(response) == [listed.pk]
+        assert draft.title not in html(response)
+        assert "Showing 1 task" in html(response)
+
+    def test_card_shows_the_terms_a_supplier_scans_for(self, client, firm):
+        task = open_task(
+            firm,
+            budget_type="hourly",
+            budget_amount=None,
+            hourly_rate_min=4_000,
+            hourly_rate_max=6_000,
+            hours_cap=100,
+            location_type="onsite",
+            country="DE",
+            city="Berlin",
+        )
+        terms = services.task_input_from(task)
+        terms.hours_cap = 120
+        services.update_task(actor=firm.owner, task=task, data=terms)
+
+        page = html(client.get(reverse("task-list")))
+
+        assert "€40.00–€60.00 / hour" in page
+        assert "up to 120 h · cap €7,200.00" in page
+        assert "On-site · Berlin, Germany" in page
+        assert firm.name in page
+        assert "Payroll</li>" in page
+        assert "DATEV</li>" in page
+        assert ">Edited<" in page
+
+    def test_invite_only_task_is_invisible_to_suppliers_who_were_not_invited(self, firm, supplier, supplier_client):
+        task = open_task(firm, visibility="invite_only")
+        outsider = signed_in(make_member(OrganizationFactory()), None)
+
+        assert task.pk not in listed_task_ids(supplier_client.get(reverse("task-list")))
+        assert supplier_client.get(task.get_absolute_url()).status_code == 404
+        assert outsider.get(task.get_absolute_url()).status_code == 404
+        assert Client().get(task.get_absolute_url()).status_code == 404
+
+        services.invite_supplier_to_bid(actor=firm.owner, task=task, supplier=supplier)
+
+        assert task.pk in listed_task_ids(supplier_client.get(reverse("task-list")))
+        response = supplier_client.get(task.get_absolute_url())
+        assert response.status_code == 200
+        assert "invited you to bid" in html(response)
+
+
+class TestBrowseFilters:
+    @pytest.fixture
+    def tasks(self, firm):
+        today = timezone.localdate()
+        payroll = open_task(
+            firm,
+            title="Payroll bureau wanted",
+            description="Monthly payroll runs and filings.",
+            skills=["Payroll", "DATEV"],
+            budget_amount=300_000,
+            location_type="onsite",
+            country="DE",
+            city="Berlin",
+            deadline=today + timedelta(days=20),
+        )
+        logo = open_task(
+            firm,
+            title="Logo for a bakery",
+            description="A friendly logo and a sign.",
+            category_id=Category.objects.get(slug="design").pk,
+            skills=["Illustration"],
+            budget_type="hourly",
+            budget_amount=None,
+            hourly_rate_min=4_000,
+            hourly_rate_max=6_000,
+            hours_cap=100,
+            location_type="remote",
+            country="GB",
+            city="London",
+            deadline=today + timedelta(days=90),
+        )
+        # Published ten days ago: "posted since" leaves it out.
+        Task.objects.filter(pk=logo.pk).update(published_at=timezone.now() - timedelta(days=10))
+        return {"payroll": payroll, "logo": logo}
+
+    def test_without_filters_both_are_listed(self, client, tasks):
+        assert set(listed_task_ids(client.get(reverse("task-list")))) == {t.pk for t in tasks.values()}
+
+    @pytest.mark.parametrize(
+        ("query", "expected"),
+        [
+            ("q=payroll", "payroll"),
+            ("category=design", "logo"),
+            ("skills=DATEV", "payroll"),
+            ("skills=payroll,datev", "payroll"),
+            ("budget_type=hourly", "logo"),
+            ("budget_from=4,000", "logo"),
+            ("budget_to=3,500", "payroll"),
+            ("budget_min=500000", "logo"),
+            ("location_type=onsite", "payroll"),
+            ("country=GB", "logo"),
+            ("city=berlin", "payroll"),
+            ("deadline_before={in_30_days}", "payroll"),
+            ("posted_since={yesterday}", "payroll"),
+        ],
+    )
+    def test_each_filter_narrows_the_results(self, client, tasks, query, expected):
+        today = timezone.localdate()
+        query = query.format(
+            in_30_days=(today + timedelta(days=30)).isoformat(), yesterday=(today - timedelta(days=1)).isoformat()
+        )
+
+        response = client.get(reverse("task-list") + "?" + query)
+
+        assert response.status_code == 200
+        assert listed_task_ids(response) == [tasks[expected].pk]
+
+    def test_sorting_by_budget(self, client, tasks):
+        high = listed_task_ids(client.get(reverse("task-list") + "?sort=budget_high"))
+        low = listed_task_ids(client.get(reverse("task-list") + "?sort=budget_low"))
+
+        assert high == [tasks["logo"].pk, tasks["payroll"].pk]
+        assert low == [tasks["payroll"].pk, tasks["logo"].pk]
+
+    def test_filters_in_force_show_as_removable_chips(self, client, tasks):
+        page = html(client.get(reverse("task-list") + "?category=payroll&budget_from=1000"))
+
+        assert 'class="filter-chip"' in page
+        assert "Budget from 1,000" in page
+        assert 'value="1,000"' in page  # typed in major units, kept in the box
+
+
+class TestPagination:
+    def test_next_page_follows_the_cursor_without_overlap(self, client, firm):
+        created = [open_task(firm, title=f"Task number {n}") for n in range(25)]
+
+        first = client.get(reverse("task-list"))
+        next_link = re.search(r'rel="next" href="([^"]+)"', html(first))
+        assert next_link, "page one links to the next page"
+        second = client.get(unescape(next_link.group(1)))
+
+        first_ids, second_ids = listed_task_ids(first), listed_task_ids(second)
+        assert len(first_ids) == 20
+        assert len(second_ids) == 5
+        assert not set(first_ids) & set(second_ids)
+        assert set(first_ids) | set(second_ids) == {task.pk for task in created}
+        assert 'rel="next"' not in html(second)
+
+    def test_cursor_keeps_the_filters_and_sort(self, client, firm):
+        for n in range(21):
+            open_task(firm, title=f"Payroll job {n}", budget_amount=100_000 + n)
+
+        first = client.get(reverse("task-list") + "?budget_from=500&sort=budget_low")
+        next_href = unescape(re.search(r'rel="next" href="([^"]+)"', html(first)).group(1))
+
+        assert "budget_min=50000" in next_href
+        assert "sort=budget_low" in next_href
+        assert len(listed_task_ids(client.get(next_href))) == 1
+
+    def test_a_malformed_cursor_starts_from_the_top(self, client, firm):
+        task = open_task(firm)
+
+        response = client.get(reverse("task-list") + "?cursor=not-a-cursor")
+
+        assert response.status_code == 200
+        assert listed_task_ids(response) == [task.pk]
+
+
+class TestSaveThisSearch:
+    def test_anonymous_visitors_are_asked_to_sign_in(self, client):
+        page = html(client.get(reverse("task-list") + "?q=payroll"))
+
+        assert "Sign in to save this search" in page
+
+    def test_member_saves_the_current_filters(self, firm, client_of):
+        response = client_of.post(
+            reverse("saved-search-list"),
+            {"name": "Payroll over 1k", "query": "category=payroll&budget_from=1,000&skills=DATEV", "notify": "on"},
+        )
+
+        assert response.status_code == 302
+        saved = SavedSearch.objects.get(user=firm.owner, organization=firm)
+        assert saved.name == "Payroll over 1k"
+        assert saved.filters == {"category": "payroll", "skills": ["datev"], "budget_min": 100_000}
+        assert saved.notify
+
+    def test_a_search_without_a_name_is_refused_with_a_message(self, firm, client_of):
+        response = client_of.post(reverse("saved-search-list"), {"name": "", "query": "q=payroll"})
+
+        assert response.status_code == 400
+        assert "Name the search" in html(response)
+        assert not SavedSearch.objects.exists()
+
+
+# --- posting a task ---------------------------------------------------------------------------
+
+
+class TestPostTask:
+    def test_anonymous_visitors_are_sent_to_sign_in(self, client):
+        path = reverse("task-create")
+
+        assert login_redirect(client.get(path), path)
+        assert login_redirect(client.post(path, form_data()), path)
+        assert not Task.objects.exists()
+
+    def test_member_sees_the_form(self, client_of):
+        response = client_of.get(reverse("task-create"))
+
+        assert response.status_code == 200
+        page = html(response)
+        for name in ("title", "description", "budget_amount", "hourly_rate_min", "bidding_closes_at", "attachments"):
+            assert f'name="{name}"' in page
+        assert "Private to your organization" in page
+        assert 'value="publish"' in page
+        assert 'value="draft"' in page
+
+    def test_fixed_price_task_is_published(self, firm, client_of):
+        response = client_of.post(reverse("task-create"), form_data())
+
+        task = Task.objects.get()
+        assert response.status_code == 302
+        assert response["Location"] == task.get_absolute_url()
+        assert task.organization == firm
+        assert task.created_by == firm.owner
+        assert task.status == "open"
+        assert task.budget_type == "fixed"
+        assert task.budget_amount == 280_000
+        assert task.in_house_cost_estimate == 450_000
+        assert task.skills == ["vat-returns", "xero"]
+        assert any("live" in message for message in flash_messages(response))
+
+    def test_hourly_task_keeps_rates_and_cap(self, client_of):
+        client_of.post(
+            reverse("task-create"),
+            form_data(
+                budget_type="hourly",
+                budget_amount="",
+                hourly_rate_min="45",
+                hourly_rate_max="65.50",
+                hours_cap="120",
+                currency="GBP",
+            ),
+        )
+
+        task = Task.objects.get()
+        assert (task.hourly_rate_min, task.hourly_rate_max, task.hours_cap) == (4_500, 6_550, 120)
+        assert task.budget_amount == 6_550 * 120
+        assert task.currency == "GBP"
+
+    def test_save_draft_keeps_it_private(self, client, client_of):
+        client_of.post(reverse("task-create"), form_data(action="draft"))
+
+        task = Task.objects.get()
+        assert task.status == "draft"
+        assert client.get(task.get_absolute_url()).status_code == 404
+
+    def test_attachments_are_stored_with_the_task(self, client_of):
+        brief = SimpleUploadedFile("brief.pdf", PDF, content_type="application/pdf")
+        sheet = SimpleUploadedFile("staff.csv", b"name,role\nAda,CFO\n", content_type="text/csv")
+
+        client_of.post(reverse("task-create"), {**form_data(), "attachments": [brief, sheet]})
+
+        task = Task.objects.get()
+        assert sorted(task.attachments.values_list("original_name", "content_type")) == [
+            ("brief.pdf", "application/pdf"),
+            ("staff.csv", "text/csv"),
+        ]
+
+    @pytest.mark.parametrize(
+        ("overrides", "field", "message"),
+        [
+            ({"budget_amount": "0"}, "budget_amount", "Enter a budget above zero."),
+            ({"budget_amount": "-250.00"}, "budget_amount", "Enter a budget above zero."),
+            ({"budget_amount": "lots"}, "budget_amount", "Enter an amount like 2,800.00."),
+            ({"deadline": "2020-01-01"}, "deadline", "The deadline must be in the future."),
+            ({"bidding_closes_at": "2020-01-01T10:00"}, "bidding_closes_at", "Bidding must close in the future."),
+            ({"skills": ", ".join(f"skill {n}" for n in range(16))}, "skills", "Tag at most 15 skills."),
+            ({"in_house_cost_estimate": "-1"}, "in_house_cost_estimate", "must be above zero"),
+            ({"title": ""}, "title", "Give the task a title."),
+            (
+                {"budget_type": "hourly", "hourly_rate_min": "60", "hourly_rate_max": "40", "hours_cap": "10"},
+                "hourly_rate_max",
+                "The highest rate cannot be below the lowest.",
+            ),
+            ({"location_type": "onsite"}, "city", "need a country and a city"),
+        ],
+    )
+    def test_bad_input_is_refused_next_to_its_field_and_nothing_is_saved(self, client_of, overrides, field, message):
+        response = client_of.post(reverse("task-create"), form_data(**overrides))
+
+        assert response.status_code == 400
+        assert message in field_errors(response, field)
+        assert "Nothing was saved." in html(response)
+        assert not Task.objects.exists()
+
+    @pytest.mark.parametrize(
+        ("upload", "message"),
+        [
+            (
+                SimpleUploadedFile("setup.exe", b"MZ\x90\x00binary", content_type="application/octet-stream"),
+                "not allowed",
+            ),
+            (
+                SimpleUploadedFile("invoice.pdf", b"MZ\x90\x00not a pdf", content_type="application/pdf"),
+                "does not look like a PDF",
+            ),
+            (
+                SimpleUploadedFile("huge.pdf", b"%PDF" + b"0" * (10 * 1024 * 1024), content_type="application/pdf"),
+                "larger than 10 MB",
+            ),
+        ],
+        ids=["executable", "disguised", "oversized"],
+    )
+    def test_bad_attachment_is_refused_and_nothing_is_saved(self, client_of, upload, message):
+        brief = SimpleUploadedFile("brief.pdf", PDF, content_type="application/pdf")
+
+        response = client_of.post(reverse("task-create"), {**form_data(), "attachments": [brief, upload]})
+
+        assert response.status_code == 400
+        assert message in field_errors(response, "attachments")
+        assert not Task.objects.exists()
+        assert not TaskAttachment.objects.exists()
+
+    def test_script_in_the_description_is_never_rendered_as_html(self, client, client_of):
+        client_of.post(
+            reverse("task-create"),
+            form_data(description='<script>alert("owned")</script>\n\n**Bold** and <img src=x onerror=alert(1)>'),
+        )
+        task = Task.objects.get()
+
+        for viewer in (client, client_of):
+            page = html(viewer.get(task.get_absolute_url()))
+            assert "<script>alert" not in page
+            assert "<img src=x" not in page
+            assert "<strong>Bold</strong>" in page
+        assert "<script>alert" not in html(client.get(reverse("task-list")))
+
+    def test_refused_form_shows_the_typed_description_escaped(self, client_of):
+        response = client_of.post(
+            reverse("task-create"), form_data(description="<script>alert(1)</script>", budget_amount="0")
+        )
+
+        assert "<script>alert(1)</script>" not in html(response)
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html(response)
+
+
+# --- editing a task -------------------------------------------------------------------------------
+
+
+class TestEditTask:
+    def test_another_organizations_member_gets_404_and_nothing_changes(self, firm, supplier_client):
+        task = open_task(firm)
+        path = reverse("task-edit", kwargs={"task_id": task.pk})
+
+        assert supplier_client.get(path).status_code == 404
+        assert supplier_client.post(path, form_data(title="Hijacked")).status_code == 404
+        task.refresh_from_db()
+        assert task.title != "Hijacked"
+
+    def test_anonymous_visitors_are_sent_to_sign_in(self, client, firm):
+        path = reverse("task-edit", kwargs={"task_id": open_task(firm).pk})
+
+        assert login_redirect(client.get(path), path)
+
+    def test_form_is_filled_with_the_current_terms(self, firm, client_of):
+        task = open_task(firm, budget_amount=300_000)
+
+        page = html(client_of.get(reverse("task-edit", kwargs={"task_id": task.pk})))
+
+        assert 'value="3,000.00"' in page
+        assert 'value="Payroll, DATEV"' in page  # names, not slugs
+        assert 'value="4,500.00"' in page
+        assert "Save changes" in page
+
+    def test_editing_an_open_task_shows_bidders_what_changed(self, firm, client_of, supplier_client):
+        task = open_task(firm, budget_amount=300_000)
+        values = form_data(
+            title=task.title,
+            description=task.description,
+            category=task.category_id,
+            skills="Payroll, DATEV",
+            budget_amount="3,500.00",
+            deadline=task.deadline.isoformat(),
+            bidding_closes_at=timezone.localtime(task.bidding_closes_at).strftime("%Y-%m-%dT%H:%M"),
+            action="save",
+        )
+
+        response = client_of.post(reverse("task-edit", kwargs={"task_id": task.pk}), values)
+
+        assert response.status_code == 302
+        task.refresh_from_db()
+        assert task.budget_amount == 350_000
+        assert task.edited_at is not None
+        assert TaskRevision.objects.get(task=task).changes["budget_amount"] == [300_000, 350_000]
+        page = html(supplier_client.get(task.get_absolute_url()))
+        assert f"Edited on {timezone.localtime(task.edited_at):%-d %b %Y}" in page
+        assert "<del>€3,000.00</del>" in page
+        assert "<ins>€3,500.00</ins>" in page
+
+    def test_a_refused_upload_leaves_the_terms_unchanged(self, firm, client_of):
+        task = open_task(firm, budget_amount=300_000)
+        values = form_data(
+            title="A new title",
+            category=task.category_id,
+            budget_amount="3,500.00",
+            action="save",
+            attachments=SimpleUploadedFile("tool.exe", b"MZ", content_type="application/octet-stream"),
+        )
+
+        response = client_of.post(reverse("task-edit", kwargs={"task_id": task.pk}), values)
+
+        assert response.status_code == 400
+        assert "not allowed" in field_errors(response, "attachments")
+        task.refresh_from_db()
+        assert (task.title, task.budget_amount, task.edited_at) == (task_input().title, 300_000, None)
+        assert not TaskRevision.objects.exists()
+
+    def test_files_can_be_removed_and_added(self, firm, client_of):
+        old = SimpleUploadedFile("old.pdf", PDF, content_type="application/pdf")
+        task = services.create_task(actor=firm.owner, organization=firm, data=task_input(), attachments=[old])
+        attachment = task.attachments.get()
+        values = form_data(
+            title=task.title,
+            description=task.description,
+            category=task.category_id,
+            budget_amount="3,000.00",
+            action="draft",
+            remove_attachments=[attachment.pk],
+            attachments=SimpleUploadedFile("new.pdf", PDF, content_type="application/pdf"),
+        )
+
+        client_of.post(reverse("task-edit", kwargs={"task_id": task.pk}), values)
+
+        assert list(task.attachments.values_list("original_name", flat=True)) == ["new.pdf"]
+
+    def test_a_draft_is_published_from_the_form(self, firm, client_of):
+        task = services.create_task(actor=firm.owner, organization=firm, data=task_input())
+
+        client_of.post(
+            reverse("task-edit", kwargs={"task_id": task.pk}),
+            form_data(category=task.category_id, action="publish"),
+        )
+
+        task.refresh_from_db()
+        assert task.status == "open"
+        assert task.edited_at is None  # edits of a draft are not history
+
+
+# --- one task ---------------------------------------------------------------------------------------
+
+
+class TestTaskDetail:
+    def test_anonymous_visitors_see_a_public_open_task(self, client, firm):
+        task = open_task(firm)
+
+        response = client.get(task.get_absolute_url())
+
+        assert response.status_code == 200
+        assert task.title in html(response)
+        assert "Sign in to bid" in html(response)
+
+    def test_drafts_of_others_are_404(self, client, firm, supplier_client):
+        draft = services.create_task(actor=firm.owner, organization=firm, data=task_input())
+
+        assert client.get(draft.get_absolute_url()).status_code == 404
+        assert supplier_client.get(draft.get_absolute_url()).status_code == 404
+
+    def test_in_house_estimate_is_shown_to_the_client_only(self, client, firm, client_of, supplier_client):
+        task = open_task(firm, in_house_cost_estimate=987_654)
+        secret = "9,876.54"
+
+        assert secret in html(client_of.get(task.get_absolute_url()))
+        for viewer in (client, supplier_client):
+            page = html(viewer.get(task.get_absolute_url()))
+            assert secret not in page
+            assert "In-house" not in page
+        assert secret not in html(supplier_client.get(reverse("task-list")))
+
+    def test_client_sees_bids_and_status_actions(self, firm, supplier, client_of):
+        task = open_task(firm)
+        services.submit_bid(actor=supplier.owner, supplier=supplier, task=task, data=bid_input())
+
+        page = html(client_of.get(task.get_absolute_url()))
+
+        assert "<strong>1</strong> bid" in page
+        assert reverse("task-bids", kwargs={"task_id": task.pk}) in page
+        assert reverse("task-comparison", kwargs={"task_id": task.pk}) in page
+        assert reverse("task-close", kwargs={"task_id": task.pk}) in page
+        assert reverse("task-cancel", kwargs={"task_id": task.pk}) in page
+        assert reverse("task-publish", kwargs={"task_id": task.pk}) not in page
+
+    def test_supplier_may_place_a_bid(self, firm, supplier_client):
+        task = open_task(firm)
+
+        page = html(supplier_client.get(task.get_absolute_url()))
+
+        assert reverse("bid-create", kwargs={"task_id": task.pk}) in page
+        assert "Place a bid" in page
+        assert reverse("task-close", kwargs={"task_id": task.pk}) not in page
+
+    def test_supplier_with_a_live_bid_is_told_so(self, firm, supplier, supplier_client):
+        task = open_task(firm)
+        bid = services.submit_bid(actor=supplier.owner, supplier=supplier, task=task, data=bid_input())
+
+        page = html(supplier_client.get(task.get_absolute_url()))
+
+        assert "You already bid" in page
+        assert reverse("bid-detail", kwargs={"bid_id": bid.pk}) in page
+        assert "Place a bid" not in page
+
+    def test_attachments_are_listed_with_their_links(self, firm, client):
+        brief = SimpleUploadedFile("brief.pdf", PDF, content_type="application/pdf")
+        task = services.create_task(
+            actor=firm.owner, organization=firm, data=task_input(), publish=True, attachments=[brief]
+        )
+        attachment = task.attachments.get()
+
+        page = html(client.get(task.get_absolute_url()))
+
+        assert reverse("task-attachment", kwargs={"task_id": task.pk, "attachment_id": attachment.pk}) in page
+
+
+# --- status actions and invitations ---------------------------------------------------------------------
+
+
+ACTIONS = ["task-publish", "task-close", "task-cancel", "task-invite"]
+
+
+class TestTaskActions:
+    @pytest.mark.parametrize("name", ACTIONS)
+    def test_another_organizations_member_gets_404_for_every_method(self, firm, supplier, supplier_client, name):
+        task = open_task(firm)
+        path = reverse(name, kwargs={"task_id": task.pk})
+
+        for method in ("get", "post"):
+            assert getattr(supplier_client, method)(path, {"supplier": supplier.pk}).status_code == 404
+        task.refresh_from_db()
+        assert task.status == "open"
+        assert not BidInvitation.objects.exists()
+
+    @pytest.mark.parametrize("name", ACTIONS)
+    def test_anonymous_visitors_are_sent_to_sign_in(self, client, firm, name):
+        path = reverse(name, kwargs={"task_id": open_task(firm).pk})
+
+        assert login_redirect(client.post(path), path)
+
+    @pytest.mark.parametrize("name", ACTIONS)
+    def test_they_take_posts_only(self, firm, client_of, name):
+        task = open_task(firm)
+
+        assert client_of.get(reverse(name, kwargs={"task_id": task.pk})).status_code == 405
+
+    def test_publish_a_draft(self, firm, client_of):
+        task = services.create_task(actor=firm.owner, organization=firm, data=task_input())
+
+        response = client_of.post(reverse("task-publish", kwargs={"task_id": task.pk}))
+
+        task.refresh_from_db()
+        assert task.status == "open"
+        assert response["Location"] == task.get_absolute_url()
+        assert any("is live" in message for message in flash_messages(response))
+
+    def test_close_and_cancel(self, firm, client_of):
+        closing, cancelling = open_task(firm), open_task(firm)
+
+        client_of.post(reverse("task-close", kwargs={"task_id": closing.pk}))
+        client_of.post(reverse("task-cancel", kwargs={"task_id": cancelling.pk}))
+
+        closing.refresh_from_db()
+        cancelling.refresh_from_db()
+        assert (closing.status, cancelling.status) == ("closed", "cancelled")
+
+    def test_a_refused_transition_is_explained_and_changes_nothing(self, firm, client_of):
+        task = open_task(firm)
+        services.close_task(actor=firm.owner, task=task)
+
+        response = client_of.post(reverse("task-cancel", kwargs={"task_id": task.pk}))
+
+        task.refresh_from_db()
+        assert task.status == "closed"
+        assert any("cannot become cancelled" in message for message in flash_messages(response))
+
+    def test_invite_a_supplier_from_the_directory(
+        self, firm, supplier, client_of, mailoutbox, django_capture_on_commit_callbacks
+    ):
+        task = open_task(firm, visibility="invite_only")
+        back = reverse("supplier-list") + f"?task={task.pk}"
+
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client_of.post(
+                reverse("task-invite", kwargs={"task_id": task.pk}), {"supplier": supplier.pk, "next": back}
+            )
+
+        assert response["Location"] == back
+        assert BidInvitation.objects.filter(task=task, supplier=supplier).exists()
+        assert any(supplier.name in message for message in flash_messages(response))
+        assert any(supplier.owner.email in mail.to for mail in mailoutbox)
+
+    def test_inviting_your_own_organization_is_refused(self, firm, client_of):
+        task = open_task(firm)
+
+        response = client_of.post(reverse("task-invite", kwargs={"task_id": task.pk}), {"supplier": firm.pk})
+
+        assert not BidInvitation.objects.exists()
+        assert any("your own organization" in message for message in flash_messages(response))
+
+    def test_inviting_an_unknown_supplier_is_404(self, firm, client_of):
+        task = open_task(firm)
+
+        response = client_of.post(reverse("task-invite", kwargs={"task_id": task.pk}), {"supplier": 999_999})
+
+        assert response.status_code == 404
+
+    def test_an_unsafe_next_is_ignored(self, firm, supplier, client_of):
+        task = open_task(firm)
+
+        response = client_of.post(
+            reverse("task-invite", kwargs={"task_id": task.pk}),
+            {"supplier": supplier.pk, "next": "https://evil.example/"},
+        )
+
+        assert response["Location"] == task.get_absolute_url()
+
+
+# --- attachments ------------------------------------------------------------------------------------------
+
+
+class TestAttachmentDownload:
+    @pytest.fixture
+    def task_with_file(self, firm):
+        brief = SimpleUploadedFile("Brief <2026>.pdf", PDF, content_type="application/pdf")
+        task = services.create_task(
+            actor=firm.owner, organization=firm, data=task_input(), publish=True, attachments=[brief]
+        )
+        return task, task.attachments.get()
+
+    def url(self, task, attachment) -> str:
+        return reverse("task-attachment", kwargs={"task_id": task.pk, "attachment_id": attachment.pk})
+
+    def test_anyone_who_may_see_the_task_downloads_the_file(self, client, task_with_file):
+        task, attachment = task_with_file
+
+        response = client.get(self.url(task, attachment))
+
+        assert response.status_code == 200
+        assert b"".join(response.streaming_content) == PDF
+        assert response["Content-Type"] == "application/pdf"
+        assert response["Content-Disposition"].startswith("attachment;")
+        assert "2026" in response["Content-Disposition"]
+        assert response["X-Content-Type-Options"] == "nosniff"
+
+    def test_files_of_tasks_the_viewer_cannot_see_are_404(self, firm, supplier, supplier_client, client):
+        brief = SimpleUploadedFile("brief.pdf", PDF, content_type="application/pdf")
+        hidden = services.create_task(
+            actor=firm.owner,
+            organization=firm,
+            data=task_input(visibility="invite_only"),
+            publish=True,
+            attachments=[brief],
+        )
+        attachment = hidden.attachments.get()
+
+        assert client.get(self.url(hidden, attachment)).status_code == 404
+        assert supplier_client.get(self.url(hidden, attachment)).status_code == 404
+        assert signed_in(firm.owner, firm).get(self.url(hidden, attachment)).status_code == 200
+
+    def test_an_attachment_id_of_another_task_is_404(self, client, firm, task_with_file):
+        _task, attachment = task_with_file
+        other = open_task(firm)
+
+        assert client.get(self.url(other, attachment)).status_code == 404
+
+
+# --- the client's dashboard ---------------------------------------------------------------------------------
+
+
+class TestClientDashboard:
+    def test_anonymous_visitors_are_sent_to_sign_in(self, client):
+        path = reverse("client-dashboard")
+
+        assert login_redirect(client.get(path), path)
+
+    def test_empty_state_invites_a_first_task(self, client_of):
+        page = html(client_of.get(reverse("client-dashboard")))
+
+        assert "Post your first task" in page
+        assert reverse("task-create") in page
+
+    def test_shows_own_tasks_with_bids_and_unread_messages(self, firm, supplier, client_of):
+        mine = open_task(firm, title="Our payroll")
+        theirs = open_task(supplier, title="Their cleaning")
+        services.submit_bid(actor=supplier.owner, supplier=supplier, task=mine, data=bid_input())
+        thread = services.open_thread(actor=supplier.owner, organization=supplier, task=mine, supplier=supplier)
+        for body in ("Hello", "Any news?"):
+            services.send_message(actor=supplier.owner, organization=supplier, thread=thread, body=body)
+        services.send_message(actor=firm.owner, organization=firm, thread=thread, body="Soon")  # own: not unread
+        services.send_message(actor=supplier.owner, organization=supplier, thread=thread, body="Thanks")
+
+        response = client_of.get(reverse("client-dashboard"))
+
+        assert response.status_code == 200
+        rows = {task.title: task for task in response.context["tasks"]}
+        assert set(rows) == {mine.title}
+        assert theirs.title not in html(response)
+        assert rows[mine.title].bid_count == 1
+        assert rows[mine.title].unread_count == 1  # the client read up to its own reply
+
+    def test_unread_counts_start_from_the_users_read_mark(self, firm, supplier, client_of):
+        task = open_task(firm)
+        services.submit_bid(actor=supplier.owner, supplier=supplier, task=task, data=bid_input())
+        thread = services.open_thread(actor=supplier.owner, organization=supplier, task=task, supplier=supplier)
+        services.send_message(actor=supplier.owner, organization=supplier, thread=thread, body="One")
+        services.send_message(actor=supplier.owner, organization=supplier, thread=thread, body="Two")
+
+        before = client_of.get(reverse("client-dashboard")).context["tasks"][0].unread_count
+        services.mark_thread_read(user=firm.owner, thread=Thread.objects.get())
+        after = client_of.get(reverse("client-dashboard")).context["tasks"][0].unread_count
+
+        assert (before, after) == (2, 0)
+
+    def test_status_tabs_filter_the_list(self, firm, client_of):
+        open_task(firm, title="Live one")
+        services.create_task(actor=firm.owner, organization=firm, data=task_input(title="Draft one"))
+
+        page = html(client_of.get(reverse("client-dashboard") + "?status=draft"))
+
+        assert "Draft one" in page
+        assert "Live one" not in page
+
+
+# --- the supplier directory -----------------------------------------------------------------------------------
+
+
+class TestSupplierDirectory:
+    def test_anonymous_visitors_are_sent_to_sign_in(self, client):
+        path = reverse("supplier-list")
+
+        assert login_redirect(client.get(path), path)
+
+    def test_lists_suppliers_with_their_facts_but_not_the_acting_organization(self, firm, supplier, client_of):
+        Organization.objects.filter(pk=firm.pk).update(skills=["payroll"])
+
+        response = client_of.get(reverse("supplier-list"))
+
+        page = html(response)
+        assert [org.pk for org in response.context["suppliers"]] == [supplier.pk]
+        assert supplier.name in page
+        assert "Payroll bureau" in page
+        assert "No reviews yet" in page
+        assert "€65.00" in page
+        assert "Berlin, Germany" in page
+        assert "DATEV</li>" in page
+
+    @pytest.mark.parametrize(
+        ("query", "found"),
+        [
+            ("skills=DATEV", True),
+            ("skills=Illustration", False),
+            ("country=DE", True),
+            ("country=FR", False),
+            ("city=berlin", True),
+            ("rate_max=70&currency=EUR", True),
+            ("rate_max=50&currency=EUR", False),
+            ("min_rating=4", False),
+            ("q=payroll", True),
+            ("q=plumbing", False),
+        ],
+    )
+    def test_filters_narrow_the_directory(self, supplier, client_of, query, found):
+        response = client_of.get(reverse("supplier-list") + "?" + query)
+
+        assert (supplier in response.context["suppliers"]) is found
+
+    def test_invite_menu_offers_the_clients_open_tasks(self, firm, supplier, client_of):
+        task = open_task(firm, title="Open payroll task")
+        services.create_task(actor=firm.owner, organization=firm, data=task_input(title="Draft task"))
+
+        page = html(client_of.get(reverse("supplier-list")))
+
+        assert f'formaction="{reverse("task-invite", kwargs={"task_id": task.pk})}"' in page
+        assert "Open payroll task" in page
+        assert "Draft task" not in page
+        assert f'name="supplier" value="{supplier.pk}"' in page
+
+
+# --- saved searches ---------------------------------------------------------------------------------------------
+
+
+class TestSavedSearches:
+    @pytest.fixture
+    def saved(self, firm):
+        return services.save_search(
+            actor=firm.owner,
+            organization=firm,
+            name="Payroll in Berlin",
+            filters={"category": "payroll", "city": "Berlin"},
+        )
+
+    def test_anonymous_visitors_are_sent_to_sign_in(self, client, saved):
+        for path in (
+            reverse("saved-search-list"),
+            reverse("saved-search-delete", kwargs={"saved_search_id": saved.pk}),
+        ):
+            assert login_redirect(client.get(path), path)
+
+    def test_lists_the_users_searches_with_links_that_reopen_them(self, saved, client_of):
+        page = html(client_of.get(reverse("saved-search-list")))
+
+        assert "Payroll in Berlin" in page
+        assert reverse("task-list") + "?category=payroll&amp;city=Berlin" in page
+
+    def test_another_member_of_the_organization_does_not_see_them(self, firm, saved):
+        colleague = make_member(firm)
+        client = signed_in(colleague, firm)
+
+        assert "Payroll in Berlin" not in html(client.get(reverse("saved-search-list")))
+        response = client.post(reverse("saved-search-delete", kwargs={"saved_search_id": saved.pk}))
+        assert response.status_code == 404
+        assert SavedSearch.objects.filter(pk=saved.pk).exists()
+
+    def test_another_organizations_member_gets_404_and_nothing_changes(self, saved, supplier_client):
+        path = reverse("saved-search-delete", kwargs={"saved_search_id": saved.pk})
+
+        assert supplier_client.get(path).status_code == 404
+        assert supplier_client.post(path).status_code == 404
+        assert SavedSearch.objects.filter(pk=saved.pk).exists()
+
+    def test_owner_deletes_by_post_only(self, saved, client_of):
+        path = reverse("saved-search-delete", kwargs={"saved_search_id": saved.pk})
+
+        assert client_of.get(path).status_code == 405
+        response = client_of.post(path)
+
+        assert response.status_code == 302
+        assert not SavedSearch.objects.exists()
+
+
+# --- the organization profile shows skill names ---------------------------------------------------------------------
+
+
+def test_organization_pages_show_skill_names_not_slugs(firm):
+    open_task(firm, skills=["Microsoft 365", "DATEV"])  # the vocabulary learns the names
+    Organization.objects.filter(pk=firm.pk).update(skills=["microsoft-365", "datev", "unheard-of-skill"])
+    client = signed_in(firm.owner, firm)
+
+    profile = html(client.get(reverse("organization-detail", kwargs={"slug": firm.slug})))
+    settings_page = html(client.get(reverse("organization-settings")))
+
+    assert "<li>Microsoft 365</li>" in profile
+    assert "<li>DATEV</li>" in profile
+    assert "<li>Unheard of skill</li>" in profile
+    assert 'value="Microsoft 365, DATEV, Unheard of skill"' in settings_page
+
+
+# --- query counts ---------------------------------------------------------------------------------------------------
+
+
+def count_queries(client: Client, url: str) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return len(queries)
+
+
+def supplier_org(n: int, *, skills: list[str] | None = None) -> Organization:
+    organization = OrganizationFactory(
+        name=f"Supplier {n}", skills=skills or ["payroll"], hourly_rate=5_000 + n, city="Berlin", country="DE"
+    )
+    organization.owner = make_member(organization, role="owner")
+    return organization
+
+
+class TestQueryCounts:
+    """The list pages cost the same number of queries for one row and for twenty."""
+
+    def test_task_list(self, firm, supplier):
+        anonymous, member = Client(), signed_in(supplier.owner, supplier)
+        open_task(firm, title="Task 0")
+        small = (count_queries(anonymous, reverse("task-list")), count_queries(member, reverse("task-list")))
+        for n in range(1, 20):
+            open_task(firm, title=f"Task {n}", skills=["Payroll", f"Skill {n}"])
+        large = (count_queries(anonymous, reverse("task-list")), count_queries(member, reverse("task-list")))
+
+        print(f"\ntask-list (anonymous, member): {small} queries with 1 task, {large} with 20")
+        assert small == large
+
+    def test_task_detail(self, firm):
+        def build(rows: int) -> Task:
+            files = [SimpleUploadedFile(f"f{n}.pdf", PDF, content_type="application/pdf") for n in range(min(rows, 10))]
+            task = services.create_task(
+                actor=firm.owner, organization=firm, data=task_input(), publish=True, attachments=files
+            )
+            for n in range(rows):
+                terms = services.task_input_from(task)
+                terms.budget_amount = 300_000 + n + 1
+                terms.skills = ["Payroll", f"Skill {n}"]
+                task = services.update_task(actor=firm.owner, task=task, data=terms)
+                bidder = supplier_org(rows * 100 + n, skills=["payroll", "datev"])
+                services.invite_supplier_to_bid(actor=firm.owner, task=task, supplier=bidder)
+                services.submit_bid(actor=bidder.owner, supplier=bidder, task=task, data=bid_input())
+            for n in range(rows):
+                supplier_org(rows * 1000 + n, skills=["datev"])  # suggestions
+            return task
+
+        client = signed_in(firm.owner, firm)
+        small_task, large_task = build(1), build(20)
+        small = count_queries(client, small_task.get_absolute_url())
+        large = count_queries(client, large_task.get_absolute_url())
+        visitor_small = count_queries(Client(), small_task.get_absolute_url())
+        visitor_large = count_queries(Client(), large_task.get_absolute_url())
+
+        print(f"\ntask-detail (client): {small} queries with 1 row, {large} with 20")
+        print(f"task-detail (visitor): {visitor_small} queries with 1 row, {visitor_large} with 20")
+        assert small == large
+        assert visitor_small == visitor_large
+
+    def test_client_dashboard(self, supplier):
+        def build(rows: int) -> Client:
+            organization = OrganizationFactory(name=f"Client with {rows}")
+            organization.owner = make_member(organization, role="owner")
+            for n in range(rows):
+                task = open_task(organization, title=f"Task {n}")
+                services.submit_bid(actor=supplier.owner, supplier=supplier, task=task, data=bid_input())
+                thread = services.open_thread(actor=supplier.owner, organization=supplier, task=task, supplier=supplier)
+                services.send_message(actor=supplier.owner, organization=supplier, thread=thread, body="Hello")
+            return signed_in(organization.owner, organization)
+
+        small = count_queries(build(1), reverse("client-dashboard"))
+        large = count_queries(build(20), reverse("client-dashboard"))
+
+        print(f"\nclient-dashboard: {small} queries with 1 task, {large} with 20")
+        assert small == large
+
+    def test_supplier_list(self, firm):
+        client = signed_in(firm.owner, firm)
+        open_task(firm)
+        supplier_org(0, skills=["payroll", "datev"])
+        small = count_queries(client, reverse("supplier-list"))
+        for n in range(1, 20):
+            supplier_org(n, skills=["payroll", f"skill-{n}"])
+        large = count_queries(client, reverse("supplier-list"))
+
+        print(f"\nsupplier-list: {small} queries with 1 supplier, {large} with 20")
+        assert small == large
+
+
+@pytest.mark.parametrize("amount", ["2,800.00", "2800", "€2,800", "2 800.00"])
+def test_amounts_are_read_as_people_type_them(client_of, amount):
+    client_of.post(reverse("task-create"), form_data(budget_amount=amount))
+
+    assert Task.objects.get().budget_amount == 280_000
+
+
+def test_suggested_suppliers_leave_out_those_invited_or_bidding(firm, supplier, client_of):
+    task = open_task(firm)
+    fresh = OrganizationFactory(name="Fresh Payroll Ltd", skills=["payroll"])
+    assert fresh.name in html(client_of.get(task.get_absolute_url()))
+    assert supplier.name in html(client_of.get(task.get_absolute_url()))
+
+    services.submit_bid(actor=supplier.owner, supplier=supplier, task=task, data=bid_input())
+    services.invite_supplier_to_bid(actor=firm.owner, task=task, supplier=fresh)
+    page = html(client_of.get(task.get_absolute_url()))
+
+    assert f'name="supplier" value="{fresh.pk}"' not in page
+    assert f'name="supplier" value="{supplier.pk}"' not in page

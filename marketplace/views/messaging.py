@@ -1,0 +1,110 @@
+"""HTML views of the conversations between a task's client and its bidders.
+
+The acting organization is ``request.organization``; a thread is found only
+through ``selectors.get_thread`` (either side), so another organization's
+thread, message or attachment answers 404 to every method.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.paginator import Paginator
+from django.http import HttpResponse, HttpResponseNotAllowed
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET
+
+from core.web import AuthedRequest, Outcome, attempt, get_or_404, organization_required, post_only
+from marketplace import selectors, services
+from marketplace.forms.messaging import MessageForm
+from marketplace.views.bids import get_only, serve_attachment
+
+PAGE_SIZE = 25
+
+
+@organization_required
+@require_GET
+def thread_list(request: AuthedRequest) -> HttpResponse:
+    """Every conversation of the acting organization, as client or supplier, newest activity first."""
+    threads = selectors.thread_summaries(organization=request.organization, user=request.user)
+    page = Paginator(threads, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "marketplace/messages/thread_list.html", {"page": page})
+
+
+@organization_required
+def thread_detail(request: AuthedRequest, thread_id: int) -> HttpResponse:
+    """The messages; POST replies. Viewing marks the thread read for the user."""
+    organization = request.organization
+    thread = get_or_404(selectors.get_thread, thread_id=thread_id, organization=organization)
+    if request.method not in ("GET", "HEAD", "POST"):
+        return HttpResponseNotAllowed(["GET", "POST"])
+    outcome: Outcome[Any] = Outcome()
+    if request.method == "POST":
+        form = MessageForm(request.POST, request.FILES)
+        if form.is_valid():
+            outcome = attempt(
+                request,
+                services.send_message,
+                form=form,
+                actor=request.user,
+                organization=organization,
+                thread=thread,
+                body=form.cleaned_data["body"],
+                attachments=form.cleaned_data["attachments"],
+            )
+            if outcome.ok and outcome.value is not None:
+                url = reverse("thread-detail", kwargs={"thread_id": thread.pk})
+                return redirect(f"{url}#message-{outcome.value.pk}")
+    else:
+        form = MessageForm()
+    read_before = selectors.read_mark(thread=thread, user=request.user)
+    thread_messages = list(selectors.thread_messages(thread=thread))
+    if request.method != "POST":
+        services.mark_thread_read(user=request.user, thread=thread)
+    is_client = thread.task.organization_id == organization.pk
+    first_unread = next(
+        (
+            message.pk
+            for message in thread_messages
+            if message.sender_organization_id != organization.pk
+            and (read_before is None or message.created_at > read_before)
+        ),
+        None,
+    )
+    context = {
+        "thread": thread,
+        "task": thread.task,
+        "is_client": is_client,
+        "other": thread.supplier if is_client else thread.task.organization,
+        "thread_messages": thread_messages,
+        "first_unread": first_unread,
+        "bid": selectors.bid_in_thread(thread=thread),
+        "form": form,
+    }
+    return render(request, "marketplace/messages/thread_detail.html", context, status=outcome.status)
+
+
+@organization_required
+def thread_open(request: AuthedRequest, task_id: int, supplier_id: int) -> HttpResponse:
+    """POST: open (or find) the conversation between the task's client and a supplier involved in it."""
+    organization = request.organization
+    task = get_or_404(selectors.get_task_for_viewer, task_id=task_id, organization=organization)
+    supplier = get_or_404(selectors.get_thread_party, task=task, supplier_id=supplier_id, organization=organization)
+    if refused := post_only(request):
+        return refused
+    outcome = attempt(
+        request, services.open_thread, actor=request.user, organization=organization, task=task, supplier=supplier
+    )
+    if outcome.ok and outcome.value is not None:
+        return redirect("thread-detail", thread_id=outcome.value.pk)
+    return redirect("thread-list")  # the refusal is in a flash message
+
+
+@organization_required
+def message_attachment(request: AuthedRequest, thread_id: int, attachment_id: int) -> HttpResponse:
+    thread = get_or_404(selectors.get_thread, thread_id=thread_id, organization=request.organization)
+    attachment = get_or_404(selectors.get_message_attachment, thread=thread, attachment_id=attachment_id)
+    if refused := get_only(request):
+        return refused
+    return serve_attachment(attachment)
