@@ -59,3 +59,14 @@ def _seeded_vocabulary(request):  # type: ignore[no-untyped-def]
 
     request.getfixturevalue("transactional_db")
     importlib.import_module("marketplace.migrations.0002_seed_categories").seed(apps, None)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _vocabulary_at_session_start(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
+    """A reused test database may end a run flushed (transactional tests run last): seed it again."""
+    import importlib
+
+    from django.apps import apps
+
+    with django_db_blocker.unblock():
+        importlib.import_module("marketplace.migrations.0002_seed_categories").seed(apps, None)

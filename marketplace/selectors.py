@@ -9,13 +9,17 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import json
 import math
+import re
 from dataclasses import asdict, dataclass, field, fields
 from datetime import date, datetime, timedelta
+from time import monotonic
 from typing import Any
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVectorExact, SearchVectorField
+from django.db import connection
 from django.db.models import Avg, Count, Exists, F, FloatField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
@@ -190,23 +194,39 @@ _ORDERINGS: dict[str, list[tuple[str, bool]]] = {
 
 # How search stays fast at a million tasks (see docs/benchmarks.md).
 #
-# A filtered or full-text search first looks at the next SCAN_WINDOW open
-# tasks in the sort's own index order (a range scan that stops as soon as a
-# page is full). Words or filters that match at least a page in there are
-# answered by that scan alone. When fewer match, the matches are sparse: the
-# rest of them is fetched through the filter and full-text indexes and
-# sorted, which is cheap precisely because they are few. Both steps are
-# exact; the split only keeps PostgreSQL from guessing. (Its estimate for
-# several words multiplies their frequencies, so "help desk" looks 10x rarer
-# than it is, and a plan built on that guess reads 50,000 rows.)
+# Migration 0003 gives each sort a covering index of open tasks holding every
+# column the filters and the visibility rule read. A page's ids are found by
+# an index-only scan that checks the filters on the index entries and stops
+# at a full page; the table is read for the page's rows only.
+#
+# Words with filters: the filters' indexes and the full-text index narrow
+# each other down (bitmap AND) and PostgreSQL's own plan is good.
+#
+# Words alone need the table (the vector is too large to index beside the
+# sort key), and PostgreSQL guesses badly how common they are: it multiplies
+# the frequencies of several words, so "help desk" looks ten times rarer
+# than it is, and a plan built on that guess reads 50,000 rows to show 20.
+# So the search decides, from the statistics (see word_frequency):
+# - common words: the first SCAN_WINDOW open tasks in sort order come from
+#   the covering index and only those rows are tested; most searches end
+#   here. If words and order go together (the cheapest tasks seldom need a
+#   website), the next WIDE_WINDOW tasks are searched as a band of the sort
+#   key, where the full-text index and the key's range narrow each other
+#   down before rows are read;
+# - rare words, and whatever is still missing: their matches come through
+#   the full-text index and are sorted, cheap because they are few.
+# Every step is exact: together they see every candidate once, in order.
 SCAN_WINDOW = 2000
+WIDE_WINDOW = 100_000
+COMMON_WORDS = 0.005  # words in at least this share of tasks are looked for by scanning
 
-# Relevance ranks the matches among the newest RELEVANCE_WINDOW open tasks:
-# ranking needs every candidate's vector, so ranking all of a common word's
-# 300,000 matches would take seconds, while these take milliseconds. When
-# fewer than a page of those match, every match is ranked. The cursor keeps
-# the window of the first page, so paging stays consistent.
-RELEVANCE_WINDOW = 10_000
+# Relevance ranks the matches among the newest RELEVANCE_WINDOW open tasks
+# (those of them the filters let through). Ranking needs every candidate's
+# vector, so ranking all 300,000 matches of a common word would take
+# seconds, while these take milliseconds. Rare words, and common ones with
+# less than a page of matches in the window, have every match ranked. The
+# cursor keeps the first page's window, so paging is consistent.
+RELEVANCE_WINDOW = 5000
 
 
 @dataclass
@@ -275,32 +295,10 @@ def _after(values: list[Any], ordering: list[tuple[str, bool]]) -> Q:
     return Q(**{f"{first}__lte" if descending else f"{first}__gte": values[0]}) & condition
 
 
-def _within(name: str, descending: bool, bound: Any, *, inside: bool) -> Q:
-    """Rows up to ``bound`` in sort order (``inside``), or the ones past it."""
-    if inside:
-        return Q(**{f"{name}__gte" if descending else f"{name}__lte": bound})
-    return Q(**{f"{name}__lt" if descending else f"{name}__gt": bound})
-
-
-def _horizon(ordering: list[tuple[str, bool]], *, rows: int, base: Q) -> Any:
-    """The first sort key of the ``rows``-th open task from the cursor on; ``None`` when fewer remain.
-
-    An index-only scan of the sort's index: it bounds the range the next
-    query walks.
-    """
-    order_by = [f"-{name}" if descending else name for name, descending in ordering]
-    found = list(
-        Task.objects.filter(base, status=TaskStatus.OPEN)
-        .order_by(*order_by)
-        .values_list(ordering[0][0], flat=True)[rows - 1 : rows]
-    )
-    return found[0] if found else None
-
-
 def _words_match(q: str, *, indexed: bool) -> Q:
     """The full-text condition; ``indexed=False`` spells it so the GIN index is not used.
 
-    Inside a bounded range, testing each row's vector is cheaper than
+    Among a bounded set of rows, testing each row's vector is cheaper than
     fetching every match of a common word through the index.
     """
     if indexed:
@@ -309,16 +307,26 @@ def _words_match(q: str, *, indexed: bool) -> Q:
     return Q(SearchVectorExact(vector, task_search_query(q)))
 
 
-def _by_sort_key_without_index(ordering: list[tuple[str, bool]]) -> list[Any]:
-    """The same order, spelled so no index can produce it: PostgreSQL sorts the (few) matches.
+def _sorted_without_index(ordering: list[tuple[str, bool]]) -> list[Any]:
+    """The same order, spelled so no index produces it: PostgreSQL fetches the (few) matches and sorts them.
 
     The sort keys are never null, so flipping where nulls go changes nothing
-    but the plan: otherwise a rare combination of filters could walk the
-    whole sort index looking for a page that is not there.
+    but the plan: an index walk could otherwise read the whole index looking
+    for a page of rare matches.
     """
     (first, descending), *rest = ordering
     key = F(first).desc(nulls_last=True) if descending else F(first).asc(nulls_first=True)
     return [key, *(f"-{name}" if desc else name for name, desc in rest)]
+
+
+def _order_by(ordering: list[tuple[str, bool]]) -> list[str]:
+    return [f"-{name}" if descending else name for name, descending in ordering]
+
+
+def _rows(ids: Any, ordering: list[tuple[str, bool]]) -> list[Task]:
+    """The page's rows, with the organization and category their cards show."""
+    queryset = Task.objects.filter(pk__in=ids).select_related("category", "organization").defer("search_vector")
+    return list(queryset.order_by(*_order_by(ordering)))
 
 
 def search_tasks(
@@ -329,49 +337,72 @@ def search_tasks(
     Relevance ranks title matches (weight A) over description matches
     (weight B), see :data:`RELEVANCE_WINDOW`; ties fall back to the newer
     task (higher id). The other sorts see every match. A malformed cursor is
-    ignored: the first page comes back. One to three queries, whatever the
-    page size or the number of matches.
+    ignored: the first page comes back. One query without words or with words
+    and filters; words alone take two as a rule and at most five (relevance:
+    one to three), never more with more rows. Words alone also cost one query
+    the first time a process sees them (cached) and one every ten minutes to
+    re-read the statistics: compare query counts with the words already seen.
     """
     page_size = max(1, min(page_size, MAX_PAGE_SIZE))
     sort = filters.effective_sort
     if sort == "relevance" and not filters.q:
         sort = "newest"
-    ordering = _ORDERINGS[sort]
     values = decode_cursor(cursor, sort=sort) if cursor else None
     if sort == "relevance":
         return _search_by_relevance(filters=filters, organization=organization, values=values, page_size=page_size)
 
-    base = Q()
+    ordering = _ORDERINGS[sort]
+    wanted = page_size + 1
+    candidates = _apply_filters(visible_tasks(organization=organization), filters)
     if sort == "deadline":
         # Bidding closes by the deadline, so an open task's deadline is not
         # before today: the scan of the deadline index starts there instead
-        # of filtering every stale task. A day's slack covers time zones.
-        base &= Q(deadline__gte=timezone.localdate() - timedelta(days=1))
+        # of skipping every stale task. A day's slack covers time zones.
+        candidates = candidates.filter(deadline__gte=timezone.localdate() - timedelta(days=1))
     if values is not None:
-        base &= _after(values, ordering)
-    order_by = [f"-{name}" if descending else name for name, descending in ordering]
-    visible = visible_tasks(organization=organization).filter(base)
-    wanted = page_size + 1
+        candidates = candidates.filter(_after(values, ordering))
+    in_order = candidates.order_by(*_order_by(ordering))
+    if not filters.q:
+        return _page(_rows(in_order.values("pk")[:wanted], ordering), page_size=page_size, ordering=ordering, sort=sort)
 
-    if not set(filters.as_params()) - {"sort"}:
-        # Plain browsing: nearly every open task is visible, the index walk stops after a page.
-        rows = list(visible.select_related("category", "organization").order_by(*order_by)[:wanted])
-    else:
+    if set(filters.as_params()) - {"q", "sort"}:
+        # Words and filters: the filters' indexes and the full-text index narrow each other
+        # down (bitmap AND), and PostgreSQL's plan is good: measured in docs/benchmarks.md.
+        matches = candidates.filter(_words_match(filters.q, indexed=True)).order_by(*_order_by(ordering))
+        return _page(_rows(matches.values("pk")[:wanted], ordering), page_size=page_size, ordering=ordering, sort=sort)
+
+    rows: list[Task] = []
+    past: Q | None = Q()  # the candidates not looked at yet; None once all were
+    if word_frequency(filters.q) >= COMMON_WORDS:
         name, descending = ordering[0]
-        horizon = _horizon(ordering, rows=SCAN_WINDOW, base=base)
-        unindexed_words = _words_match(filters.q, indexed=False) if filters.q else Q()
-        nearby = _apply_filters(visible, filters).filter(unindexed_words)
-        if horizon is not None:
-            nearby = nearby.filter(_within(name, descending, horizon, inside=True))
-        rows = list(nearby.select_related("category", "organization").order_by(*order_by)[:wanted])
-        if len(rows) < wanted and horizon is not None:
-            # Sparse: fetch the matches past the horizon through the indexes and sort them.
-            beyond = _apply_filters(visible, filters).filter(_within(name, descending, horizon, inside=False))
-            if filters.q:
-                beyond = beyond.filter(_words_match(filters.q, indexed=True))
-            ids = beyond.order_by(*_by_sort_key_without_index(ordering)).values("pk")[: wanted - len(rows)]
-            rows += list(Task.objects.filter(pk__in=ids).select_related("category", "organization").order_by(*order_by))
+        # 1. The next SCAN_WINDOW candidates in order (index-only), each of their rows tested against the words.
+        window = list(in_order.values_list("pk", name)[:SCAN_WINDOW])
+        nearby = Task.objects.filter(pk__in=[pk for pk, _ in window]).filter(_words_match(filters.q, indexed=False))
+        rows = _rows(nearby.order_by(*_order_by(ordering)).values("pk")[:wanted], ordering)
+        past = _after([window[-1][1], window[-1][0]], ordering) if len(window) == SCAN_WINDOW else None
+        if len(rows) < wanted and past is not None:
+            # 2. Words and order go together (the cheapest tasks seldom need a website): search the
+            # band of the next WIDE_WINDOW open tasks, where the full-text index and the range of
+            # the sort key narrow each other down before any row is read.
+            ahead = Task.objects.filter(past, status=TaskStatus.OPEN).order_by(*_order_by(ordering))
+            wide = next(iter(ahead.values_list(name, flat=True)[WIDE_WINDOW - 1 : WIDE_WINDOW]), None)
+            band = candidates.filter(past, _words_match(filters.q, indexed=True))
+            if wide is not None:
+                band = band.filter(_within(name, descending, wide))
+            ids = band.order_by(*_sorted_without_index(ordering)).values("pk")[: wanted - len(rows)]
+            rows += _rows(ids, ordering)
+            past = None if wide is None else Q(**{f"{name}__lt" if descending else f"{name}__gt": wide})
+    if len(rows) < wanted and past is not None:
+        # 3. Rare words, or what is still missing: the matches through the full-text index, sorted.
+        beyond = candidates.filter(past, _words_match(filters.q, indexed=True))
+        ids = beyond.order_by(*_sorted_without_index(ordering)).values("pk")[: wanted - len(rows)]
+        rows += _rows(ids, ordering)
     return _page(rows, page_size=page_size, ordering=ordering, sort=sort)
+
+
+def _within(name: str, descending: bool, bound: Any) -> Q:
+    """Rows whose first sort key comes no later than ``bound``."""
+    return Q(**{f"{name}__gte" if descending else f"{name}__lte": bound})
 
 
 def _search_by_relevance(
@@ -381,27 +412,85 @@ def _search_by_relevance(
     wanted = page_size + 1
     # float8, not ts_rank's float4: the value in the cursor must compare equal to the row's.
     rank = Cast(SearchRank(F("search_vector"), task_search_query(filters.q)), output_field=FloatField())
-    matches = _apply_filters(visible_tasks(organization=organization), filters)
+    candidates = _apply_filters(visible_tasks(organization=organization), filters)
 
-    def ranked(candidates: QuerySet[Task]) -> list[Task]:
-        candidates = candidates.annotate(rank=rank)
+    def ranked(matches: QuerySet[Task]) -> list[Task]:
+        matches = matches.annotate(rank=rank)
         if values is not None:
-            candidates = candidates.filter(_after(values, ordering))
-        # The page's ids first, so only the page's rows are joined to their organization and category.
-        ids = candidates.order_by("-rank", "-id").values("pk")[:wanted]
+            matches = matches.filter(_after(values, ordering))
+        # The page's ids first: only the page's rows are joined to their organization and category.
+        ids = matches.order_by("-rank", "-id").values("pk")[:wanted]
         page = Task.objects.filter(pk__in=ids).annotate(rank=rank).select_related("category", "organization")
-        return list(page.order_by("-rank", "-id"))
+        return list(page.defer("search_vector").order_by("-rank", "-id"))
 
-    # A later page keeps the first page's window; a first page finds it.
-    window = values[2] if values is not None else _horizon(_ORDERINGS["newest"], rows=RELEVANCE_WINDOW, base=Q())
+    if values is not None:
+        window = values[2]  # a later page keeps the first page's window
+    elif word_frequency(filters.q) >= COMMON_WORDS:  # an index-only scan of the newest open tasks
+        newest = Task.objects.filter(status=TaskStatus.OPEN).order_by("-published_at", "-id")
+        window = next(
+            iter(newest.values_list("published_at", flat=True)[RELEVANCE_WINDOW - 1 : RELEVANCE_WINDOW]), None
+        )
+    else:
+        window = None  # rare words: ranking all their matches is cheap
     rows: list[Task] = []
     if window is not None:
-        rows = ranked(matches.filter(published_at__gte=window).filter(_words_match(filters.q, indexed=False)))
+        rows = ranked(candidates.filter(published_at__gte=window).filter(_words_match(filters.q, indexed=False)))
         if values is None and len(rows) < wanted:
             window = None  # too few recent matches: rank them all
     if window is None:
-        rows = ranked(matches.filter(_words_match(filters.q, indexed=True)))
+        rows = ranked(candidates.filter(_words_match(filters.q, indexed=True)))
     return _page(rows, page_size=page_size, ordering=ordering, sort="relevance", extra=[window])
+
+
+@functools.lru_cache(maxsize=2048)
+def _query_lexemes(q: str) -> tuple[str, tuple[str, ...]]:
+    """The index-searchable part of the user's words (PostgreSQL's ``querytree``) and its lexemes."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT querytree(websearch_to_tsquery('english'::regconfig, %s))", [q])
+        tree = cursor.fetchone()[0] or ""
+    return tree, tuple(lexeme.replace("''", "'") for lexeme in re.findall(r"'((?:[^']|'')*)'", tree))
+
+
+_lexeme_stats: dict[str, Any] = {"loaded": -math.inf, "frequencies": {}, "floor": 0.0}
+
+
+def _lexeme_frequencies() -> tuple[dict[str, float], float]:
+    """Share of tasks holding each common lexeme, from ``ANALYZE``'s statistics (re-read every 10 minutes)."""
+    if monotonic() - _lexeme_stats["loaded"] > 600:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT most_common_elems::text::text[], most_common_elem_freqs FROM pg_stats "
+                "WHERE schemaname = current_schema() AND tablename = %s AND attname = 'search_vector'",
+                [Task._meta.db_table],
+            )
+            row = cursor.fetchone()
+        lexemes, frequencies = (row[0] or [], row[1] or []) if row else ([], [])
+        _lexeme_stats.update(
+            loaded=monotonic(),
+            frequencies=dict(zip(lexemes, frequencies, strict=False)),
+            # After the per-lexeme figures come the lowest and highest of them.
+            floor=frequencies[len(lexemes)] if len(frequencies) > len(lexemes) else 0.0,
+        )
+    return _lexeme_stats["frequencies"], _lexeme_stats["floor"]
+
+
+def word_frequency(q: str) -> float:
+    """About what share of tasks the words match, to choose how to find them (never what is found).
+
+    Words that must all appear match at most as often as the rarest of them:
+    unlike PostgreSQL's estimate, which multiplies their frequencies, this
+    holds for words that go together ("help desk", "trade fair"). Words
+    joined by "or" add up. A lexeme the statistics do not list is rarer than
+    every one they do.
+    """
+    tree, lexemes = _query_lexemes(q)
+    if tree.strip() == "T":  # only excluded words: nearly everything matches
+        return 1.0
+    if not lexemes:
+        return 0.0
+    frequencies, floor = _lexeme_frequencies()
+    shares = [frequencies.get(lexeme, floor / 2) for lexeme in lexemes]
+    return min(1.0, sum(shares)) if "|" in tree else min(shares)
 
 
 def _page(

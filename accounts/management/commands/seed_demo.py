@@ -19,6 +19,7 @@ from django.db import transaction
 
 from accounts import services
 from accounts.models import Membership, Organization, Role, User
+from marketplace.management import demo as marketplace_demo
 
 DEMO_PASSWORD = "demo-pass-2026"
 
@@ -198,6 +199,14 @@ STEPS: list[Step] = [
     Step("users", seed_users),
     Step("organizations", seed_organizations),
     Step("memberships", seed_memberships),
+]
+
+# The marketplace: more suppliers for the directory, Northwind's tasks, bids, a conversation.
+STEPS += [
+    Step("marketplace suppliers", marketplace_demo.seed_suppliers),
+    Step("marketplace tasks", marketplace_demo.seed_tasks),
+    Step("marketplace bids", marketplace_demo.seed_bids),
+    Step("marketplace messages", marketplace_demo.seed_messages),
 ]
 
 
