@@ -14,6 +14,7 @@ from django.utils import timezone
 from marketplace import selectors, services
 from marketplace.models import Category, Task
 from marketplace.selectors import TaskFilters, encode_cursor, search_tasks
+from marketplace.selectors import search as search_selectors
 from tests.factories import OrganizationFactory, make_member, open_task
 
 pytestmark = pytest.mark.django_db
@@ -63,8 +64,8 @@ class TestRanking:
 
     def test_relevance_ranks_a_common_words_matches_among_the_newest_tasks(self, firm, monkeypatch):
         # Ranking every match of a common word would be too slow; the newest tasks' matches are ranked.
-        monkeypatch.setattr(selectors, "RELEVANCE_WINDOW", 4)
-        monkeypatch.setattr(selectors, "word_frequency", lambda q: 1.0)
+        monkeypatch.setattr(search_selectors, "RELEVANCE_WINDOW", 4)
+        monkeypatch.setattr(search_selectors, "word_frequency", lambda q: 1.0)
         oldest = open_task(firm, title="Kombucha branding", description="A kombucha brand.")
         Task.objects.filter(pk=oldest.pk).update(published_at=timezone.now() - timedelta(days=3))
         newer = [open_task(firm, title=f"Job {n}", description="Kombucha deliveries.") for n in range(4)]
@@ -75,8 +76,8 @@ class TestRanking:
 
     @pytest.mark.parametrize("frequency", [1.0, 0.0])
     def test_rare_words_or_few_recent_matches_have_every_match_ranked(self, firm, monkeypatch, frequency):
-        monkeypatch.setattr(selectors, "RELEVANCE_WINDOW", 4)
-        monkeypatch.setattr(selectors, "word_frequency", lambda q: frequency)
+        monkeypatch.setattr(search_selectors, "RELEVANCE_WINDOW", 4)
+        monkeypatch.setattr(search_selectors, "word_frequency", lambda q: frequency)
         oldest = open_task(firm, title="Kombucha branding", description="A kombucha brand.")
         Task.objects.filter(pk=oldest.pk).update(published_at=timezone.now() - timedelta(days=3))
         newer = open_task(firm, title="Job", description="Kombucha deliveries.")
@@ -92,7 +93,7 @@ class TestRanking:
     def test_a_search_takes_a_bounded_number_of_queries(
         self, firm, django_assert_max_num_queries, monkeypatch, sort, frequency
     ):
-        monkeypatch.setattr(selectors, "word_frequency", lambda q: frequency)
+        monkeypatch.setattr(search_selectors, "word_frequency", lambda q: frequency)
         for n in range(25):
             open_task(firm, title=f"Payroll {n}", country="DE" if n % 2 else "FR")
         filters = TaskFilters.from_params({"q": "payroll", "sort": sort, "category": "payroll", "country": "DE"})
@@ -115,7 +116,7 @@ class TestRanking:
             open_task(firm, title="Payroll run", description="Monthly payroll." if n % 3 else "Kombucha payroll.")
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE marketplace_task")
-        selectors._lexeme_stats["loaded"] = -math.inf
+        search_selectors._lexeme_stats["loaded"] = -math.inf
 
         payroll, kombucha = selectors.word_frequency("payroll"), selectors.word_frequency("kombucha")
 
@@ -282,10 +283,10 @@ class TestKeysetPaging:
         open_task(firm, title="Payroll", description="Nothing to check.")  # a candidate that does not match
         filters = TaskFilters.from_params({"q": "audit", "sort": sort})
         expected = [task.pk for task in search_tasks(filters=filters, organization=None, page_size=100).tasks]
-        monkeypatch.setattr(selectors, "SCAN_WINDOW", windows[0])
-        monkeypatch.setattr(selectors, "WIDE_WINDOW", windows[1])
-        monkeypatch.setattr(selectors, "RELEVANCE_WINDOW", windows[0])
-        monkeypatch.setattr(selectors, "word_frequency", lambda q: frequency)
+        monkeypatch.setattr(search_selectors, "SCAN_WINDOW", windows[0])
+        monkeypatch.setattr(search_selectors, "WIDE_WINDOW", windows[1])
+        monkeypatch.setattr(search_selectors, "RELEVANCE_WINDOW", windows[0])
+        monkeypatch.setattr(search_selectors, "word_frequency", lambda q: frequency)
 
         walked = search(q="audit", sort=sort)
 

@@ -1,9 +1,4 @@
-"""Reads of the marketplace, scoped to the acting organization.
-
-Task search is PostgreSQL full-text search (the generated, GIN-indexed
-``search_vector``; title weighted over description) plus filters and sorts,
-paged by keyset ("after this row") so page 500 costs what page 1 costs.
-"""
+"""Task search: full-text plus filters and sorts, keyset-paged, tuned for a million tasks."""
 
 from __future__ import annotations
 
@@ -13,34 +8,35 @@ import functools
 import json
 import math
 import re
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime, timedelta
 from time import monotonic
 from typing import Any
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVectorExact, SearchVectorField
 from django.db import connection
-from django.db.models import Avg, Count, Exists, F, FloatField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Exists, F, FloatField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 
 from accounts.models import Organization
-from core.exceptions import NotFound
 from marketplace.models import (
-    Bid,
     BidInvitation,
     BudgetType,
     Category,
     LocationType,
     Task,
     TaskStatus,
-    Thread,
     Visibility,
 )
 
 SORTS = ("relevance", "newest", "budget_high", "budget_low", "deadline")
+
+
 DEFAULT_PAGE_SIZE = 20
+
+
 MAX_PAGE_SIZE = 100
 
 
@@ -192,6 +188,7 @@ _ORDERINGS: dict[str, list[tuple[str, bool]]] = {
     "deadline": [("deadline", False), ("id", False)],
 }
 
+
 # How search stays fast at a million tasks (see docs/benchmarks.md).
 #
 # Migration 0003 gives each sort a covering index of open tasks holding every
@@ -217,8 +214,13 @@ _ORDERINGS: dict[str, list[tuple[str, bool]]] = {
 #   the full-text index and are sorted, cheap because they are few.
 # Every step is exact: together they see every candidate once, in order.
 SCAN_WINDOW = 2000
+
+
 WIDE_WINDOW = 100_000
+
+
 COMMON_WORDS = 0.005  # words in at least this share of tasks are looked for by scanning
+
 
 # Relevance ranks the matches among the newest RELEVANCE_WINDOW open tasks
 # (those of them the filters let through). Ranking needs every candidate's
@@ -524,490 +526,3 @@ def saved_search_new_tasks(
         .select_related("category")
         .order_by("-published_at", "-id")[:limit]
     )
-
-
-# --- single objects ---------------------------------------------------------------------
-
-
-def get_task_for_viewer(*, task_id: int, organization: Organization | None) -> Task:
-    """A task as a viewer may see it: its client, invited suppliers, bidders, or anyone if public and listed."""
-    task = Task.objects.visible_to(organization).select_related("category", "organization").filter(pk=task_id).first()
-    if task is None:
-        raise NotFound("No such task.")
-    return task
-
-
-def get_own_task(*, task_id: int, organization: Organization) -> Task:
-    """A task of the acting organization (the client side)."""
-    task = Task.objects.for_org(organization).select_related("category").filter(pk=task_id).first()
-    if task is None:
-        raise NotFound("No such task.")
-    return task
-
-
-def get_bid(*, bid_id: int, organization: Organization) -> Bid:
-    """A bid the organization made, or one on its task."""
-    bid = (
-        Bid.objects.for_org(organization)
-        .select_related("task", "task__organization", "supplier")
-        .prefetch_related("milestones")
-        .filter(pk=bid_id)
-        .first()
-    )
-    if bid is None:
-        raise NotFound("No such bid.")
-    return bid
-
-
-def get_thread(*, thread_id: int, organization: Organization) -> Thread:
-    thread = (
-        Thread.objects.for_org(organization)
-        .select_related("task", "task__organization", "supplier")
-        .filter(pk=thread_id)
-        .first()
-    )
-    if thread is None:
-        raise NotFound("No such conversation.")
-    return thread
-
-
-def categories() -> QuerySet[Category]:
-    return Category.objects.all()
-
-
-# --- the client's dashboard ---------------------------------------------------------------
-
-
-def client_tasks(*, organization: Organization) -> QuerySet[Task]:
-    """The organization's tasks with live bid counts, newest first."""
-    return (
-        Task.objects.for_org(organization)
-        .select_related("category")
-        .annotate(
-            bid_count=Count("bids", filter=Q(bids__status__in=["submitted", "shortlisted", "accepted"]), distinct=True)
-        )
-        .order_by("-created_at", "-id")
-    )
-
-
-def supplier_bids(*, organization: Organization) -> QuerySet[Bid]:
-    return Bid.objects.by_supplier(organization).select_related("task", "task__organization").order_by("-created_at")
-
-
-# --- supplier directory ---------------------------------------------------------------------
-
-
-@dataclass
-class SupplierFilters:
-    q: str = ""
-    skills: list[str] = field(default_factory=list)
-    category: str = ""
-    country: str = ""
-    city: str = ""
-    min_rating: int | None = None
-    rate_max: int | None = None  # minor units per hour
-    currency: str = ""
-
-    def as_params(self) -> dict[str, Any]:
-        return {k: v for k, v in asdict(self).items() if v not in ("", None, [])}
-
-
-def search_suppliers(*, filters: SupplierFilters, exclude: Organization | None = None) -> QuerySet[Organization]:
-    """Organizations offering their services, with rating and completed contracts."""
-    from marketplace.models import Skill
-
-    queryset = Organization.objects.annotate(
-        rating=Avg("reviews_received__rating", filter=Q(reviews_received__revealed_at__isnull=False)),
-        review_count=Count("reviews_received", filter=Q(reviews_received__revealed_at__isnull=False), distinct=True),
-        completed_contracts=Count(
-            "supplier_contracts", filter=Q(supplier_contracts__status="completed"), distinct=True
-        ),
-    ).exclude(skills=[])
-    if exclude is not None:
-        queryset = queryset.exclude(pk=exclude.pk)
-    if filters.q:
-        queryset = queryset.filter(Q(name__icontains=filters.q) | Q(headline__icontains=filters.q))
-    if filters.skills:
-        queryset = queryset.filter(skills__overlap=filters.skills)
-    if filters.category:
-        category_skills = list(Skill.objects.filter(category__slug=filters.category).values_list("slug", flat=True))
-        queryset = queryset.filter(skills__overlap=category_skills)
-    if filters.country:
-        queryset = queryset.filter(country=filters.country)
-    if filters.city:
-        queryset = queryset.filter(city__iexact=filters.city)
-    if filters.min_rating:
-        queryset = queryset.filter(rating__gte=filters.min_rating)
-    if filters.rate_max is not None:
-        queryset = queryset.filter(hourly_rate__lte=filters.rate_max)
-        if filters.currency:
-            queryset = queryset.filter(hourly_rate_currency=filters.currency)
-    return queryset.order_by(F("rating").desc(nulls_last=True), "name")
-
-
-# --- the task pages of the HTML views ----------------------------------------------------------
-# Small reads the task views need beyond the selectors above; each is one query.
-
-
-def skill_names(*, slugs: Any) -> dict[str, str]:
-    """Display names of the given skill slugs in one query; unknown slugs are left out."""
-    from marketplace.models import Skill
-
-    wanted = sorted({str(slug) for slug in slugs if slug})
-    if not wanted:
-        return {}
-    return dict(Skill.objects.filter(slug__in=wanted).values_list("slug", "name"))
-
-
-def live_bid_of(*, task: Task, organization: Organization) -> Bid | None:
-    """The organization's live bid on the task, if it has one (one live bid per supplier and task)."""
-    return Bid.objects.by_supplier(organization).live().filter(task=task).order_by("-created_at").first()
-
-
-def live_bid_count(*, task: Task) -> int:
-    return Bid.objects.filter(task=task).live().count()
-
-
-def task_revisions(*, task: Task) -> QuerySet[Any]:
-    """The edits of an open task, newest first: every viewer of the task may see them."""
-    from marketplace.models import TaskRevision
-
-    return TaskRevision.objects.filter(task=task).order_by("-created_at", "-id")
-
-
-def task_attachments(*, task: Task) -> QuerySet[Any]:
-    from marketplace.models import TaskAttachment
-
-    return TaskAttachment.objects.filter(task=task).order_by("created_at", "id")
-
-
-def get_task_attachment(*, task: Task, attachment_id: int) -> Any:
-    """An attachment of a task the caller has already fetched for its viewer."""
-    attachment = task_attachments(task=task).filter(pk=attachment_id).first()
-    if attachment is None:
-        raise NotFound("No such attachment.")
-    return attachment
-
-
-def task_invitations(*, task: Task) -> QuerySet[BidInvitation]:
-    """Suppliers invited to bid on a task (the client's view of its own task)."""
-    return BidInvitation.objects.filter(task=task).select_related("supplier").order_by("-created_at")
-
-
-def open_tasks_of(*, organization: Organization, limit: int = 25) -> list[Task]:
-    """The organization's open tasks, newest first: what a client can invite a supplier to."""
-    return list(
-        Task.objects.for_org(organization)
-        .open_for_bids()
-        .only("id", "title", "visibility", "published_at")
-        .order_by("-published_at", "-id")[:limit]
-    )
-
-
-def suggested_suppliers(*, task: Task, limit: int = 5) -> list[Organization]:
-    """Suppliers whose skills overlap the task's, best rated first (not yet invited, not bidding)."""
-    if not task.skills:
-        return []
-    invited = BidInvitation.objects.filter(task=task, supplier=OuterRef("pk"))
-    bidding = Bid.objects.filter(task=task, supplier=OuterRef("pk"))
-    return list(
-        search_suppliers(filters=SupplierFilters(skills=list(task.skills)), exclude=task.organization)
-        .exclude(Exists(invited))
-        .exclude(Exists(bidding))
-        .only("id", "name", "slug", "headline", "city", "country", "skills", "hourly_rate", "hourly_rate_currency")[
-            :limit
-        ]
-    )
-
-
-def client_dashboard_tasks(*, organization: Organization, user: Any, status: str = "") -> QuerySet[Task]:
-    """The client's tasks with live bid counts and the user's unread messages per task, in one query.
-
-    A message is unread when a supplier sent it after the user's read mark on
-    its thread (every supplier message counts when the user never opened it).
-    """
-    from django.db.models import IntegerField, Subquery
-    from django.db.models.functions import Coalesce
-
-    from marketplace.models import Message, ThreadReadMark
-
-    read_mark = ThreadReadMark.objects.filter(thread=OuterRef("thread_id"), user=user).values("last_read_at")[:1]
-    unread = (
-        Message.objects.filter(thread__task=OuterRef("pk"))
-        .exclude(sender_organization=organization)
-        .annotate(read_to=Subquery(read_mark))
-        .filter(Q(read_to__isnull=True) | Q(created_at__gt=F("read_to")))
-        .order_by()
-        .values("thread__task")
-        .annotate(total=Count("pk"))
-        .values("total")
-    )
-    queryset = client_tasks(organization=organization).annotate(
-        unread_count=Coalesce(Subquery(unread, output_field=IntegerField()), 0)
-    )
-    if status:
-        queryset = queryset.filter(status=status)
-    return queryset
-
-
-def task_status_counts(*, organization: Organization) -> dict[str, int]:
-    """How many of the organization's tasks are in each status, in one query."""
-    rows = Task.objects.for_org(organization).order_by().values("status").annotate(total=Count("id"))
-    return {row["status"]: row["total"] for row in rows}
-
-
-def saved_searches_of(*, user: Any, organization: Organization) -> QuerySet[Any]:
-    from marketplace.models import SavedSearch
-
-    return SavedSearch.objects.filter(user=user, organization=organization).order_by("name", "id")
-
-
-def get_saved_search(*, saved_search_id: int, user: Any, organization: Organization) -> Any:
-    """One of the user's saved searches in the acting organization; anybody else's is missing."""
-    saved = saved_searches_of(user=user, organization=organization).filter(pk=saved_search_id).first()
-    if saved is None:
-        raise NotFound("No such saved search.")
-    return saved
-
-
-# --- the marketplace API ---------------------------------------------------------------------------
-# Reads of marketplace/api/views.py beyond the selectors above.
-
-
-def threads_with_unread(*, organization: Organization, user: Any) -> QuerySet[Thread]:
-    """The organization's threads (either side) with the user's unread count, in one query.
-
-    ``unread_count``: messages the other side sent after the user's read mark
-    (all of them when the user never opened the thread). ``activity_at``: the
-    last message, else when the thread was opened (never null, so it can
-    order a cursor).
-    """
-    from django.db.models import IntegerField, Subquery
-    from django.db.models.functions import Coalesce
-
-    from marketplace.models import Message, ThreadReadMark
-
-    read_mark = ThreadReadMark.objects.filter(thread=OuterRef("thread_id"), user=user).values("last_read_at")[:1]
-    unread = (
-        Message.objects.filter(thread=OuterRef("pk"))
-        .exclude(sender_organization=organization)
-        .annotate(read_to=Subquery(read_mark))
-        .filter(Q(read_to__isnull=True) | Q(created_at__gt=F("read_to")))
-        .order_by()
-        .values("thread")
-        .annotate(total=Count("pk"))
-        .values("total")
-    )
-    return (
-        Thread.objects.for_org(organization)
-        .select_related("task", "task__organization", "supplier")
-        .annotate(
-            unread_count=Coalesce(Subquery(unread, output_field=IntegerField()), 0),
-            activity_at=Coalesce("last_message_at", "created_at"),
-        )
-    )
-
-
-def bids_on_own_task(*, task: Task, organization: Organization) -> QuerySet[Bid]:
-    """Every bid on a task of ``organization`` (the client's view), milestones prefetched."""
-    return (
-        Bid.objects.on_tasks_of(organization)
-        .filter(task=task)
-        .select_related("task", "task__organization", "supplier")
-        .prefetch_related("milestones")
-    )
-
-
-# --- bids and messaging pages (marketplace/views/bids.py, marketplace/views/messaging.py) ---------
-
-
-def get_own_bid(*, bid_id: int, organization: Organization) -> Bid:
-    """A bid the organization made (the supplier side: edit, withdraw)."""
-    bid = (
-        Bid.objects.by_supplier(organization)
-        .select_related("task", "task__organization", "supplier")
-        .filter(pk=bid_id)
-        .first()
-    )
-    if bid is None:
-        raise NotFound("No such bid.")
-    return bid
-
-
-def get_bid_on_own_task(*, bid_id: int, organization: Organization) -> Bid:
-    """A bid on one of the organization's tasks (the client side: shortlist, decline, accept)."""
-    bid = (
-        Bid.objects.on_tasks_of(organization)
-        .select_related("task", "task__organization", "supplier")
-        .filter(pk=bid_id)
-        .first()
-    )
-    if bid is None:
-        raise NotFound("No such bid.")
-    return bid
-
-
-def bids_on_task(*, task: Task, status: str = "") -> QuerySet[Bid]:
-    """The client's list of bids on its task, with supplier and counts; one query."""
-    from marketplace.models import BidStatus
-
-    queryset = (
-        Bid.objects.filter(task=task)
-        .select_related("supplier")
-        .annotate(
-            milestone_count=Count("milestones", distinct=True),
-            attachment_count=Count("attachments", distinct=True),
-        )
-        .order_by("-created_at", "-id")
-    )
-    if status in BidStatus.values:
-        queryset = queryset.filter(status=status)
-    return queryset
-
-
-def bid_status_counts(*, task: Task) -> dict[str, int]:
-    """How many bids the task has in each status (every status present, zeros too)."""
-    from marketplace.models import BidStatus
-
-    counts = dict.fromkeys(BidStatus.values, 0)
-    rows = Bid.objects.filter(task=task).values("status").annotate(count=Count("id")).order_by()
-    for row in rows:
-        counts[row["status"]] = row["count"]
-    return counts
-
-
-def get_bid_attachment(*, bid: Bid, attachment_id: int) -> Any:
-    """An attachment of a bid the caller already may see."""
-    attachment = bid.attachments.filter(pk=attachment_id).first()
-    if attachment is None:
-        raise NotFound("No such file.")
-    return attachment
-
-
-@dataclass
-class BidEvent:
-    """One line of a bid's status history."""
-
-    at: datetime
-    label: str
-    organization: str  # the side that acted
-    actor: str  # a person's name, shown to their own organization only
-    note: str = ""
-
-
-_BID_EVENT_LABELS = {
-    "bid.submitted": "Bid submitted",
-    "bid.updated": "Terms edited",
-    "bid.shortlisted": "Shortlisted",
-    "bid.unshortlisted": "Taken off the shortlist",
-    "bid.declined": "Declined",
-    "bid.withdrawn": "Withdrawn",
-    "bid.accepted": "Accepted",
-}
-
-
-def bid_history(*, bid: Bid, organization: Organization) -> list[BidEvent]:
-    """The bid's moves from the audit log, oldest first, as ``organization`` may see them.
-
-    Bids declined because another was accepted are declined in bulk without an
-    event of their own; their decision time stands in for it.
-    """
-    from core.models import AuditEvent
-
-    events = (
-        AuditEvent.objects.filter(target_type="marketplace.bid", target_id=str(bid.pk), action__in=_BID_EVENT_LABELS)
-        .select_related("actor", "organization")
-        .order_by("created_at", "id")
-    )
-    history: list[BidEvent] = []
-    for event in events:
-        own_side = event.organization_id == organization.pk
-        note = bid.decline_reason if event.action == "bid.declined" else ""
-        history.append(
-            BidEvent(
-                at=event.created_at,
-                label=_BID_EVENT_LABELS[event.action],
-                organization=event.organization.name if event.organization else "",
-                actor=event.actor.display_name if own_side and event.actor else "",
-                note=note,
-            )
-        )
-    if bid.status == "declined" and bid.decided_at and not any(e.label == "Declined" for e in history):
-        history.append(
-            BidEvent(
-                at=bid.decided_at,
-                label="Declined",
-                organization=bid.task.organization.name,
-                actor="",
-                note=bid.decline_reason,
-            )
-        )
-    return history
-
-
-def thread_summaries(*, organization: Organization, user: Any) -> QuerySet[Thread]:
-    """:func:`threads_with_unread` plus the last message's text and side, newest activity first; one query."""
-    from django.db.models import Subquery
-
-    from marketplace.models import Message
-
-    last = Message.objects.filter(thread=OuterRef("pk")).order_by("-created_at", "-id")
-    return (
-        threads_with_unread(organization=organization, user=user)
-        .annotate(
-            last_body=Subquery(last.values("body")[:1]),
-            last_sender_id=Subquery(last.values("sender_organization_id")[:1]),
-        )
-        .order_by("-activity_at", "-id")
-    )
-
-
-def thread_messages(*, thread: Thread) -> QuerySet[Any]:
-    """A thread's messages, oldest first, with senders and attachments (three queries)."""
-    from marketplace.models import Message
-
-    return (
-        Message.objects.filter(thread=thread)
-        .select_related("sender", "sender_organization")
-        .prefetch_related("attachments")
-        .order_by("created_at", "id")
-    )
-
-
-def read_mark(*, thread: Thread, user: Any) -> datetime | None:
-    """When the user last read the thread (None if never)."""
-    from marketplace.models import ThreadReadMark
-
-    return ThreadReadMark.objects.filter(thread=thread, user=user).values_list("last_read_at", flat=True).first()
-
-
-def bid_in_thread(*, thread: Thread) -> Bid | None:
-    """The supplier's latest bid on the thread's task, if any."""
-    return Bid.objects.filter(task=thread.task_id, supplier=thread.supplier_id).order_by("-created_at", "-id").first()
-
-
-def get_message_attachment(*, thread: Thread, attachment_id: int) -> Any:
-    """An attachment of a message in a thread the caller already may see."""
-    from marketplace.models import MessageAttachment
-
-    attachment = MessageAttachment.objects.filter(message__thread=thread, pk=attachment_id).first()
-    if attachment is None:
-        raise NotFound("No such file.")
-    return attachment
-
-
-def get_thread_party(*, task: Task, supplier_id: int, organization: Organization) -> Organization:
-    """The supplier a conversation on ``task`` would be with, as ``organization`` may start it.
-
-    Only the task's client and the supplier themselves, and only a supplier
-    that bid on or was invited to the task; anything else is "not found".
-    """
-    if organization.pk not in (task.organization_id, supplier_id):
-        raise NotFound("No such conversation.")
-    involved = Bid.objects.filter(task=task, supplier_id=supplier_id).exists() or (
-        BidInvitation.objects.filter(task=task, supplier_id=supplier_id).exists()
-    )
-    supplier = Organization.objects.filter(pk=supplier_id).first() if involved else None
-    if supplier is None or supplier.pk == task.organization_id:
-        raise NotFound("No such conversation.")
-    return supplier

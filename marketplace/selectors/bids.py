@@ -1,0 +1,173 @@
+"""Bids as the bidder or the task's client sees them, and their history."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Count, QuerySet
+
+from accounts.models import Organization
+from core.exceptions import NotFound
+from marketplace.models import (
+    Bid,
+    Task,
+    Thread,
+)
+
+_BID_EVENT_LABELS = {
+    "bid.submitted": "Bid submitted",
+    "bid.updated": "Terms edited",
+    "bid.shortlisted": "Shortlisted",
+    "bid.unshortlisted": "Taken off the shortlist",
+    "bid.declined": "Declined",
+    "bid.withdrawn": "Withdrawn",
+    "bid.accepted": "Accepted",
+}
+
+
+def get_bid(*, bid_id: int, organization: Organization) -> Bid:
+    """A bid the organization made, or one on its task."""
+    bid = (
+        Bid.objects.for_org(organization)
+        .select_related("task", "task__organization", "supplier")
+        .prefetch_related("milestones")
+        .filter(pk=bid_id)
+        .first()
+    )
+    if bid is None:
+        raise NotFound("No such bid.")
+    return bid
+
+
+def supplier_bids(*, organization: Organization) -> QuerySet[Bid]:
+    return Bid.objects.by_supplier(organization).select_related("task", "task__organization").order_by("-created_at")
+
+
+def bids_on_own_task(*, task: Task, organization: Organization) -> QuerySet[Bid]:
+    """Every bid on a task of ``organization`` (the client's view), milestones prefetched."""
+    return (
+        Bid.objects.on_tasks_of(organization)
+        .filter(task=task)
+        .select_related("task", "task__organization", "supplier")
+        .prefetch_related("milestones")
+    )
+
+
+def get_own_bid(*, bid_id: int, organization: Organization) -> Bid:
+    """A bid the organization made (the supplier side: edit, withdraw)."""
+    bid = (
+        Bid.objects.by_supplier(organization)
+        .select_related("task", "task__organization", "supplier")
+        .filter(pk=bid_id)
+        .first()
+    )
+    if bid is None:
+        raise NotFound("No such bid.")
+    return bid
+
+
+def get_bid_on_own_task(*, bid_id: int, organization: Organization) -> Bid:
+    """A bid on one of the organization's tasks (the client side: shortlist, decline, accept)."""
+    bid = (
+        Bid.objects.on_tasks_of(organization)
+        .select_related("task", "task__organization", "supplier")
+        .filter(pk=bid_id)
+        .first()
+    )
+    if bid is None:
+        raise NotFound("No such bid.")
+    return bid
+
+
+def bids_on_task(*, task: Task, status: str = "") -> QuerySet[Bid]:
+    """The client's list of bids on its task, with supplier and counts; one query."""
+    from marketplace.models import BidStatus
+
+    queryset = (
+        Bid.objects.filter(task=task)
+        .select_related("supplier")
+        .annotate(
+            milestone_count=Count("milestones", distinct=True),
+            attachment_count=Count("attachments", distinct=True),
+        )
+        .order_by("-created_at", "-id")
+    )
+    if status in BidStatus.values:
+        queryset = queryset.filter(status=status)
+    return queryset
+
+
+def bid_status_counts(*, task: Task) -> dict[str, int]:
+    """How many bids the task has in each status (every status present, zeros too)."""
+    from marketplace.models import BidStatus
+
+    counts = dict.fromkeys(BidStatus.values, 0)
+    rows = Bid.objects.filter(task=task).values("status").annotate(count=Count("id")).order_by()
+    for row in rows:
+        counts[row["status"]] = row["count"]
+    return counts
+
+
+def get_bid_attachment(*, bid: Bid, attachment_id: int) -> Any:
+    """An attachment of a bid the caller already may see."""
+    attachment = bid.attachments.filter(pk=attachment_id).first()
+    if attachment is None:
+        raise NotFound("No such file.")
+    return attachment
+
+
+@dataclass
+class BidEvent:
+    """One line of a bid's status history."""
+
+    at: datetime
+    label: str
+    organization: str  # the side that acted
+    actor: str  # a person's name, shown to their own organization only
+    note: str = ""
+
+
+def bid_history(*, bid: Bid, organization: Organization) -> list[BidEvent]:
+    """The bid's moves from the audit log, oldest first, as ``organization`` may see them.
+
+    Bids declined because another was accepted are declined in bulk without an
+    event of their own; their decision time stands in for it.
+    """
+    from core.models import AuditEvent
+
+    events = (
+        AuditEvent.objects.filter(target_type="marketplace.bid", target_id=str(bid.pk), action__in=_BID_EVENT_LABELS)
+        .select_related("actor", "organization")
+        .order_by("created_at", "id")
+    )
+    history: list[BidEvent] = []
+    for event in events:
+        own_side = event.organization_id == organization.pk
+        note = bid.decline_reason if event.action == "bid.declined" else ""
+        history.append(
+            BidEvent(
+                at=event.created_at,
+                label=_BID_EVENT_LABELS[event.action],
+                organization=event.organization.name if event.organization else "",
+                actor=event.actor.display_name if own_side and event.actor else "",
+                note=note,
+            )
+        )
+    if bid.status == "declined" and bid.decided_at and not any(e.label == "Declined" for e in history):
+        history.append(
+            BidEvent(
+                at=bid.decided_at,
+                label="Declined",
+                organization=bid.task.organization.name,
+                actor="",
+                note=bid.decline_reason,
+            )
+        )
+    return history
+
+
+def bid_in_thread(*, thread: Thread) -> Bid | None:
+    """The supplier's latest bid on the thread's task, if any."""
+    return Bid.objects.filter(task=thread.task_id, supplier=thread.supplier_id).order_by("-created_at", "-id").first()

@@ -1,0 +1,125 @@
+"""Threads between a task's client and a supplier, with unread counts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+
+from accounts.models import Organization
+from core.exceptions import NotFound
+from marketplace.models import (
+    Bid,
+    BidInvitation,
+    Task,
+    Thread,
+)
+
+
+def get_thread(*, thread_id: int, organization: Organization) -> Thread:
+    thread = (
+        Thread.objects.for_org(organization)
+        .select_related("task", "task__organization", "supplier")
+        .filter(pk=thread_id)
+        .first()
+    )
+    if thread is None:
+        raise NotFound("No such conversation.")
+    return thread
+
+
+def threads_with_unread(*, organization: Organization, user: Any) -> QuerySet[Thread]:
+    """The organization's threads (either side) with the user's unread count, in one query.
+
+    ``unread_count``: messages the other side sent after the user's read mark
+    (all of them when the user never opened the thread). ``activity_at``: the
+    last message, else when the thread was opened (never null, so it can
+    order a cursor).
+    """
+    from django.db.models import IntegerField
+
+    from marketplace.models import Message, ThreadReadMark
+
+    read_mark = ThreadReadMark.objects.filter(thread=OuterRef("thread_id"), user=user).values("last_read_at")[:1]
+    unread = (
+        Message.objects.filter(thread=OuterRef("pk"))
+        .exclude(sender_organization=organization)
+        .annotate(read_to=Subquery(read_mark))
+        .filter(Q(read_to__isnull=True) | Q(created_at__gt=F("read_to")))
+        .order_by()
+        .values("thread")
+        .annotate(total=Count("pk"))
+        .values("total")
+    )
+    return (
+        Thread.objects.for_org(organization)
+        .select_related("task", "task__organization", "supplier")
+        .annotate(
+            unread_count=Coalesce(Subquery(unread, output_field=IntegerField()), 0),
+            activity_at=Coalesce("last_message_at", "created_at"),
+        )
+    )
+
+
+def thread_summaries(*, organization: Organization, user: Any) -> QuerySet[Thread]:
+    """:func:`threads_with_unread` plus the last message's text and side, newest activity first; one query."""
+
+    from marketplace.models import Message
+
+    last = Message.objects.filter(thread=OuterRef("pk")).order_by("-created_at", "-id")
+    return (
+        threads_with_unread(organization=organization, user=user)
+        .annotate(
+            last_body=Subquery(last.values("body")[:1]),
+            last_sender_id=Subquery(last.values("sender_organization_id")[:1]),
+        )
+        .order_by("-activity_at", "-id")
+    )
+
+
+def thread_messages(*, thread: Thread) -> QuerySet[Any]:
+    """A thread's messages, oldest first, with senders and attachments (three queries)."""
+    from marketplace.models import Message
+
+    return (
+        Message.objects.filter(thread=thread)
+        .select_related("sender", "sender_organization")
+        .prefetch_related("attachments")
+        .order_by("created_at", "id")
+    )
+
+
+def read_mark(*, thread: Thread, user: Any) -> datetime | None:
+    """When the user last read the thread (None if never)."""
+    from marketplace.models import ThreadReadMark
+
+    return ThreadReadMark.objects.filter(thread=thread, user=user).values_list("last_read_at", flat=True).first()
+
+
+def get_message_attachment(*, thread: Thread, attachment_id: int) -> Any:
+    """An attachment of a message in a thread the caller already may see."""
+    from marketplace.models import MessageAttachment
+
+    attachment = MessageAttachment.objects.filter(message__thread=thread, pk=attachment_id).first()
+    if attachment is None:
+        raise NotFound("No such file.")
+    return attachment
+
+
+def get_thread_party(*, task: Task, supplier_id: int, organization: Organization) -> Organization:
+    """The supplier a conversation on ``task`` would be with, as ``organization`` may start it.
+
+    Only the task's client and the supplier themselves, and only a supplier
+    that bid on or was invited to the task; anything else is "not found".
+    """
+    if organization.pk not in (task.organization_id, supplier_id):
+        raise NotFound("No such conversation.")
+    involved = Bid.objects.filter(task=task, supplier_id=supplier_id).exists() or (
+        BidInvitation.objects.filter(task=task, supplier_id=supplier_id).exists()
+    )
+    supplier = Organization.objects.filter(pk=supplier_id).first() if involved else None
+    if supplier is None or supplier.pk == task.organization_id:
+        raise NotFound("No such conversation.")
+    return supplier
