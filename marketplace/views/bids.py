@@ -10,17 +10,26 @@ ids answer 404 to every method.
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse, HttpResponseNotAllowed
+from django.http import HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from core.exceptions import DomainError
-from core.web import AuthedRequest, Outcome, attempt, get_or_404, organization_required, post_only, safe_next
+from core.web import (
+    AuthedRequest,
+    Outcome,
+    attempt,
+    get_or_404,
+    organization_required,
+    post_only,
+    safe_next,
+    serve_attachment,
+)
 from marketplace import selectors, services
 from marketplace.comparison import DEFAULT_WEIGHTS, FACTOR_LABELS, FACTORS, compare_bids, savings_of
 from marketplace.forms.bids import BidForm, DeclineForm, WeightsForm, milestone_formset
@@ -39,23 +48,6 @@ def get_only(request: AuthedRequest) -> HttpResponse | None:
     if request.method not in ("GET", "HEAD"):
         return HttpResponseNotAllowed(["GET"])
     return None
-
-
-def serve_attachment(attachment: Any) -> HttpResponse:
-    """The stored file as a download: never rendered inline, its type never sniffed.
-
-    A ``FileResponse`` streams; it is typed as the ``HttpResponse`` the view decorators expect.
-    """
-    try:
-        handle = attachment.file.open("rb")
-    except (FileNotFoundError, ValueError) as exc:
-        raise Http404("No such file.") from exc
-    response = FileResponse(
-        handle, as_attachment=True, filename=attachment.original_name, content_type=attachment.content_type
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return cast(HttpResponse, response)
 
 
 def _place_errors(form: BidForm, error: DomainError | None) -> list[str]:

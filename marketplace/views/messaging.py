@@ -15,10 +15,10 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
-from core.web import AuthedRequest, Outcome, attempt, get_or_404, organization_required, post_only
+from core.web import AuthedRequest, Outcome, attempt, get_or_404, organization_required, post_only, serve_attachment
 from marketplace import selectors, services
 from marketplace.forms.messaging import MessageForm
-from marketplace.views.bids import get_only, serve_attachment
+from marketplace.views.bids import get_only
 
 PAGE_SIZE = 25
 

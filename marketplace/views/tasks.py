@@ -15,14 +15,23 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 from django_countries import countries
 
 from core.routing import public
-from core.web import AuthedRequest, Outcome, attempt, get_or_404, organization_required, post_only, safe_next
+from core.web import (
+    AuthedRequest,
+    Outcome,
+    attempt,
+    get_or_404,
+    organization_required,
+    post_only,
+    safe_next,
+    serve_attachment,
+)
 from marketplace import selectors, services
 from marketplace.forms.tasks import (
     InviteSupplierForm,
@@ -326,22 +335,13 @@ def task_invite(request: AuthedRequest, task_id: int) -> HttpResponse:
 
 @public
 @require_GET
-def task_attachment(request: HttpRequest, task_id: int, attachment_id: int) -> FileResponse:
+def task_attachment(request: HttpRequest, task_id: int, attachment_id: int) -> HttpResponse:
     """A task's file, downloaded, for whoever may see the task (anyone, for a public open task)."""
     task = get_or_404(
         selectors.get_task_for_viewer, task_id=task_id, organization=getattr(request, "organization", None)
     )
     attachment = get_or_404(selectors.get_task_attachment, task=task, attachment_id=attachment_id)
-    try:
-        handle = attachment.file.open("rb")
-    except FileNotFoundError as exc:
-        raise Http404("The file is missing.") from exc
-    response = FileResponse(
-        handle, as_attachment=True, filename=attachment.original_name, content_type=attachment.content_type
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return serve_attachment(attachment)
 
 
 # --- the client's dashboard ---------------------------------------------------------------------------
