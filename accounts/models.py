@@ -47,6 +47,14 @@ class User(AbstractUser):
     is_moderator = models.BooleanField(
         default=False, help_text="Platform staff who work disputes, reports and suspensions."
     )
+    last_organization = models.ForeignKey(
+        "accounts.Organization",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The organization the user last switched to; the next sign-in starts there.",
+    )
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: ClassVar[list[str]] = []

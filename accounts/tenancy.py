@@ -16,13 +16,15 @@ SESSION_KEY = "acting_organization_id"
 
 
 def resolve_membership(*, user: User, organization_id: int | None) -> Membership | None:
-    """The user's membership in ``organization_id``, else their first (personal first)."""
+    """The membership to act in: the session's choice, else the one the user last switched to,
+    else their first firm (people who join a firm mostly work for it), else their personal one."""
     memberships = Membership.objects.filter(user=user).select_related("organization")
-    if organization_id is not None:
-        chosen = memberships.filter(organization_id=organization_id).first()
-        if chosen is not None:
-            return chosen
-    return memberships.order_by("-organization__is_personal", "organization__name").first()
+    for candidate in (organization_id, user.last_organization_id):
+        if candidate is not None:
+            chosen = memberships.filter(organization_id=candidate).first()
+            if chosen is not None:
+                return chosen
+    return memberships.order_by("organization__is_personal", "created_at", "pk").first()
 
 
 def switch_organization(request: HttpRequest, *, organization_id: int) -> Organization:
@@ -36,6 +38,9 @@ def switch_organization(request: HttpRequest, *, organization_id: int) -> Organi
     if membership is None:
         raise NotFound("You are not a member of that organization.")
     request.session[SESSION_KEY] = membership.organization_id
+    if user.last_organization_id != membership.organization_id:
+        user.last_organization_id = membership.organization_id
+        user.save(update_fields=["last_organization"])
     request.organization = membership.organization  # type: ignore[attr-defined]
     request.membership = membership  # type: ignore[attr-defined]
     return membership.organization

@@ -906,3 +906,40 @@ class TestTimeZone:
 
         assert "2 Jan 2030" in page
         assert "1 Jan 2030" not in page
+
+
+class TestActingOrganizationDefault:
+    def test_a_firm_member_starts_in_the_firm_not_the_personal_organization(self, client, firm):
+        client.force_login(firm.owner)
+
+        response = client.get(reverse("home"))
+
+        assert response.wsgi_request.organization == firm
+
+    def test_the_last_switch_is_remembered_at_the_next_sign_in(self, client, firm):
+        from accounts.models import Organization
+
+        personal = Organization.objects.get(memberships__user=firm.owner, is_personal=True)
+        client.force_login(firm.owner)
+        client.post(reverse("organization-switch"), {"organization": personal.pk})
+        client.logout()
+
+        client.force_login(firm.owner)
+        response = client.get(reverse("home"))
+
+        assert response.wsgi_request.organization == personal
+
+    def test_a_remembered_organization_the_user_left_is_not_used(self, client, firm, other_firm):
+        from accounts.models import Membership
+
+        member = other_firm.owner
+        Membership.objects.create(user=member, organization=firm, role="member")
+        client.force_login(member)
+        client.post(reverse("organization-switch"), {"organization": firm.pk})
+        Membership.objects.filter(user=member, organization=firm).delete()
+        client.logout()
+
+        client.force_login(member)
+        response = client.get(reverse("home"))
+
+        assert response.wsgi_request.organization == other_firm
