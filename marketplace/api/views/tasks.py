@@ -1,23 +1,12 @@
-"""The marketplace API: tasks, bids, the bid comparison, messaging threads, the supplier directory.
-
-Views are thin, as in ``accounts.api.views``: they parse input, fetch through
-the scoped selectors in ``marketplace.selectors`` and call the services in
-``marketplace.services``, which check roles and state, lock, write and audit.
-The acting organization is always ``request.organization`` (from the API
-token, else the session's choice), never a value from the body or query
-string. Objects of other organizations answer 404; an object the caller may
-see but not change (a bid, from the other side) answers 403.
-"""
+"""Categories and tasks: search, create, edit, transitions, invitations, bids on a task, the comparison."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
 
-from django.db.models import FloatField, QuerySet, Value
-from django.db.models.functions import Cast, Coalesce
 from drf_spectacular.utils import extend_schema
-from rest_framework import generics, permissions, status, viewsets
+from rest_framework import permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -27,34 +16,26 @@ from rest_framework.views import APIView
 from accounts.api.permissions import IsOrganizationMember, acting_organization, current_user
 from accounts.models import Organization
 from core.api.schema import error_responses
-from core.exceptions import Invalid, NotFound, PermissionDenied
+from core.exceptions import Invalid
 from marketplace import comparison, selectors, services
 from marketplace.api.serializers import (
     BidInvitationCreateSerializer,
     BidInvitationSerializer,
-    BidListParamsSerializer,
     BidSerializer,
     BidWriteSerializer,
     CategorySerializer,
     ComparisonParamsSerializer,
     ComparisonSerializer,
-    DeclineSerializer,
-    MessageCreateSerializer,
-    MessageSerializer,
-    ShortlistSerializer,
-    SupplierSearchParamsSerializer,
-    SupplierSerializer,
     TaskCreateSerializer,
     TaskPageSerializer,
     TaskSearchParamsSerializer,
     TaskSerializer,
     TaskWriteSerializer,
-    ThreadCreateSerializer,
-    ThreadSerializer,
     WeightsSerializer,
 )
-from marketplace.models import Bid, BudgetType, Message, Task, Thread
-from marketplace.services import BidInput, MilestoneInput, TaskInput
+from marketplace.api.views.bids import bid_input_from_values
+from marketplace.models import Task
+from marketplace.services import TaskInput
 from marketplace.services.tasks import get_supplier
 
 
@@ -298,7 +279,7 @@ class TaskViewSet(viewsets.GenericViewSet):
                 actor=current_user(request),
                 supplier=organization,
                 task=task,
-                data=_bid_input(serializer.validated_data),
+                data=bid_input_from_values(serializer.validated_data),
             )
             bid = selectors.get_bid(bid_id=bid.pk, organization=organization)
             return Response(BidSerializer(bid).data, status=status.HTTP_201_CREATED)
@@ -367,301 +348,3 @@ def _parse_weights(text: str) -> dict[str, int] | None:
     if problems:
         raise Invalid({"weights": problems})
     return weights
-
-
-# --- bids ------------------------------------------------------------------------------------
-
-
-def _bid_input(values: dict[str, Any], base: BidInput | None = None) -> BidInput:
-    values = dict(values)
-    if "milestones" in values:
-        values["milestones"] = [MilestoneInput(**milestone) for milestone in values["milestones"]]
-    if base is None:
-        return BidInput(**values)
-    for name, value in values.items():
-        setattr(base, name, value)
-    return base
-
-
-def _bid_input_from(bid: Bid) -> BidInput:
-    """A bid's current terms, as an input to edit."""
-    fixed = bid.price_type == BudgetType.FIXED
-    return BidInput(
-        start_date=bid.start_date,
-        availability_hours_per_week=bid.availability_hours_per_week,
-        delivery_date=bid.delivery_date,
-        cover_letter=bid.cover_letter,
-        amount=bid.amount if fixed else None,
-        hourly_rate=bid.hourly_rate,
-        estimated_hours=bid.estimated_hours,
-        milestones=[MilestoneInput(title=m.title, amount=m.amount, due_date=m.due_date) for m in bid.milestones.all()],
-    )
-
-
-class BidViewSet(viewsets.GenericViewSet):
-    """The acting organization's bids as a supplier, and single bids from either side."""
-
-    serializer_class = BidSerializer
-    queryset = Bid.objects.none()  # tells the schema the model; reads go through the selectors
-    permission_classes = (IsOrganizationMember,)
-    lookup_url_kwarg = "bid_id"
-    lookup_value_converter = "int"
-    ordering = ("-created_at", "-id")
-
-    def get_queryset(self) -> QuerySet[Bid]:
-        return (
-            selectors.supplier_bids(organization=acting_organization(self.request))
-            .select_related("supplier")
-            .prefetch_related("milestones")
-        )
-
-    def get_object(self) -> Bid:
-        return selectors.get_bid(bid_id=self.kwargs["bid_id"], organization=acting_organization(self.request))
-
-    def as_bidder(self) -> Bid:
-        bid = self.get_object()
-        if bid.supplier_id != acting_organization(self.request).pk:
-            raise PermissionDenied("Only the organization that made the bid can do this.")
-        return bid
-
-    def as_client(self) -> Bid:
-        bid = self.get_object()
-        if bid.task.organization_id != acting_organization(self.request).pk:
-            raise PermissionDenied("Only the task's client can do this.")
-        return bid
-
-    @extend_schema(
-        summary="List your organization's bids (as a supplier)",
-        parameters=[BidListParamsSerializer],
-        responses={200: BidSerializer(many=True), **error_responses(400, 401, 403)},
-        tags=["bids"],
-    )
-    def list(self, request: Request) -> Response:
-        params = BidListParamsSerializer(data=request.query_params)
-        params.is_valid(raise_exception=True)
-        queryset = self.get_queryset()
-        if params.validated_data.get("status"):
-            queryset = queryset.filter(status=params.validated_data["status"])
-        page = self.paginate_queryset(queryset)
-        return self.get_paginated_response(BidSerializer(page, many=True).data)
-
-    @extend_schema(
-        summary="Read a bid (its bidder, or the task's client)",
-        responses={200: BidSerializer, **error_responses(401, 403, 404)},
-        tags=["bids"],
-    )
-    def retrieve(self, request: Request, bid_id: int) -> Response:
-        return Response(BidSerializer(self.get_object()).data)
-
-    @extend_schema(
-        summary="Edit a live bid (the bidder)",
-        description="Fields left out keep their value; `milestones`, when given, replaces them all.",
-        request=BidWriteSerializer,
-        responses={200: BidSerializer, **error_responses(400, 401, 403, 404, 409)},
-        tags=["bids"],
-    )
-    def partial_update(self, request: Request, bid_id: int) -> Response:
-        bid = self.as_bidder()
-        serializer = BidWriteSerializer(data=request.data, partial=True)
-        serializer.is_valid(raise_exception=True)
-        data = _bid_input(serializer.validated_data, base=_bid_input_from(bid))
-        services.update_bid(actor=current_user(request), bid=bid, data=data)
-        return Response(BidSerializer(self.get_object()).data)
-
-    @extend_schema(
-        summary="Withdraw a bid (the bidder)",
-        request=None,
-        responses={200: BidSerializer, **error_responses(401, 403, 404, 409)},
-        tags=["bids"],
-    )
-    @action(detail=True, methods=["post"])
-    def withdraw(self, request: Request, bid_id: int) -> Response:
-        services.withdraw_bid(actor=current_user(request), bid=self.as_bidder())
-        return Response(BidSerializer(self.get_object()).data)
-
-    @extend_schema(
-        summary="Accept a bid: award the task (the client's owners and admins)",
-        description="The other live bids are declined and a draft contract is made. When another bid on the "
-        "task was accepted first, answers 409.",
-        request=None,
-        responses={200: BidSerializer, **error_responses(401, 403, 404, 409)},
-        tags=["bids"],
-    )
-    @action(detail=True, methods=["post"])
-    def accept(self, request: Request, bid_id: int) -> Response:
-        services.accept_bid(actor=current_user(request), bid=self.as_client())
-        return Response(BidSerializer(self.get_object()).data)
-
-    @extend_schema(
-        summary="Put a bid on the shortlist, or take it off (the client)",
-        request=ShortlistSerializer,
-        responses={200: BidSerializer, **error_responses(400, 401, 403, 404, 409)},
-        tags=["bids"],
-    )
-    @action(detail=True, methods=["post"])
-    def shortlist(self, request: Request, bid_id: int) -> Response:
-        bid = self.as_client()
-        serializer = ShortlistSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        services.shortlist_bid(
-            actor=current_user(request), bid=bid, shortlisted=serializer.validated_data["shortlisted"]
-        )
-        return Response(BidSerializer(self.get_object()).data)
-
-    @extend_schema(
-        summary="Decline a bid (the client)",
-        request=DeclineSerializer,
-        responses={200: BidSerializer, **error_responses(400, 401, 403, 404, 409)},
-        tags=["bids"],
-    )
-    @action(detail=True, methods=["post"])
-    def decline(self, request: Request, bid_id: int) -> Response:
-        bid = self.as_client()
-        serializer = DeclineSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        services.decline_bid(actor=current_user(request), bid=bid, reason=serializer.validated_data["reason"])
-        return Response(BidSerializer(self.get_object()).data)
-
-
-# --- messaging -----------------------------------------------------------------------------------
-
-
-class ThreadViewSet(viewsets.GenericViewSet):
-    """Conversations between a task's client and a supplier, from either side."""
-
-    serializer_class = ThreadSerializer
-    queryset = Thread.objects.none()  # tells the schema the model; reads go through the selectors
-    permission_classes = (IsOrganizationMember,)
-    lookup_url_kwarg = "thread_id"
-    lookup_value_converter = "int"
-
-    @property
-    def ordering(self) -> tuple[str, ...]:  # read by the cursor pagination
-        if self.action == "messages":
-            return ("-created_at", "-id")
-        return ("-activity_at", "-id")
-
-    def get_queryset(self) -> QuerySet[Thread]:
-        return selectors.threads_with_unread(
-            organization=acting_organization(self.request), user=current_user(self.request)
-        )
-
-    def get_object(self) -> Thread:
-        thread = self.get_queryset().filter(pk=self.kwargs["thread_id"]).first()
-        if thread is None:
-            raise NotFound("No such conversation.")
-        return thread
-
-    @extend_schema(
-        summary="List your organization's conversations, latest activity first",
-        responses={200: ThreadSerializer(many=True), **error_responses(401, 403)},
-        tags=["messages"],
-    )
-    def list(self, request: Request) -> Response:
-        page = self.paginate_queryset(self.get_queryset())
-        return self.get_paginated_response(ThreadSerializer(page, many=True).data)
-
-    @extend_schema(
-        summary="Open a conversation about a task (or get the one that exists)",
-        description="The client opens one with a bidder or invited supplier; a supplier with the client of a "
-        "task it bid on or was invited to.",
-        request=ThreadCreateSerializer,
-        responses={201: ThreadSerializer, **error_responses(400, 401, 403, 404)},
-        tags=["messages"],
-    )
-    def create(self, request: Request) -> Response:
-        serializer = ThreadCreateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        organization = acting_organization(request)
-        try:
-            task = selectors.get_task_for_viewer(task_id=serializer.validated_data["task"], organization=organization)
-        except NotFound as exc:
-            raise NotFound("No such task.", field="task") from exc
-        supplier = get_supplier(organization_id=serializer.validated_data["supplier"])
-        thread = services.open_thread(
-            actor=current_user(request), organization=organization, task=task, supplier=supplier
-        )
-        self.kwargs["thread_id"] = thread.pk
-        return Response(ThreadSerializer(self.get_object()).data, status=status.HTTP_201_CREATED)
-
-    @extend_schema(
-        summary="Read a conversation's summary",
-        responses={200: ThreadSerializer, **error_responses(401, 403, 404)},
-        tags=["messages"],
-    )
-    def retrieve(self, request: Request, thread_id: int) -> Response:
-        return Response(ThreadSerializer(self.get_object()).data)
-
-    @extend_schema(
-        methods=["GET"],
-        summary="List a conversation's messages, newest first",
-        responses={200: MessageSerializer(many=True), **error_responses(401, 403, 404)},
-        tags=["messages"],
-    )
-    @extend_schema(
-        methods=["POST"],
-        summary="Send a message; the other side is emailed",
-        request=MessageCreateSerializer,
-        responses={201: MessageSerializer, **error_responses(400, 401, 403, 404)},
-        tags=["messages"],
-    )
-    @action(detail=True, methods=["get", "post"])
-    def messages(self, request: Request, thread_id: int) -> Response:
-        thread = self.get_object()
-        if request.method == "POST":
-            serializer = MessageCreateSerializer(data=request.data)
-            serializer.is_valid(raise_exception=True)
-            message = services.send_message(
-                actor=current_user(request),
-                organization=acting_organization(request),
-                thread=thread,
-                body=serializer.validated_data["body"],
-            )
-            return Response(MessageSerializer(message).data, status=status.HTTP_201_CREATED)
-        messages = Message.objects.filter(thread=thread).select_related("sender", "sender_organization")
-        page = self.paginate_queryset(messages)
-        return self.get_paginated_response(MessageSerializer(page, many=True).data)
-
-    @extend_schema(
-        summary="Mark the conversation read up to now",
-        request=None,
-        responses={200: ThreadSerializer, **error_responses(401, 403, 404)},
-        tags=["messages"],
-    )
-    @action(detail=True, methods=["post"])
-    def read(self, request: Request, thread_id: int) -> Response:
-        services.mark_thread_read(user=current_user(request), thread=self.get_object())
-        return Response(ThreadSerializer(self.get_object()).data)
-
-
-# --- the supplier directory ------------------------------------------------------------------
-
-
-class SupplierListView(generics.GenericAPIView):
-    """Organizations offering their services, best rated first."""
-
-    serializer_class = SupplierSerializer
-    queryset = Organization.objects.none()  # for the schema; get() searches through the selector
-    permission_classes = (IsOrganizationMember,)
-    # Unrated suppliers last; the cast keeps the cursor's position exact (a float, not a numeric average).
-    ordering = ("-rating_order", "id")
-
-    @extend_schema(
-        operation_id="v1_suppliers_list",
-        summary="Search the supplier directory",
-        parameters=[SupplierSearchParamsSerializer],
-        responses={200: SupplierSerializer(many=True), **error_responses(400, 401, 403)},
-        tags=["suppliers"],
-    )
-    def get(self, request: Request) -> Response:
-        params = SupplierSearchParamsSerializer(data=request.query_params)
-        params.is_valid(raise_exception=True)
-        values = dict(params.validated_data)
-        values["skills"] = [part.strip() for raw in values.get("skills", []) for part in raw.split(",") if part.strip()]
-        values["country"] = values.get("country", "").upper()
-        values["currency"] = values.get("currency", "").upper()
-        queryset = selectors.search_suppliers(
-            filters=selectors.SupplierFilters(**values), exclude=acting_organization(request)
-        ).annotate(rating_order=Coalesce(Cast("rating", FloatField()), Value(-1.0)))
-        page = self.paginate_queryset(queryset)
-        return self.get_paginated_response(SupplierSerializer(page, many=True).data)

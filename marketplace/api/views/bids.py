@@ -1,0 +1,179 @@
+"""Bids: the supplier's own, and the actions of either side on one bid."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from drf_spectacular.utils import extend_schema
+from rest_framework import viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from accounts.api.permissions import IsOrganizationMember, acting_organization, current_user
+from core.api.schema import error_responses
+from core.exceptions import PermissionDenied
+from marketplace import selectors, services
+from marketplace.api.serializers import (
+    BidListParamsSerializer,
+    BidSerializer,
+    BidWriteSerializer,
+    DeclineSerializer,
+    ShortlistSerializer,
+)
+from marketplace.models import Bid, BudgetType
+from marketplace.services import BidInput, MilestoneInput
+
+# --- bids ------------------------------------------------------------------------------------
+
+
+def bid_input_from_values(values: dict[str, Any], base: BidInput | None = None) -> BidInput:
+    values = dict(values)
+    if "milestones" in values:
+        values["milestones"] = [MilestoneInput(**milestone) for milestone in values["milestones"]]
+    if base is None:
+        return BidInput(**values)
+    for name, value in values.items():
+        setattr(base, name, value)
+    return base
+
+
+def _bid_input_from(bid: Bid) -> BidInput:
+    """A bid's current terms, as an input to edit."""
+    fixed = bid.price_type == BudgetType.FIXED
+    return BidInput(
+        start_date=bid.start_date,
+        availability_hours_per_week=bid.availability_hours_per_week,
+        delivery_date=bid.delivery_date,
+        cover_letter=bid.cover_letter,
+        amount=bid.amount if fixed else None,
+        hourly_rate=bid.hourly_rate,
+        estimated_hours=bid.estimated_hours,
+        milestones=[MilestoneInput(title=m.title, amount=m.amount, due_date=m.due_date) for m in bid.milestones.all()],
+    )
+
+
+class BidViewSet(viewsets.GenericViewSet):
+    """The acting organization's bids as a supplier, and single bids from either side."""
+
+    serializer_class = BidSerializer
+    queryset = Bid.objects.none()  # tells the schema the model; reads go through the selectors
+    permission_classes = (IsOrganizationMember,)
+    lookup_url_kwarg = "bid_id"
+    lookup_value_converter = "int"
+    ordering = ("-created_at", "-id")
+
+    def get_queryset(self) -> QuerySet[Bid]:
+        return (
+            selectors.supplier_bids(organization=acting_organization(self.request))
+            .select_related("supplier")
+            .prefetch_related("milestones")
+        )
+
+    def get_object(self) -> Bid:
+        return selectors.get_bid(bid_id=self.kwargs["bid_id"], organization=acting_organization(self.request))
+
+    def as_bidder(self) -> Bid:
+        bid = self.get_object()
+        if bid.supplier_id != acting_organization(self.request).pk:
+            raise PermissionDenied("Only the organization that made the bid can do this.")
+        return bid
+
+    def as_client(self) -> Bid:
+        bid = self.get_object()
+        if bid.task.organization_id != acting_organization(self.request).pk:
+            raise PermissionDenied("Only the task's client can do this.")
+        return bid
+
+    @extend_schema(
+        summary="List your organization's bids (as a supplier)",
+        parameters=[BidListParamsSerializer],
+        responses={200: BidSerializer(many=True), **error_responses(400, 401, 403)},
+        tags=["bids"],
+    )
+    def list(self, request: Request) -> Response:
+        params = BidListParamsSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        queryset = self.get_queryset()
+        if params.validated_data.get("status"):
+            queryset = queryset.filter(status=params.validated_data["status"])
+        page = self.paginate_queryset(queryset)
+        return self.get_paginated_response(BidSerializer(page, many=True).data)
+
+    @extend_schema(
+        summary="Read a bid (its bidder, or the task's client)",
+        responses={200: BidSerializer, **error_responses(401, 403, 404)},
+        tags=["bids"],
+    )
+    def retrieve(self, request: Request, bid_id: int) -> Response:
+        return Response(BidSerializer(self.get_object()).data)
+
+    @extend_schema(
+        summary="Edit a live bid (the bidder)",
+        description="Fields left out keep their value; `milestones`, when given, replaces them all.",
+        request=BidWriteSerializer,
+        responses={200: BidSerializer, **error_responses(400, 401, 403, 404, 409)},
+        tags=["bids"],
+    )
+    def partial_update(self, request: Request, bid_id: int) -> Response:
+        bid = self.as_bidder()
+        serializer = BidWriteSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        data = bid_input_from_values(serializer.validated_data, base=_bid_input_from(bid))
+        services.update_bid(actor=current_user(request), bid=bid, data=data)
+        return Response(BidSerializer(self.get_object()).data)
+
+    @extend_schema(
+        summary="Withdraw a bid (the bidder)",
+        request=None,
+        responses={200: BidSerializer, **error_responses(401, 403, 404, 409)},
+        tags=["bids"],
+    )
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request: Request, bid_id: int) -> Response:
+        services.withdraw_bid(actor=current_user(request), bid=self.as_bidder())
+        return Response(BidSerializer(self.get_object()).data)
+
+    @extend_schema(
+        summary="Accept a bid: award the task (the client's owners and admins)",
+        description="The other live bids are declined and a draft contract is made. When another bid on the "
+        "task was accepted first, answers 409.",
+        request=None,
+        responses={200: BidSerializer, **error_responses(401, 403, 404, 409)},
+        tags=["bids"],
+    )
+    @action(detail=True, methods=["post"])
+    def accept(self, request: Request, bid_id: int) -> Response:
+        services.accept_bid(actor=current_user(request), bid=self.as_client())
+        return Response(BidSerializer(self.get_object()).data)
+
+    @extend_schema(
+        summary="Put a bid on the shortlist, or take it off (the client)",
+        request=ShortlistSerializer,
+        responses={200: BidSerializer, **error_responses(400, 401, 403, 404, 409)},
+        tags=["bids"],
+    )
+    @action(detail=True, methods=["post"])
+    def shortlist(self, request: Request, bid_id: int) -> Response:
+        bid = self.as_client()
+        serializer = ShortlistSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.shortlist_bid(
+            actor=current_user(request), bid=bid, shortlisted=serializer.validated_data["shortlisted"]
+        )
+        return Response(BidSerializer(self.get_object()).data)
+
+    @extend_schema(
+        summary="Decline a bid (the client)",
+        request=DeclineSerializer,
+        responses={200: BidSerializer, **error_responses(400, 401, 403, 404, 409)},
+        tags=["bids"],
+    )
+    @action(detail=True, methods=["post"])
+    def decline(self, request: Request, bid_id: int) -> Response:
+        bid = self.as_client()
+        serializer = DeclineSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.decline_bid(actor=current_user(request), bid=bid, reason=serializer.validated_data["reason"])
+        return Response(BidSerializer(self.get_object()).data)

@@ -1,0 +1,133 @@
+"""Threads and messages between a task's client and a supplier."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from drf_spectacular.utils import extend_schema
+from rest_framework import status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from accounts.api.permissions import IsOrganizationMember, acting_organization, current_user
+from core.api.schema import error_responses
+from core.exceptions import NotFound
+from marketplace import selectors, services
+from marketplace.api.serializers import (
+    MessageCreateSerializer,
+    MessageSerializer,
+    ThreadCreateSerializer,
+    ThreadSerializer,
+)
+from marketplace.models import Message, Thread
+from marketplace.services.tasks import get_supplier
+
+# --- messaging -----------------------------------------------------------------------------------
+
+
+class ThreadViewSet(viewsets.GenericViewSet):
+    """Conversations between a task's client and a supplier, from either side."""
+
+    serializer_class = ThreadSerializer
+    queryset = Thread.objects.none()  # tells the schema the model; reads go through the selectors
+    permission_classes = (IsOrganizationMember,)
+    lookup_url_kwarg = "thread_id"
+    lookup_value_converter = "int"
+
+    @property
+    def ordering(self) -> tuple[str, ...]:  # read by the cursor pagination
+        if self.action == "messages":
+            return ("-created_at", "-id")
+        return ("-activity_at", "-id")
+
+    def get_queryset(self) -> QuerySet[Thread]:
+        return selectors.threads_with_unread(
+            organization=acting_organization(self.request), user=current_user(self.request)
+        )
+
+    def get_object(self) -> Thread:
+        thread = self.get_queryset().filter(pk=self.kwargs["thread_id"]).first()
+        if thread is None:
+            raise NotFound("No such conversation.")
+        return thread
+
+    @extend_schema(
+        summary="List your organization's conversations, latest activity first",
+        responses={200: ThreadSerializer(many=True), **error_responses(401, 403)},
+        tags=["messages"],
+    )
+    def list(self, request: Request) -> Response:
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(ThreadSerializer(page, many=True).data)
+
+    @extend_schema(
+        summary="Open a conversation about a task (or get the one that exists)",
+        description="The client opens one with a bidder or invited supplier; a supplier with the client of a "
+        "task it bid on or was invited to.",
+        request=ThreadCreateSerializer,
+        responses={201: ThreadSerializer, **error_responses(400, 401, 403, 404)},
+        tags=["messages"],
+    )
+    def create(self, request: Request) -> Response:
+        serializer = ThreadCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        organization = acting_organization(request)
+        try:
+            task = selectors.get_task_for_viewer(task_id=serializer.validated_data["task"], organization=organization)
+        except NotFound as exc:
+            raise NotFound("No such task.", field="task") from exc
+        supplier = get_supplier(organization_id=serializer.validated_data["supplier"])
+        thread = services.open_thread(
+            actor=current_user(request), organization=organization, task=task, supplier=supplier
+        )
+        self.kwargs["thread_id"] = thread.pk
+        return Response(ThreadSerializer(self.get_object()).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Read a conversation's summary",
+        responses={200: ThreadSerializer, **error_responses(401, 403, 404)},
+        tags=["messages"],
+    )
+    def retrieve(self, request: Request, thread_id: int) -> Response:
+        return Response(ThreadSerializer(self.get_object()).data)
+
+    @extend_schema(
+        methods=["GET"],
+        summary="List a conversation's messages, newest first",
+        responses={200: MessageSerializer(many=True), **error_responses(401, 403, 404)},
+        tags=["messages"],
+    )
+    @extend_schema(
+        methods=["POST"],
+        summary="Send a message; the other side is emailed",
+        request=MessageCreateSerializer,
+        responses={201: MessageSerializer, **error_responses(400, 401, 403, 404)},
+        tags=["messages"],
+    )
+    @action(detail=True, methods=["get", "post"])
+    def messages(self, request: Request, thread_id: int) -> Response:
+        thread = self.get_object()
+        if request.method == "POST":
+            serializer = MessageCreateSerializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            message = services.send_message(
+                actor=current_user(request),
+                organization=acting_organization(request),
+                thread=thread,
+                body=serializer.validated_data["body"],
+            )
+            return Response(MessageSerializer(message).data, status=status.HTTP_201_CREATED)
+        messages = Message.objects.filter(thread=thread).select_related("sender", "sender_organization")
+        page = self.paginate_queryset(messages)
+        return self.get_paginated_response(MessageSerializer(page, many=True).data)
+
+    @extend_schema(
+        summary="Mark the conversation read up to now",
+        request=None,
+        responses={200: ThreadSerializer, **error_responses(401, 403, 404)},
+        tags=["messages"],
+    )
+    @action(detail=True, methods=["post"])
+    def read(self, request: Request, thread_id: int) -> Response:
+        services.mark_thread_read(user=current_user(request), thread=self.get_object())
+        return Response(ThreadSerializer(self.get_object()).data)
