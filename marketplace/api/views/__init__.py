@@ -1,4 +1,14 @@
-"""The marketplace API's views, split by resource; the URLconf imports them from here."""
+"""The marketplace API: tasks, bids, the bid comparison, messaging threads, the supplier directory.
+
+Split by resource; the URLconf imports the views from here. Views are thin, as
+in ``accounts.api.views``: they parse input, fetch through the scoped
+selectors in ``marketplace.selectors`` and call the services in
+``marketplace.services``, which check roles and state, lock, write and audit.
+The acting organization is always ``request.organization`` (from the API
+token, else the session's choice), never a value from the body or query
+string. Objects of other organizations answer 404; an object the caller may
+see but not change (a bid, from the other side) answers 403.
+"""
 
 from marketplace.api.views.bids import BidViewSet
 from marketplace.api.views.suppliers import SupplierListView
