@@ -207,16 +207,20 @@ _ORDERINGS: dict[str, list[tuple[str, bool]]] = {
 # - common words: the first SCAN_WINDOW open tasks in sort order come from
 #   the covering index and only those rows are tested; most searches end
 #   here. If words and order go together (the cheapest tasks seldom need a
-#   website), the next WIDE_WINDOW tasks are searched as a band of the sort
-#   key, where the full-text index and the key's range narrow each other
-#   down before rows are read;
+#   website), bands of the next open tasks, BAND_GROWTH times wider each
+#   time and WIDE_WINDOW tasks in all, are searched in turn: in a band the
+#   full-text index and the key's range narrow each other down before rows
+#   are read, and a narrow band keeps the rows read (its matches) few;
 # - rare words, and whatever is still missing: their matches come through
 #   the full-text index and are sorted, cheap because they are few.
 # Every step is exact: together they see every candidate once, in order.
 SCAN_WINDOW = 2000
 
 
-WIDE_WINDOW = 100_000
+WIDE_WINDOW = 200_000  # how far the bands of step 2 reach, in open tasks
+
+
+BAND_GROWTH = 5  # each band is this many times wider than the one before (the first: SCAN_WINDOW times this)
 
 
 COMMON_WORDS = 0.005  # words in at least this share of tasks are looked for by scanning
@@ -340,10 +344,11 @@ def search_tasks(
     (weight B), see :data:`RELEVANCE_WINDOW`; ties fall back to the newer
     task (higher id). The other sorts see every match. A malformed cursor is
     ignored: the first page comes back. One query without words or with words
-    and filters; words alone take two as a rule and at most five (relevance:
-    one to three), never more with more rows. Words alone also cost one query
-    the first time a process sees them (cached) and one every ten minutes to
-    re-read the statistics: compare query counts with the words already seen.
+    and filters; words alone take two as a rule and at most nine (two per
+    band of step 2; relevance: one to three), never more with more rows.
+    Words alone also cost one query the first time a process sees them
+    (cached) and one every ten minutes to re-read the statistics: compare
+    query counts with the words already seen.
     """
     page_size = max(1, min(page_size, MAX_PAGE_SIZE))
     sort = filters.effective_sort
@@ -382,18 +387,23 @@ def search_tasks(
         nearby = Task.objects.filter(pk__in=[pk for pk, _ in window]).filter(_words_match(filters.q, indexed=False))
         rows = _rows(nearby.order_by(*_order_by(ordering)).values("pk")[:wanted], ordering)
         past = _after([window[-1][1], window[-1][0]], ordering) if len(window) == SCAN_WINDOW else None
-        if len(rows) < wanted and past is not None:
-            # 2. Words and order go together (the cheapest tasks seldom need a website): search the
-            # band of the next WIDE_WINDOW open tasks, where the full-text index and the range of
-            # the sort key narrow each other down before any row is read.
+        # 2. Words and order go together (the cheapest tasks seldom need a website): search bands of
+        # the next open tasks, each BAND_GROWTH times wider than the one before, up to WIDE_WINDOW in
+        # all. In a band the full-text index and the range of the sort key narrow each other down
+        # before any row is read, and a narrow band keeps the rows read (its matches) few.
+        width, reach = SCAN_WINDOW * BAND_GROWTH, WIDE_WINDOW
+        while len(rows) < wanted and past is not None and reach > 0:
+            width = max(1, min(width, reach))
             ahead = Task.objects.filter(past, status=TaskStatus.OPEN).order_by(*_order_by(ordering))
-            wide = next(iter(ahead.values_list(name, flat=True)[WIDE_WINDOW - 1 : WIDE_WINDOW]), None)
+            wide = next(iter(ahead.values_list(name, flat=True)[width - 1 : width]), None)
             band = candidates.filter(past, _words_match(filters.q, indexed=True))
             if wide is not None:
                 band = band.filter(_within(name, descending, wide))
             ids = band.order_by(*_sorted_without_index(ordering)).values("pk")[: wanted - len(rows)]
             rows += _rows(ids, ordering)
             past = None if wide is None else Q(**{f"{name}__lt" if descending else f"{name}__gt": wide})
+            reach -= width
+            width *= BAND_GROWTH
     if len(rows) < wanted and past is not None:
         # 3. Rare words, or what is still missing: the matches through the full-text index, sorted.
         beyond = candidates.filter(past, _words_match(filters.q, indexed=True))

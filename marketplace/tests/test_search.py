@@ -298,6 +298,27 @@ class TestKeysetPaging:
             assert [task.pk for task in walked] == expected
 
     @pytest.mark.parametrize("sort", ["newest", "budget_high", "budget_low", "deadline"])
+    @pytest.mark.parametrize(("scan", "growth", "wide"), [(1, 2, 3), (1, 2, 100), (2, 3, 7), (1, 1, 5)])
+    def test_widening_bands_find_what_one_unbanded_query_finds(self, many, firm, monkeypatch, sort, scan, growth, wide):
+        # Words that go with the order: only the dearest tasks match, so the cheapest-first
+        # search finds nothing in its first window and must widen band after band.
+        today = timezone.localdate()
+        for n in range(8):
+            open_task(firm, title=f"Cheap chore {n}", budget_amount=1_000 + n, deadline=today + timedelta(days=20))
+        filters = TaskFilters.from_params({"q": "audit", "sort": sort})
+        monkeypatch.setattr(search_selectors, "word_frequency", lambda q: 0.0)  # no bands: one sorted fetch
+        expected = [task.pk for task in search_tasks(filters=filters, organization=None, page_size=100).tasks]
+        monkeypatch.setattr(search_selectors, "word_frequency", lambda q: 1.0)
+        monkeypatch.setattr(search_selectors, "SCAN_WINDOW", scan)
+        monkeypatch.setattr(search_selectors, "BAND_GROWTH", growth)
+        monkeypatch.setattr(search_selectors, "WIDE_WINDOW", wide)
+
+        walked = search(q="audit", sort=sort)
+
+        assert len(expected) == 13
+        assert [task.pk for task in walked] == expected
+
+    @pytest.mark.parametrize("sort", ["newest", "budget_high", "budget_low", "deadline"])
     def test_walking_without_words_sees_every_open_task(self, many, sort):
         walked = search(sort=sort)
 
