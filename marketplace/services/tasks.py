@@ -269,8 +269,14 @@ def _transition(*, actor: User, task: Task, target: str, action: str) -> Task:
 
 @transaction.atomic
 def publish_task(*, actor: User, task: Task) -> Task:
+    """Open a draft for bids; suppliers invited while it was a draft are told now."""
     require_member(actor=actor, organization=task.organization)
-    return _transition(actor=actor, task=task, target=TaskStatus.OPEN, action="task.published")
+    was = Task.objects.values_list("status", flat=True).get(pk=task.pk)
+    task = _transition(actor=actor, task=task, target=TaskStatus.OPEN, action="task.published")
+    if was == TaskStatus.DRAFT:
+        for invitation in task.bid_invitations.select_related("supplier", "task__organization"):
+            notifications.invited_to_bid(invitation=invitation)
+    return task
 
 
 @transaction.atomic
@@ -329,7 +335,10 @@ def add_task_attachments(*, actor: User, task: Task, uploads: list[UploadedFile]
 def remove_task_attachment(*, actor: User, attachment: TaskAttachment) -> None:
     require_member(actor=actor, organization=attachment.task.organization)
     name = attachment.original_name
+    stored, storage = attachment.file.name, attachment.file.storage
     attachment.delete()
+    # The file goes only once the row is gone for good (a rollback keeps both).
+    transaction.on_commit(lambda: storage.delete(stored))
     audit.record(
         action="task.attachment_removed",
         actor=actor,

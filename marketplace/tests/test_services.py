@@ -247,3 +247,42 @@ class TestChoosing:
         declined = [m for m in mailoutbox if "declined" in m.subject]
         assert [m.to for m in declined] == [[other_firm.owner.email]]
         assert "Too far away" in declined[0].body
+
+
+class TestDraftsAndFiles:
+    def test_suppliers_invited_to_a_draft_are_told_when_it_is_published(
+        self, firm, other_firm, mailoutbox, django_capture_on_commit_callbacks
+    ):
+        task = services.create_task(actor=firm.owner, organization=firm, data=task_input())
+        with django_capture_on_commit_callbacks(execute=True):
+            services.invite_supplier_to_bid(actor=firm.owner, task=task, supplier=other_firm)
+        assert not [m for m in mailoutbox if "invites you to bid" in m.subject]
+
+        with django_capture_on_commit_callbacks(execute=True):
+            services.publish_task(actor=firm.owner, task=task)
+            services.publish_task(actor=firm.owner, task=task)  # again: no second email
+
+        invites = [m for m in mailoutbox if "invites you to bid" in m.subject]
+        assert [m.to for m in invites] == [[other_firm.owner.email]]
+
+    def test_removing_an_attachment_deletes_the_stored_file_after_commit(
+        self, firm, settings, tmp_path, django_capture_on_commit_callbacks
+    ):
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        settings.MEDIA_ROOT = tmp_path
+        task = services.create_task(
+            actor=firm.owner,
+            organization=firm,
+            data=task_input(),
+            attachments=[SimpleUploadedFile("brief.pdf", b"%PDF-1.4 brief", content_type="application/pdf")],
+        )
+        attachment = task.attachments.get()
+        path = tmp_path / attachment.file.name
+        assert path.exists()
+
+        with django_capture_on_commit_callbacks(execute=True):
+            services.remove_task_attachment(actor=firm.owner, attachment=attachment)
+
+        assert not path.exists()
+        assert not task.attachments.exists()
