@@ -64,18 +64,19 @@ def lock_organization(organization: Organization) -> Organization:
     return Organization.objects.select_for_update().get(pk=organization.pk)
 
 
-def _require_membership(*, actor: User, organization: Organization) -> Membership:
+def require_member(*, actor: User, organization: Organization) -> Membership:
+    """The actor's membership; outsiders get NotFound and so learn nothing about the organization."""
     membership = Membership.objects.filter(user=actor, organization=organization).first()
     if membership is None:
-        # Outsiders learn nothing about the organization.
         raise NotFound("No such organization.")
     return membership
 
 
-def _require_manager(*, actor: User, organization: Organization) -> Membership:
-    membership = _require_membership(actor=actor, organization=organization)
+def require_manager(*, actor: User, organization: Organization, action: str = "manage this organization") -> Membership:
+    """The actor's membership if it is an owner's or an admin's; ``action`` completes the refusal."""
+    membership = require_member(actor=actor, organization=organization)
     if membership.role not in MANAGER_ROLES:
-        raise PermissionDenied("Only owners and admins can manage this organization.")
+        raise PermissionDenied(f"Only owners and admins can {action}.")
     return membership
 
 
@@ -150,7 +151,7 @@ def create_organization(*, actor: User, name: str, **profile: Any) -> Organizati
 
 @transaction.atomic
 def update_organization_profile(*, actor: User, organization: Organization, **changes: Any) -> Organization:
-    _require_manager(actor=actor, organization=organization)
+    require_manager(actor=actor, organization=organization)
     unknown = set(changes) - set(PROFILE_FIELDS)
     if unknown:
         raise DomainError(f"Unknown profile fields: {', '.join(sorted(unknown))}")
@@ -197,7 +198,7 @@ def change_member_role(*, actor: User, membership: Membership, role: str) -> Mem
     if role not in Role.values:
         raise DomainError(f"Unknown role {role!r}.", field="role")
     organization = lock_organization(membership.organization)
-    actor_membership = _require_manager(actor=actor, organization=organization)
+    actor_membership = require_manager(actor=actor, organization=organization)
     membership = Membership.objects.select_for_update().get(pk=membership.pk)
     if membership.role == role:
         return membership
@@ -223,7 +224,7 @@ def remove_member(*, actor: User, membership: Membership) -> None:
     """A manager removes someone, or a member leaves (actor is the member)."""
     organization = lock_organization(membership.organization)
     leaving = membership.user_id == actor.pk
-    actor_membership = _require_membership(actor=actor, organization=organization)
+    actor_membership = require_member(actor=actor, organization=organization)
     membership = Membership.objects.select_for_update().filter(pk=membership.pk).first()  # type: ignore[assignment]
     if membership is None:
         return  # already gone: removing twice is a no-op
@@ -259,7 +260,7 @@ def invite_member(
     the newest link is the only one that works.
     """
     organization = lock_organization(organization)
-    actor_membership = _require_manager(actor=actor, organization=organization)
+    actor_membership = require_manager(actor=actor, organization=organization)
     email = email.strip().lower()
     if not email or "@" not in email:
         raise DomainError("Enter a valid email address.", field="email")
@@ -297,7 +298,7 @@ def invite_member(
 
 @transaction.atomic
 def revoke_invitation(*, actor: User, invitation: Invitation) -> Invitation:
-    _require_manager(actor=actor, organization=invitation.organization)
+    require_manager(actor=actor, organization=invitation.organization)
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if invitation.accepted_at:
         raise Conflict("This invitation was already accepted.")
@@ -374,7 +375,7 @@ def create_api_token(
     *, actor: User, organization: Organization, name: str, expires_at: datetime | None = None
 ) -> tuple[ApiToken, str]:
     """Create a personal token for the actor in one organization. The secret is shown once."""
-    _require_membership(actor=actor, organization=organization)
+    require_member(actor=actor, organization=organization)
     name = name.strip()
     if not name:
         raise DomainError("Give the token a name so you can recognise it later.", field="name")

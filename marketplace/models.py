@@ -79,6 +79,9 @@ class TaskStatus(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled"
 
 
+EDITABLE_TASK_STATUSES = (TaskStatus.DRAFT, TaskStatus.OPEN)
+
+
 class TaskQuerySet(models.QuerySet["Task"]):
     def for_org(self, organization: Any) -> TaskQuerySet:
         """Tasks the organization posted (the client side), in every status."""
@@ -187,6 +190,11 @@ class Task(models.Model):
         return reverse("task-detail", kwargs={"task_id": self.pk})
 
     @property
+    def is_editable(self) -> bool:
+        """Drafts and open tasks take edits and invitations to bid; later states are settled."""
+        return self.status in EDITABLE_TASK_STATUSES
+
+    @property
     def is_open_for_bids(self) -> bool:
         from django.utils import timezone
 
@@ -263,6 +271,8 @@ class BidStatus(models.TextChoices):
 
 
 LIVE_BID_STATUSES = (BidStatus.SUBMITTED, BidStatus.SHORTLISTED, BidStatus.ACCEPTED)
+# Live and not yet decided: the supplier may still edit, the client still decide.
+PENDING_BID_STATUSES = (BidStatus.SUBMITTED, BidStatus.SHORTLISTED)
 
 
 class BidQuerySet(models.QuerySet["Bid"]):
@@ -331,6 +341,11 @@ class Bid(models.Model):
     @property
     def is_live(self) -> bool:
         return self.status in LIVE_BID_STATUSES
+
+    @property
+    def is_pending(self) -> bool:
+        """Not yet accepted, declined or withdrawn: editable by the supplier, decidable by the client."""
+        return self.status in PENDING_BID_STATUSES
 
 
 class BidMilestone(models.Model):

@@ -10,8 +10,10 @@ from django.db.models import Count, QuerySet
 
 from accounts.models import Organization
 from core.exceptions import NotFound
+from core.models import AuditEvent
 from marketplace.models import (
     Bid,
+    BidStatus,
     Task,
     Thread,
 )
@@ -83,8 +85,6 @@ def get_bid_on_own_task(*, bid_id: int, organization: Organization) -> Bid:
 
 def bids_on_task(*, task: Task, status: str = "") -> QuerySet[Bid]:
     """The client's list of bids on its task, with supplier and counts; one query."""
-    from marketplace.models import BidStatus
-
     queryset = (
         Bid.objects.filter(task=task)
         .select_related("supplier")
@@ -101,8 +101,6 @@ def bids_on_task(*, task: Task, status: str = "") -> QuerySet[Bid]:
 
 def bid_status_counts(*, task: Task) -> dict[str, int]:
     """How many bids the task has in each status (every status present, zeros too)."""
-    from marketplace.models import BidStatus
-
     counts = dict.fromkeys(BidStatus.values, 0)
     rows = Bid.objects.filter(task=task).values("status").annotate(count=Count("id")).order_by()
     for row in rows:
@@ -135,7 +133,6 @@ def bid_history(*, bid: Bid, organization: Organization) -> list[BidEvent]:
     Bids declined because another was accepted are declined in bulk without an
     event of their own; their decision time stands in for it.
     """
-    from core.models import AuditEvent
 
     events = (
         AuditEvent.objects.filter(target_type="marketplace.bid", target_id=str(bid.pk), action__in=_BID_EVENT_LABELS)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from accounts.models import Organization
@@ -13,8 +13,11 @@ from core.exceptions import NotFound
 from marketplace.models import (
     Bid,
     BidInvitation,
+    Message,
+    MessageAttachment,
     Task,
     Thread,
+    ThreadReadMark,
 )
 
 
@@ -30,34 +33,37 @@ def get_thread(*, thread_id: int, organization: Organization) -> Thread:
     return thread
 
 
-def threads_with_unread(*, organization: Organization, user: Any) -> QuerySet[Thread]:
-    """The organization's threads (either side) with the user's unread count, in one query.
+def unread_count(*, organization: Organization, user: Any, per: str) -> Coalesce:
+    """Per ``per`` (``"thread"`` or ``"thread__task"``) of the outer row: messages the other side
+    sent after the user's read mark on their thread (all of them when the user never opened it).
 
-    ``unread_count``: messages the other side sent after the user's read mark
-    (all of them when the user never opened the thread). ``activity_at``: the
-    last message, else when the thread was opened (never null, so it can
-    order a cursor).
+    A subquery annotation, so a list gets every count in its own single query.
     """
-    from django.db.models import IntegerField
-
-    from marketplace.models import Message, ThreadReadMark
-
     read_mark = ThreadReadMark.objects.filter(thread=OuterRef("thread_id"), user=user).values("last_read_at")[:1]
     unread = (
-        Message.objects.filter(thread=OuterRef("pk"))
+        Message.objects.filter(**{per: OuterRef("pk")})
         .exclude(sender_organization=organization)
         .annotate(read_to=Subquery(read_mark))
         .filter(Q(read_to__isnull=True) | Q(created_at__gt=F("read_to")))
         .order_by()
-        .values("thread")
+        .values(per)
         .annotate(total=Count("pk"))
         .values("total")
     )
+    return Coalesce(Subquery(unread, output_field=IntegerField()), 0)
+
+
+def threads_with_unread(*, organization: Organization, user: Any) -> QuerySet[Thread]:
+    """The organization's threads (either side) with the user's unread count, in one query.
+
+    ``activity_at``: the last message, else when the thread was opened (never
+    null, so it can order a cursor).
+    """
     return (
         Thread.objects.for_org(organization)
         .select_related("task", "task__organization", "supplier")
         .annotate(
-            unread_count=Coalesce(Subquery(unread, output_field=IntegerField()), 0),
+            unread_count=unread_count(organization=organization, user=user, per="thread"),
             activity_at=Coalesce("last_message_at", "created_at"),
         )
     )
@@ -65,8 +71,6 @@ def threads_with_unread(*, organization: Organization, user: Any) -> QuerySet[Th
 
 def thread_summaries(*, organization: Organization, user: Any) -> QuerySet[Thread]:
     """:func:`threads_with_unread` plus the last message's text and side, newest activity first; one query."""
-
-    from marketplace.models import Message
 
     last = Message.objects.filter(thread=OuterRef("pk")).order_by("-created_at", "-id")
     return (
@@ -81,8 +85,6 @@ def thread_summaries(*, organization: Organization, user: Any) -> QuerySet[Threa
 
 def thread_messages(*, thread: Thread) -> QuerySet[Any]:
     """A thread's messages, oldest first, with senders and attachments (three queries)."""
-    from marketplace.models import Message
-
     return (
         Message.objects.filter(thread=thread)
         .select_related("sender", "sender_organization")
@@ -93,15 +95,11 @@ def thread_messages(*, thread: Thread) -> QuerySet[Any]:
 
 def read_mark(*, thread: Thread, user: Any) -> datetime | None:
     """When the user last read the thread (None if never)."""
-    from marketplace.models import ThreadReadMark
-
     return ThreadReadMark.objects.filter(thread=thread, user=user).values_list("last_read_at", flat=True).first()
 
 
 def get_message_attachment(*, thread: Thread, attachment_id: int) -> Any:
     """An attachment of a message in a thread the caller already may see."""
-    from marketplace.models import MessageAttachment
-
     attachment = MessageAttachment.objects.filter(message__thread=thread, pk=attachment_id).first()
     if attachment is None:
         raise NotFound("No such file.")

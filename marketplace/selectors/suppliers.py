@@ -8,6 +8,7 @@ from typing import Any
 from django.db.models import Avg, Count, F, Q, QuerySet
 
 from accounts.models import Organization
+from marketplace.models import Skill
 
 
 @dataclass
@@ -27,8 +28,6 @@ class SupplierFilters:
 
 def search_suppliers(*, filters: SupplierFilters, exclude: Organization | None = None) -> QuerySet[Organization]:
     """Organizations offering their services, with rating and completed contracts."""
-    from marketplace.models import Skill
-
     queryset = Organization.objects.annotate(
         rating=Avg("reviews_received__rating", filter=Q(reviews_received__revealed_at__isnull=False)),
         review_count=Count("reviews_received", filter=Q(reviews_received__revealed_at__isnull=False), distinct=True),

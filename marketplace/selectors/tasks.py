@@ -4,17 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from accounts.models import Organization
 from core.exceptions import NotFound
 from marketplace.models import (
+    LIVE_BID_STATUSES,
     Bid,
     BidInvitation,
     Category,
+    SavedSearch,
+    Skill,
     Task,
+    TaskAttachment,
+    TaskRevision,
 )
+from marketplace.selectors.messaging import unread_count
 from marketplace.selectors.suppliers import SupplierFilters, search_suppliers
 
 
@@ -43,17 +48,13 @@ def client_tasks(*, organization: Organization) -> QuerySet[Task]:
     return (
         Task.objects.for_org(organization)
         .select_related("category")
-        .annotate(
-            bid_count=Count("bids", filter=Q(bids__status__in=["submitted", "shortlisted", "accepted"]), distinct=True)
-        )
+        .annotate(bid_count=Count("bids", filter=Q(bids__status__in=LIVE_BID_STATUSES), distinct=True))
         .order_by("-created_at", "-id")
     )
 
 
 def skill_names(*, slugs: Any) -> dict[str, str]:
     """Display names of the given skill slugs in one query; unknown slugs are left out."""
-    from marketplace.models import Skill
-
     wanted = sorted({str(slug) for slug in slugs if slug})
     if not wanted:
         return {}
@@ -71,14 +72,10 @@ def live_bid_count(*, task: Task) -> int:
 
 def task_revisions(*, task: Task) -> QuerySet[Any]:
     """The edits of an open task, newest first: every viewer of the task may see them."""
-    from marketplace.models import TaskRevision
-
     return TaskRevision.objects.filter(task=task).order_by("-created_at", "-id")
 
 
 def task_attachments(*, task: Task) -> QuerySet[Any]:
-    from marketplace.models import TaskAttachment
-
     return TaskAttachment.objects.filter(task=task).order_by("created_at", "id")
 
 
@@ -127,23 +124,8 @@ def client_dashboard_tasks(*, organization: Organization, user: Any, status: str
     A message is unread when a supplier sent it after the user's read mark on
     its thread (every supplier message counts when the user never opened it).
     """
-    from django.db.models import IntegerField
-
-    from marketplace.models import Message, ThreadReadMark
-
-    read_mark = ThreadReadMark.objects.filter(thread=OuterRef("thread_id"), user=user).values("last_read_at")[:1]
-    unread = (
-        Message.objects.filter(thread__task=OuterRef("pk"))
-        .exclude(sender_organization=organization)
-        .annotate(read_to=Subquery(read_mark))
-        .filter(Q(read_to__isnull=True) | Q(created_at__gt=F("read_to")))
-        .order_by()
-        .values("thread__task")
-        .annotate(total=Count("pk"))
-        .values("total")
-    )
     queryset = client_tasks(organization=organization).annotate(
-        unread_count=Coalesce(Subquery(unread, output_field=IntegerField()), 0)
+        unread_count=unread_count(organization=organization, user=user, per="thread__task")
     )
     if status:
         queryset = queryset.filter(status=status)
@@ -157,8 +139,6 @@ def task_status_counts(*, organization: Organization) -> dict[str, int]:
 
 
 def saved_searches_of(*, user: Any, organization: Organization) -> QuerySet[Any]:
-    from marketplace.models import SavedSearch
-
     return SavedSearch.objects.filter(user=user, organization=organization).order_by("name", "id")
 
 

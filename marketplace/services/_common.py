@@ -1,4 +1,7 @@
-"""Rules shared by the marketplace services: roles, locks, transitions, uploads."""
+"""Rules shared by the marketplace services: transitions and uploads.
+
+Role checks are accounts' own (``require_member``, ``require_manager``), re-exported here.
+"""
 
 from __future__ import annotations
 
@@ -8,22 +11,8 @@ from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 
-from accounts.models import MANAGER_ROLES, Membership, Organization, User
-from core.exceptions import ErrorCollector, InvalidTransition, NotFound, PermissionDenied
-
-
-def require_member(*, actor: User, organization: Organization) -> Membership:
-    membership = Membership.objects.filter(user=actor, organization=organization).first()
-    if membership is None:
-        raise NotFound("No such organization.")
-    return membership
-
-
-def require_manager(*, actor: User, organization: Organization, action: str) -> Membership:
-    membership = require_member(actor=actor, organization=organization)
-    if membership.role not in MANAGER_ROLES:
-        raise PermissionDenied(f"Only owners and admins can {action}.")
-    return membership
+from accounts.services import require_manager, require_member
+from core.exceptions import ErrorCollector, InvalidTransition
 
 
 def check_transition(table: Mapping[str, frozenset[str]], *, current: str, target: str, noun: str) -> None:
@@ -107,3 +96,6 @@ def check_uploads(
         )
     errors.raise_if_any()
     return checked
+
+
+__all__ = ["check_transition", "check_uploads", "require_manager", "require_member"]

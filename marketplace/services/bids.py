@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import Organization, User
+from contracts import services as contract_services
 from core import audit
 from core.exceptions import Conflict, DomainError, ErrorCollector, NotFound
 from marketplace import notifications
@@ -26,6 +27,7 @@ from marketplace.models import (
     Visibility,
 )
 from marketplace.services._common import check_transition, check_uploads, require_manager, require_member
+from marketplace.services.messaging import get_or_create_thread
 from marketplace.services.tasks import _decline_live_bids, lock_task
 
 BID_TRANSITIONS: dict[str, frozenset[str]] = {
@@ -178,8 +180,6 @@ def submit_bid(
     _write_milestones(bid=bid, milestones=data.milestones)
     for item in checked:
         BidAttachment.objects.create(bid=bid, uploaded_by=actor, **item)
-    from marketplace.services.messaging import get_or_create_thread
-
     get_or_create_thread(task=task, supplier=supplier)
     audit.record(
         action="bid.submitted",
@@ -198,7 +198,7 @@ def update_bid(*, actor: User, bid: Bid, data: BidInput, attachments: list[Uploa
     require_member(actor=actor, organization=bid.supplier)
     task = lock_task(bid.task)
     bid = lock_bid(bid)
-    if bid.status not in (BidStatus.SUBMITTED, BidStatus.SHORTLISTED):
+    if not bid.is_pending:
         raise DomainError(f"A {bid.get_status_display().lower()} bid can no longer be edited.")
     _check_can_bid(task=task, supplier=bid.supplier)
     values = _clean_bid_input(task=task, data=data)
@@ -312,8 +312,6 @@ def accept_bid(*, actor: User, bid: Bid) -> Bid:
     finds the task awarded and is refused. The one-accepted-bid constraint
     backs this up in the database.
     """
-    from contracts import services as contract_services
-
     require_manager(actor=actor, organization=bid.task.organization, action="accept a bid")
     task = lock_task(bid.task)
     bid = lock_bid(bid)

@@ -6,7 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Organization, User
-from core.exceptions import DomainError
+from core.exceptions import DomainError, NotFound
 from marketplace.models import SavedSearch
 from marketplace.services._common import require_member
 
@@ -39,7 +39,5 @@ def save_search(
 @transaction.atomic
 def delete_saved_search(*, actor: User, saved_search: SavedSearch) -> None:
     if saved_search.user_id != actor.pk:
-        from core.exceptions import NotFound
-
         raise NotFound("No such saved search.")
     saved_search.delete()

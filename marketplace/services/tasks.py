@@ -17,7 +17,10 @@ from core.exceptions import Conflict, DomainError, ErrorCollector, NotFound
 from core.money import RATE_CURRENCIES
 from marketplace import notifications
 from marketplace.models import (
+    PENDING_BID_STATUSES,
+    Bid,
     BidInvitation,
+    BidStatus,
     BudgetType,
     Category,
     LocationType,
@@ -210,7 +213,7 @@ def update_task(*, actor: User, task: Task, data: TaskInput) -> Task:
     """Edit a draft or open task; edits of an open task are kept for bidders to see."""
     require_member(actor=actor, organization=task.organization)
     task = lock_task(task)
-    if task.status not in (TaskStatus.DRAFT, TaskStatus.OPEN):
+    if not task.is_editable:
         raise DomainError(f"A {task.get_status_display().lower()} task can no longer be edited.")
     values = _clean_task_input(data)
     changed = {name: value for name, value in values.items() if getattr(task, name) != value}
@@ -297,12 +300,8 @@ def cancel_task(*, actor: User, task: Task) -> Task:
 
 
 def _decline_live_bids(*, task: Task, reason: str, keep: Any = None) -> list[Any]:
-    from marketplace.models import Bid, BidStatus
-
     now = timezone.now()
-    live = Bid.objects.select_for_update(of=("self",)).filter(
-        task=task, status__in=[BidStatus.SUBMITTED, BidStatus.SHORTLISTED]
-    )
+    live = Bid.objects.select_for_update(of=("self",)).filter(task=task, status__in=PENDING_BID_STATUSES)
     if keep is not None:
         live = live.exclude(pk=keep.pk)
     declined = list(live.select_related("supplier", "task"))
@@ -355,7 +354,7 @@ def invite_supplier_to_bid(*, actor: User, task: Task, supplier: Organization, m
     task = lock_task(task)
     if supplier.pk == task.organization_id:
         raise DomainError("You cannot invite your own organization.", field="supplier")
-    if task.status not in (TaskStatus.DRAFT, TaskStatus.OPEN):
+    if not task.is_editable:
         raise DomainError("Only draft or open tasks take invitations to bid.")
     existing = BidInvitation.objects.filter(task=task, supplier=supplier).first()
     if existing is not None:

@@ -193,7 +193,7 @@ def bid_edit(request: AuthedRequest, bid_id: int) -> HttpResponse:
         "milestones": milestones,
         "milestone_errors": milestone_errors,
         "existing": None,
-        "blocked": "" if bid.status in (BidStatus.SUBMITTED, BidStatus.SHORTLISTED) else "decided",
+        "blocked": "" if bid.is_pending else "decided",
         "editing": bid,
         "attachments": list(bid.attachments.all()),
     }

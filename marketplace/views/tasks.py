@@ -226,7 +226,7 @@ def _save_edit(request: AuthedRequest, form: TaskForm, *, task: Task, publish: b
 def _render_form(request: AuthedRequest, form: TaskForm, *, task: Task | None, outcome: Outcome[Any]) -> HttpResponse:
     status = outcome.status if not outcome.ok else (400 if form.errors else 200)
     # Only drafts and open tasks take edits (the service refuses the rest); say so before anyone types.
-    editable = task is None or task.status in (TaskStatus.DRAFT, TaskStatus.OPEN)
+    editable = task is None or task.is_editable
     context = {"form": form, "task": task, "editable": editable}
     return render(request, "marketplace/tasks/task_form.html", context, status=status)
 
@@ -261,14 +261,12 @@ def task_detail(request: HttpRequest, task_id: int) -> HttpResponse:
         context.update(
             bid_count=selectors.live_bid_count(task=task),
             invitations=list(selectors.task_invitations(task=task)),
-            suggestions=(
-                selectors.suggested_suppliers(task=task) if task.status in (TaskStatus.DRAFT, TaskStatus.OPEN) else []
-            ),
+            suggestions=(selectors.suggested_suppliers(task=task) if task.is_editable else []),
             can_publish=TaskStatus.OPEN in transitions,
             can_close=TaskStatus.CLOSED in transitions,
             can_cancel=TaskStatus.CANCELLED in transitions,
-            can_edit=task.status in (TaskStatus.DRAFT, TaskStatus.OPEN),
-            can_invite=task.status in (TaskStatus.DRAFT, TaskStatus.OPEN),
+            can_edit=task.is_editable,
+            can_invite=task.is_editable,
             directory_url=reverse("supplier-list")
             + "?"
             + urlencode({"task": task.pk, "skills": ", ".join(skill_name(slug, names) for slug in task.skills)}),
