@@ -341,3 +341,18 @@ def accept_bid(*, actor: User, bid: Bid) -> Bid:
     contract_services.create_draft_from_bid(actor=actor, bid=bid)
     notifications.bid_accepted(bid=bid)
     return bid
+
+
+def bid_input_from(bid: Bid) -> BidInput:
+    """A bid's current terms, as an input to edit."""
+    fixed = bid.price_type == BudgetType.FIXED
+    return BidInput(
+        start_date=bid.start_date,
+        availability_hours_per_week=bid.availability_hours_per_week,
+        delivery_date=bid.delivery_date,
+        cover_letter=bid.cover_letter,
+        amount=bid.amount if fixed else None,
+        hourly_rate=bid.hourly_rate,
+        estimated_hours=bid.estimated_hours,
+        milestones=[MilestoneInput(title=m.title, amount=m.amount, due_date=m.due_date) for m in bid.milestones.all()],
+    )

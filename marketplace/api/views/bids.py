@@ -22,7 +22,7 @@ from marketplace.api.serializers import (
     DeclineSerializer,
     ShortlistSerializer,
 )
-from marketplace.models import Bid, BudgetType
+from marketplace.models import Bid
 from marketplace.services import BidInput, MilestoneInput
 
 # --- bids ------------------------------------------------------------------------------------
@@ -37,21 +37,6 @@ def bid_input_from_values(values: dict[str, Any], base: BidInput | None = None) 
     for name, value in values.items():
         setattr(base, name, value)
     return base
-
-
-def _bid_input_from(bid: Bid) -> BidInput:
-    """A bid's current terms, as an input to edit."""
-    fixed = bid.price_type == BudgetType.FIXED
-    return BidInput(
-        start_date=bid.start_date,
-        availability_hours_per_week=bid.availability_hours_per_week,
-        delivery_date=bid.delivery_date,
-        cover_letter=bid.cover_letter,
-        amount=bid.amount if fixed else None,
-        hourly_rate=bid.hourly_rate,
-        estimated_hours=bid.estimated_hours,
-        milestones=[MilestoneInput(title=m.title, amount=m.amount, due_date=m.due_date) for m in bid.milestones.all()],
-    )
 
 
 class BidViewSet(viewsets.GenericViewSet):
@@ -120,7 +105,7 @@ class BidViewSet(viewsets.GenericViewSet):
         bid = self.as_bidder()
         serializer = BidWriteSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        data = bid_input_from_values(serializer.validated_data, base=_bid_input_from(bid))
+        data = bid_input_from_values(serializer.validated_data, base=services.bid_input_from(bid))
         services.update_bid(actor=current_user(request), bid=bid, data=data)
         return Response(BidSerializer(self.get_object()).data)
 
