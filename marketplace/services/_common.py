@@ -10,8 +10,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
 
+from accounts.models import Organization, User
 from accounts.services import require_manager, require_member
+from core import audit
 from core.exceptions import ErrorCollector, InvalidTransition
 
 
@@ -98,4 +101,43 @@ def check_uploads(
     return checked
 
 
-__all__ = ["check_transition", "check_uploads", "require_manager", "require_member"]
+def store_attachments(
+    *, actor: User, uploads: list[UploadedFile], files: Any, organization: Organization, target: Any, action: str
+) -> list[Any]:
+    """Check ``uploads`` against the owner's ``files`` (its related manager) and keep all or none; audit it.
+
+    The caller holds the owner's lock (so the count of files stays true) and has checked the actor may add them.
+    """
+    checked = check_uploads(uploads, existing=files.count())
+    created = [files.create(uploaded_by=actor, **item) for item in checked]
+    audit.record(
+        action=action,
+        actor=actor,
+        organization=organization,
+        target=target,
+        details={"files": [attachment.original_name for attachment in created]},
+    )
+    return created
+
+
+def delete_attachment(*, actor: User, attachment: Any, organization: Organization, target: Any, action: str) -> None:
+    """Delete an attachment's row now and its stored file once the transaction commits; audit it on ``target``.
+
+    A rollback keeps both, so a refused request never leaves a row pointing at
+    a missing file. The caller has checked the actor may remove it.
+    """
+    name = attachment.original_name
+    stored, storage = attachment.file.name, attachment.file.storage
+    attachment.delete()
+    transaction.on_commit(lambda: storage.delete(stored))
+    audit.record(action=action, actor=actor, organization=organization, target=target, details={"file": name})
+
+
+__all__ = [
+    "check_transition",
+    "check_uploads",
+    "delete_attachment",
+    "require_manager",
+    "require_member",
+    "store_attachments",
+]

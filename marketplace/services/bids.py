@@ -26,7 +26,14 @@ from marketplace.models import (
     TaskStatus,
     Visibility,
 )
-from marketplace.services._common import check_transition, check_uploads, require_manager, require_member
+from marketplace.services._common import (
+    check_transition,
+    check_uploads,
+    delete_attachment,
+    require_manager,
+    require_member,
+    store_attachments,
+)
 from marketplace.services.messaging import get_or_create_thread
 from marketplace.services.tasks import _decline_live_bids, lock_task
 
@@ -192,16 +199,22 @@ def submit_bid(
     return bid
 
 
-@transaction.atomic
-def update_bid(*, actor: User, bid: Bid, data: BidInput, attachments: list[UploadedFile] | None = None) -> Bid:
-    """Edit a live bid's terms; ``attachments`` are added in the same transaction (both or neither)."""
-    require_member(actor=actor, organization=bid.supplier)
+def _lock_editable_bid(bid: Bid) -> Bid:
+    """Lock the task, then the bid; the bidder may change a bid while it is pending and the task takes bids."""
     task = lock_task(bid.task)
     bid = lock_bid(bid)
     if not bid.is_pending:
         raise DomainError(f"A {bid.get_status_display().lower()} bid can no longer be edited.")
     _check_can_bid(task=task, supplier=bid.supplier)
-    values = _clean_bid_input(task=task, data=data)
+    return bid
+
+
+@transaction.atomic
+def update_bid(*, actor: User, bid: Bid, data: BidInput, attachments: list[UploadedFile] | None = None) -> Bid:
+    """Edit a live bid's terms; ``attachments`` are added in the same transaction (both or neither)."""
+    require_member(actor=actor, organization=bid.supplier)
+    bid = _lock_editable_bid(bid)
+    values = _clean_bid_input(task=bid.task, data=data)
     checked = check_uploads(attachments or [], existing=bid.attachments.count()) if attachments else []
     changed = [name for name, value in values.items() if getattr(bid, name) != value]
     for name in changed:
@@ -222,12 +235,27 @@ def update_bid(*, actor: User, bid: Bid, data: BidInput, attachments: list[Uploa
 
 @transaction.atomic
 def add_bid_attachments(*, actor: User, bid: Bid, uploads: list[UploadedFile]) -> list[BidAttachment]:
+    """A member of the supplier attaches files to its bid, while it may still edit the bid."""
     require_member(actor=actor, organization=bid.supplier)
-    bid = lock_bid(bid)
-    if not bid.is_live:
-        raise DomainError("Only a live bid takes attachments.")
-    checked = check_uploads(uploads, existing=bid.attachments.count())
-    return [BidAttachment.objects.create(bid=bid, uploaded_by=actor, **item) for item in checked]
+    bid = _lock_editable_bid(bid)
+    return store_attachments(
+        actor=actor,
+        uploads=uploads,
+        files=bid.attachments,
+        organization=bid.supplier,
+        target=bid,
+        action="bid.attachments_added",
+    )
+
+
+@transaction.atomic
+def remove_bid_attachment(*, actor: User, attachment: BidAttachment) -> None:
+    """A member of the supplier removes a file from its bid, while it may still edit the bid."""
+    require_member(actor=actor, organization=attachment.bid.supplier)
+    bid = _lock_editable_bid(attachment.bid)
+    delete_attachment(
+        actor=actor, attachment=attachment, organization=bid.supplier, target=bid, action="bid.attachment_removed"
+    )
 
 
 def _move(*, actor: User, bid: Bid, target: str, action: str, acting_for: Organization, **extra: object) -> Bid:

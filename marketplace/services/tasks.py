@@ -31,7 +31,13 @@ from marketplace.models import (
     TaskStatus,
     Visibility,
 )
-from marketplace.services._common import check_transition, check_uploads, require_member
+from marketplace.services._common import (
+    check_transition,
+    check_uploads,
+    delete_attachment,
+    require_member,
+    store_attachments,
+)
 
 TASK_TRANSITIONS: dict[str, frozenset[str]] = {
     TaskStatus.DRAFT: frozenset({TaskStatus.OPEN, TaskStatus.CANCELLED}),
@@ -314,36 +320,40 @@ def _decline_live_bids(*, task: Task, reason: str, keep: Any = None) -> list[Any
     return declined
 
 
+def _check_files_editable(task: Task) -> None:
+    """A task's files change with its terms: only while it is a draft or open (caller holds the task lock)."""
+    if not task.is_editable:
+        raise DomainError(f"A {task.get_status_display().lower()} task's files can no longer be changed.")
+
+
 @transaction.atomic
 def add_task_attachments(*, actor: User, task: Task, uploads: list[UploadedFile]) -> list[TaskAttachment]:
+    """Any member of the client attaches files to a draft or open task."""
     require_member(actor=actor, organization=task.organization)
     task = lock_task(task)
-    checked = check_uploads(uploads, existing=task.attachments.count())
-    created = [TaskAttachment.objects.create(task=task, uploaded_by=actor, **item) for item in checked]
-    audit.record(
-        action="task.attachments_added",
+    _check_files_editable(task)
+    return store_attachments(
         actor=actor,
+        uploads=uploads,
+        files=task.attachments,
         organization=task.organization,
         target=task,
-        details={"files": [a.original_name for a in created]},
+        action="task.attachments_added",
     )
-    return created
 
 
 @transaction.atomic
 def remove_task_attachment(*, actor: User, attachment: TaskAttachment) -> None:
+    """Any member of the client removes a file from a draft or open task; the stored file goes after commit."""
     require_member(actor=actor, organization=attachment.task.organization)
-    name = attachment.original_name
-    stored, storage = attachment.file.name, attachment.file.storage
-    attachment.delete()
-    # The file goes only once the row is gone for good (a rollback keeps both).
-    transaction.on_commit(lambda: storage.delete(stored))
-    audit.record(
-        action="task.attachment_removed",
+    task = lock_task(attachment.task)
+    _check_files_editable(task)
+    delete_attachment(
         actor=actor,
-        organization=attachment.task.organization,
-        target=attachment.task,
-        details={"file": name},
+        attachment=attachment,
+        organization=task.organization,
+        target=task,
+        action="task.attachment_removed",
     )
 
 

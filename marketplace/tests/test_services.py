@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -286,3 +287,67 @@ class TestDraftsAndFiles:
 
         assert not path.exists()
         assert not task.attachments.exists()
+
+    def test_a_tasks_files_change_only_while_its_terms_can(self, firm, settings, tmp_path):
+        settings.MEDIA_ROOT = tmp_path
+        task = services.create_task(actor=firm.owner, organization=firm, data=task_input(), attachments=[pdf()])
+        services.cancel_task(actor=firm.owner, task=task)
+
+        with pytest.raises(DomainError, match="can no longer be changed"):
+            services.add_task_attachments(actor=firm.owner, task=task, uploads=[pdf("more.pdf")])
+        with pytest.raises(DomainError, match="can no longer be changed"):
+            services.remove_task_attachment(actor=firm.owner, attachment=task.attachments.get())
+
+        assert list(task.attachments.values_list("original_name", flat=True)) == ["brief.pdf"]
+        assert not AuditEvent.objects.filter(action__in=["task.attachments_added", "task.attachment_removed"]).exists()
+
+    def test_a_bidder_adds_and_removes_files_and_each_change_is_audited(
+        self, firm, other_firm, settings, tmp_path, django_capture_on_commit_callbacks
+    ):
+        settings.MEDIA_ROOT = tmp_path
+        bid = services.submit_bid(
+            actor=other_firm.owner, supplier=other_firm, task=open_task(firm), data=bid_input(), attachments=[pdf()]
+        )
+
+        (added,) = services.add_bid_attachments(actor=other_firm.owner, bid=bid, uploads=[pdf("plan.pdf")])
+        old = bid.attachments.get(original_name="brief.pdf")
+        path = tmp_path / old.file.name
+        with django_capture_on_commit_callbacks(execute=True):
+            services.remove_bid_attachment(actor=other_firm.owner, attachment=old)
+
+        assert list(bid.attachments.all()) == [added]
+        assert not path.exists()
+        events = AuditEvent.objects.filter(organization=other_firm, target_id=str(bid.pk))
+        assert events.get(action="bid.attachments_added").details == {"files": ["plan.pdf"]}
+        assert events.get(action="bid.attachment_removed").details == {"file": "brief.pdf"}
+
+    def test_a_decided_bids_files_stay_as_they_were(self, firm, other_firm, settings, tmp_path):
+        settings.MEDIA_ROOT = tmp_path
+        bid = services.submit_bid(
+            actor=other_firm.owner, supplier=other_firm, task=open_task(firm), data=bid_input(), attachments=[pdf()]
+        )
+        services.accept_bid(actor=firm.owner, bid=bid)
+
+        with pytest.raises(DomainError, match="accepted bid can no longer be edited"):
+            services.add_bid_attachments(actor=other_firm.owner, bid=bid, uploads=[pdf("late.pdf")])
+        with pytest.raises(DomainError, match="accepted bid can no longer be edited"):
+            services.remove_bid_attachment(actor=other_firm.owner, attachment=bid.attachments.get())
+
+        assert list(bid.attachments.values_list("original_name", flat=True)) == ["brief.pdf"]
+
+    def test_only_the_bidders_members_change_its_files(self, firm, other_firm, settings, tmp_path):
+        settings.MEDIA_ROOT = tmp_path
+        bid = services.submit_bid(
+            actor=other_firm.owner, supplier=other_firm, task=open_task(firm), data=bid_input(), attachments=[pdf()]
+        )
+
+        with pytest.raises(NotFound):
+            services.add_bid_attachments(actor=firm.owner, bid=bid, uploads=[pdf("mine.pdf")])
+        with pytest.raises(NotFound):
+            services.remove_bid_attachment(actor=firm.owner, attachment=bid.attachments.get())
+
+        assert bid.attachments.count() == 1
+
+
+def pdf(name: str = "brief.pdf") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, b"%PDF-1.4 " + name.encode(), content_type="application/pdf")
