@@ -18,70 +18,32 @@ import yaml
 from django.apps import apps
 from django.core.management import call_command
 from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from accounts import services as account_services
 from accounts.models import Organization, Role
-from accounts.tenancy import SESSION_KEY
 from contracts.models import Contract
 from core.models import AuditEvent
 from marketplace import comparison, services
 from marketplace.models import Bid, BidInvitation, Category, Message, Review, Task, Thread
 from marketplace.services import MilestoneInput
-from tests.factories import OrganizationFactory, bid_input, make_member, open_task, task_input
+from marketplace.tests.api_support import (
+    API,
+    audited,
+    count_queries,
+    error,
+    make_org,
+    row,
+    signed_in,
+    submit,
+    with_token,
+)
+from tests.factories import make_member, open_task
 
 pytestmark = pytest.mark.django_db
 
-API = "/api/v1"
-
 
 # --- helpers ---------------------------------------------------------------------------------
-
-
-def signed_in(user, organization) -> APIClient:
-    """A browser-like client: session login, acting in ``organization``."""
-    client = APIClient()
-    client.force_login(user)
-    session = client.session
-    session[SESSION_KEY] = organization.pk
-    session.save()
-    return client
-
-
-def with_token(user, organization) -> APIClient:
-    _token, secret = account_services.create_api_token(actor=user, organization=organization, name="test")
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
-    return client
-
-
-def audited(action: str, organization=None, target=None) -> bool:
-    events = AuditEvent.objects.filter(action=action)
-    if organization is not None:
-        events = events.filter(organization=organization)
-    if target is not None:
-        events = events.filter(target_id=str(target.pk))
-    return events.exists()
-
-
-def error(response) -> dict[str, Any]:
-    body = response.json()
-    assert set(body) == {"error"}, body
-    return body["error"]
-
-
-def row(model, pk) -> dict[str, Any]:
-    """A row's stored values, to prove a refused request changed nothing."""
-    return model.objects.filter(pk=pk).values().get()
-
-
-def count_queries(client: APIClient, url: str) -> int:
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(url)
-    assert response.status_code == 200, response.content
-    return len(queries)
 
 
 def task_payload(**overrides: Any) -> dict[str, Any]:
@@ -119,63 +81,8 @@ def bid_payload(**overrides: Any) -> dict[str, Any]:
     return payload
 
 
-def submit(task, supplier, **overrides: Any) -> Bid:
-    return services.submit_bid(actor=supplier.owner, supplier=supplier, task=task, data=bid_input(**overrides))
-
-
 def one_milestone(amount: int) -> MilestoneInput:
     return MilestoneInput(title="Everything", amount=amount, due_date=timezone.localdate() + timedelta(days=40))
-
-
-def make_org(name: str) -> Organization:
-    organization = OrganizationFactory(name=name)
-    organization.owner = make_member(organization, role=Role.OWNER)
-    return organization
-
-
-# --- the cast ---------------------------------------------------------------------------------
-# firm: the client. other_firm: a supplier. stranger: a third organization with no part in any of it.
-
-
-@pytest.fixture
-def member(firm):
-    """A plain member of the client firm: may post and edit tasks, may not accept bids."""
-    return make_member(firm, role=Role.MEMBER)
-
-
-@pytest.fixture
-def stranger():
-    return make_org("Initech")
-
-
-@pytest.fixture
-def task(firm) -> Task:
-    return open_task(firm)
-
-
-@pytest.fixture
-def draft(firm) -> Task:
-    return services.create_task(actor=firm.owner, organization=firm, data=task_input(title="Office cleaning"))
-
-
-@pytest.fixture
-def bid(task, other_firm) -> Bid:
-    return submit(task, other_firm)
-
-
-@pytest.fixture
-def client_api(firm):
-    return signed_in(firm.owner, firm)
-
-
-@pytest.fixture
-def supplier_api(other_firm):
-    return signed_in(other_firm.owner, other_firm)
-
-
-@pytest.fixture
-def stranger_api(stranger):
-    return signed_in(stranger.owner, stranger)
 
 
 # --- anonymous visitors --------------------------------------------------------------------------
@@ -1067,11 +974,6 @@ class TestComparison:
 
 
 # --- threads/ -------------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def thread(bid) -> Thread:
-    return Thread.objects.get(task=bid.task, supplier=bid.supplier)
 
 
 class TestThreads:
