@@ -153,7 +153,11 @@ class World:
             ),
             Message.objects.filter(thread__task__organization=organization).count(),
             tuple(BidInvitation.objects.filter(task__organization=organization).values_list("pk", flat=True)),
-            tuple(SavedSearch.objects.filter(organization=organization).values_list("pk", flat=True)),
+            tuple(
+                SavedSearch.objects.filter(organization=organization)
+                .order_by("pk")
+                .values_list("pk", "name", "filters", "notify")
+            ),
             tuple(Task.objects.filter(organization=organization).values_list("comparison_weights", flat=True)),
         )
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -50,10 +50,8 @@ from accounts.api.serializers import (
     UserMembershipSerializer,
 )
 from accounts.models import ApiToken, Invitation, Membership, Organization
-from core.api.schema import error_responses
+from core.api.schema import NO_CONTENT, error_responses
 from core.exceptions import NotFound
-
-NO_CONTENT = {204: OpenApiResponse(description="Done.")}
 
 
 def _expiry(days: int) -> datetime:

@@ -15,6 +15,10 @@ ERROR_DESCRIPTIONS = {
 }
 
 
+# The answer of a DELETE that worked.
+NO_CONTENT = {204: OpenApiResponse(description="Done.")}
+
+
 class ErrorDetailSerializer(serializers.Serializer):
     code = serializers.CharField(help_text="Stable, machine-readable reason, e.g. `validation_error`.")
     message = serializers.CharField(help_text="Human-readable explanation.")

@@ -11,7 +11,9 @@ the common error body.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
+from django.urls import reverse
 from django_countries import countries
 from django_countries.serializers import CountryFieldMixin
 from drf_spectacular.types import OpenApiTypes
@@ -31,6 +33,7 @@ from marketplace.models import (
     Category,
     LocationType,
     Message,
+    SavedSearch,
     Task,
     Thread,
     Visibility,
@@ -76,6 +79,12 @@ class SenderSerializer(serializers.ModelSerializer[User]):
         model = User
         fields = ("id", "name")
         read_only_fields = fields
+
+
+def absolute_url(context: dict[str, Any], path: str) -> str:
+    """``path`` on the host the request came to (bare when the serializer has no request)."""
+    request = context.get("request")
+    return request.build_absolute_uri(path) if request is not None else path
 
 
 # --- tasks ---------------------------------------------------------------------------------
@@ -217,8 +226,8 @@ class BidInvitationSerializer(serializers.ModelSerializer[BidInvitation]):
         read_only_fields = fields
 
 
-class TaskSearchParamsSerializer(serializers.Serializer):
-    """The browse page's filters; amounts in minor units."""
+class TaskFiltersSerializer(serializers.Serializer):
+    """The browse page's filters; amounts in minor units. All optional: none means every open task."""
 
     q = serializers.CharField(max_length=200, required=False, allow_blank=True, help_text="Full-text search.")
     category = serializers.CharField(max_length=80, required=False, allow_blank=True, help_text="Category slug.")
@@ -239,6 +248,11 @@ class TaskSearchParamsSerializer(serializers.Serializer):
     sort = serializers.ChoiceField(
         choices=[(name, name) for name in SORTS], required=False, help_text="Default: relevance with `q`, else newest."
     )
+
+
+class TaskSearchParamsSerializer(TaskFiltersSerializer):
+    """The task search's query string: the filters and the page wanted."""
+
     cursor = serializers.CharField(max_length=500, required=False, help_text="From the previous page's `next`.")
     page_size = serializers.IntegerField(min_value=1, max_value=100, required=False, default=20)
 
@@ -464,6 +478,34 @@ class MessageSerializer(serializers.ModelSerializer[Message]):
 
 class MessageCreateSerializer(serializers.Serializer):
     body = serializers.CharField(max_length=MAX_TEXT, allow_blank=True, trim_whitespace=False)
+
+
+# --- saved searches ------------------------------------------------------------------------------------
+
+
+class SavedSearchSerializer(serializers.ModelSerializer[SavedSearch]):
+    filters = TaskFiltersSerializer(read_only=True, help_text="The filters kept, as the task search takes them.")
+    tasks_url = serializers.SerializerMethodField(help_text="The task search with these filters.")
+
+    class Meta:
+        model = SavedSearch
+        fields = ("id", "name", "filters", "notify", "last_notified_at", "created_at", "tasks_url")
+        read_only_fields = fields
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_tasks_url(self, saved_search: SavedSearch) -> str:
+        url = reverse("marketplace-api:api-task-list")
+        if saved_search.filters:
+            url += "?" + urlencode(saved_search.filters, doseq=True)
+        return absolute_url(self.context, url)
+
+
+class SavedSearchCreateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=100, allow_blank=True)
+    filters = TaskFiltersSerializer(
+        required=False, default=dict, help_text="The task search's filters to keep; left out: every open task."
+    )
+    notify = serializers.BooleanField(default=True, help_text="Email a digest of new matching tasks.")
 
 
 # --- supplier directory -----------------------------------------------------------------------------

@@ -2,9 +2,9 @@
 
 Names are ``marketplace-api:api-<resource>-<action>`` (``api-task-list``,
 ``api-task-detail``, ``api-bid-accept`` ...). Ids in the URL are named after
-what they identify (``task_id``, ``bid_id``, ``thread_id``), like the HTML
-pages' routes, so the URL-walking isolation test fills them with the same
-objects.
+what they identify (``task_id``, ``bid_id``, ``thread_id``,
+``saved_search_id``), like the HTML pages' routes, so the URL-walking
+isolation test fills them with the same objects.
 """
 
 from django.urls import path
@@ -18,6 +18,7 @@ router = SimpleRouter(use_regex_path=False)
 router.register("tasks", views.TaskViewSet, basename="api-task")
 router.register("bids", views.BidViewSet, basename="api-bid")
 router.register("threads", views.ThreadViewSet, basename="api-thread")
+router.register("saved-searches", views.SavedSearchViewSet, basename="api-saved-search")
 
 urlpatterns = [
     path("categories/", views.CategoryListView.as_view(), name="api-category-list"),

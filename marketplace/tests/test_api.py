@@ -1204,6 +1204,8 @@ MARKETPLACE_ENDPOINTS = {
     "/api/v1/threads/{thread_id}/messages/": {"get", "post"},
     "/api/v1/threads/{thread_id}/read/": {"post"},
     "/api/v1/suppliers/": {"get"},
+    "/api/v1/saved-searches/": {"get", "post"},
+    "/api/v1/saved-searches/{saved_search_id}/": {"get", "delete"},
 }
 
 

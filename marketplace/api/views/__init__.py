@@ -1,4 +1,4 @@
-"""The marketplace API: tasks, bids, the bid comparison, messaging threads, the supplier directory.
+"""The marketplace API: tasks, bids, the bid comparison, messaging threads, saved searches, suppliers.
 
 Split by resource; the URLconf imports the views from here. Views are thin, as
 in ``accounts.api.views``: they parse input, fetch through the scoped
@@ -11,8 +11,17 @@ see but not change (a bid, from the other side) answers 403.
 """
 
 from marketplace.api.views.bids import BidViewSet
+from marketplace.api.views.searches import SavedSearchViewSet
 from marketplace.api.views.suppliers import SupplierListView
 from marketplace.api.views.tasks import CategoryListView, TaskListView, TaskViewSet
 from marketplace.api.views.threads import ThreadViewSet
 
-__all__ = ["BidViewSet", "CategoryListView", "SupplierListView", "TaskListView", "TaskViewSet", "ThreadViewSet"]
+__all__ = [
+    "BidViewSet",
+    "CategoryListView",
+    "SavedSearchViewSet",
+    "SupplierListView",
+    "TaskListView",
+    "TaskViewSet",
+    "ThreadViewSet",
+]
