@@ -33,7 +33,16 @@ from accounts import services
 from accounts.models import ApiToken, Invitation, Membership, Organization
 from core.routing import is_public_route
 from marketplace import services as marketplace_services
-from marketplace.models import Bid, BidInvitation, Message, MessageAttachment, SavedSearch, Task
+from marketplace.models import (
+    Bid,
+    BidAttachment,
+    BidInvitation,
+    Message,
+    MessageAttachment,
+    SavedSearch,
+    Task,
+    TaskAttachment,
+)
 from tests.factories import UserFactory, bid_input, make_member, task_input
 
 # URL parameters that carry a secret (a signed key, an invitation token), not
@@ -158,6 +167,13 @@ class World:
                 .order_by("pk")
                 .values_list("pk", "name", "filters", "notify")
             ),
+            tuple(TaskAttachment.objects.filter(task__organization=organization).order_by("pk").values_list("pk")),
+            tuple(BidAttachment.objects.filter(bid__task__organization=organization).order_by("pk").values_list("pk")),
+            tuple(
+                MessageAttachment.objects.filter(message__thread__task__organization=organization)
+                .order_by("pk")
+                .values_list("pk")
+            ),
             tuple(Task.objects.filter(organization=organization).values_list("comparison_weights", flat=True)),
         )
 
@@ -241,8 +257,15 @@ PK_BY_ROUTE: dict[str, Callable[[World], Any]] = {
 ADMIN_PARAMETERS = {"object_id": "1", "id": "1", "app_label": "auth", "content_type_id": "1", "url": "x"}
 
 
-# Attachment ids belong to a task, a bid or a message, by route.
-ATTACHMENT_KIND_BY_ROUTE = {"task-attachment": "task", "bid-attachment": "bid", "message-attachment": "message"}
+# Attachment ids belong to a task, a bid or a message, by route (the pages' and the API's).
+ATTACHMENT_KIND_BY_ROUTE = {
+    "task-attachment": "task",
+    "bid-attachment": "bid",
+    "message-attachment": "message",
+    "marketplace-api:api-task-attachment": "task",
+    "marketplace-api:api-bid-attachment": "bid",
+    "marketplace-api:api-thread-attachment": "message",
+}
 
 
 def build_url(route: Route, world: World) -> str:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
+from django.db.models import Manager
 from django.urls import reverse
 from django_countries import countries
 from django_countries.serializers import CountryFieldMixin
@@ -25,7 +26,9 @@ from accounts.models import Organization, User
 from marketplace.comparison import FACTORS
 from marketplace.comparison import SORTS as COMPARISON_SORTS
 from marketplace.models import (
+    AttachmentBase,
     Bid,
+    BidAttachment,
     BidInvitation,
     BidMilestone,
     BidStatus,
@@ -33,12 +36,15 @@ from marketplace.models import (
     Category,
     LocationType,
     Message,
+    MessageAttachment,
     SavedSearch,
     Task,
+    TaskAttachment,
     Thread,
     Visibility,
 )
 from marketplace.selectors import SORTS
+from marketplace.services._common import ALLOWED_EXTENSIONS, MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS
 
 # Upper bounds that keep integers inside their columns (a bigger number is a
 # client bug, refused as a field error instead of a database error).
@@ -87,6 +93,77 @@ def absolute_url(context: dict[str, Any], path: str) -> str:
     return request.build_absolute_uri(path) if request is not None else path
 
 
+# --- attachments ----------------------------------------------------------------------------
+
+
+class UploadOrderListSerializer(serializers.ListSerializer):
+    """Attachments oldest first, as the pages list them, whether prefetched or not."""
+
+    def to_representation(self, data: Any) -> list[Any]:
+        items = data.all() if isinstance(data, Manager) else data
+        return super().to_representation(sorted(items, key=lambda item: (item.created_at, item.pk)))
+
+
+class AttachmentSerializer(serializers.Serializer):
+    """A file attached to a task, a bid or a message. ``download_url`` serves it to those who may see its owner."""
+
+    id = serializers.IntegerField(read_only=True)
+    name = serializers.CharField(source="original_name", read_only=True, help_text="The uploaded file's name.")
+    size = serializers.IntegerField(read_only=True, help_text="Bytes.")
+    content_type = serializers.CharField(read_only=True, help_text="Decided from the extension and checked.")
+    created_at = serializers.DateTimeField(read_only=True)
+    download_url = serializers.SerializerMethodField(help_text="GET it (with your credentials) to download the file.")
+
+    route = ""  # the API route serving one attachment of this kind
+
+    class Meta:
+        list_serializer_class = UploadOrderListSerializer
+
+    def owner_kwargs(self, attachment: Any) -> dict[str, int]:
+        raise NotImplementedError
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_download_url(self, attachment: AttachmentBase) -> str:
+        kwargs = {**self.owner_kwargs(attachment), "attachment_id": attachment.pk}
+        return absolute_url(self.context, reverse(f"marketplace-api:{self.route}", kwargs=kwargs))
+
+
+class TaskAttachmentSerializer(AttachmentSerializer):
+    route = "api-task-attachment"
+
+    def owner_kwargs(self, attachment: TaskAttachment) -> dict[str, int]:
+        return {"task_id": attachment.task_id}
+
+
+class BidAttachmentSerializer(AttachmentSerializer):
+    route = "api-bid-attachment"
+
+    def owner_kwargs(self, attachment: BidAttachment) -> dict[str, int]:
+        return {"bid_id": attachment.bid_id}
+
+
+class MessageAttachmentSerializer(AttachmentSerializer):
+    route = "api-thread-attachment"
+
+    def owner_kwargs(self, attachment: MessageAttachment) -> dict[str, int]:
+        return {"thread_id": attachment.message.thread_id}
+
+
+def _uploads_field(**kwargs: Any) -> serializers.ListField:
+    # Empty files pass here so that the service refuses them with its own words, like every other bad file.
+    return serializers.ListField(
+        child=serializers.FileField(allow_empty_file=True, use_url=False),
+        help_text=f"One or more files (repeat the multipart field): at most {MAX_ATTACHMENTS} to a task, a bid or a "
+        f"message, {MAX_ATTACHMENT_BYTES // (1024 * 1024)} MB each, of these types: "
+        f"{', '.join(sorted(extension.lstrip('.') for extension in ALLOWED_EXTENSIONS))}.",
+        **kwargs,
+    )
+
+
+class AttachmentUploadSerializer(serializers.Serializer):
+    attachments = _uploads_field()
+
+
 # --- tasks ---------------------------------------------------------------------------------
 
 
@@ -111,6 +188,7 @@ TASK_FIELDS = (
     "visibility",
     "status",
     "client",
+    "attachments",
     "is_open_for_bids",
     "published_at",
     "edited_at",
@@ -129,6 +207,7 @@ class TaskSerializer(CountryFieldMixin, serializers.ModelSerializer[Task]):
 
     category = CategorySummarySerializer(read_only=True)
     client = OrganizationSummarySerializer(source="organization", read_only=True)
+    attachments = TaskAttachmentSerializer(many=True, read_only=True)
     is_open_for_bids = serializers.BooleanField(read_only=True)
     budget_amount = serializers.IntegerField(
         read_only=True, help_text="Minor units of `currency`. Fixed price: the budget; hourly: the cap."
@@ -273,6 +352,7 @@ class BidSerializer(serializers.ModelSerializer[Bid]):
     task = TaskSummarySerializer(read_only=True)
     supplier = OrganizationSummarySerializer(read_only=True)
     milestones = BidMilestoneSerializer(many=True, read_only=True)
+    attachments = BidAttachmentSerializer(many=True, read_only=True)
     amount = serializers.IntegerField(
         read_only=True, help_text="Minor units of `currency`: the fixed price, or hourly rate x estimated hours."
     )
@@ -295,6 +375,7 @@ class BidSerializer(serializers.ModelSerializer[Bid]):
             "delivery_date",
             "cover_letter",
             "milestones",
+            "attachments",
             "decline_reason",
             "shortlisted_at",
             "decided_at",
@@ -469,15 +550,21 @@ class ThreadCreateSerializer(serializers.Serializer):
 class MessageSerializer(serializers.ModelSerializer[Message]):
     sender = SenderSerializer(read_only=True, allow_null=True)
     sender_organization = OrganizationSummarySerializer(read_only=True)
+    attachments = MessageAttachmentSerializer(many=True, read_only=True)
 
     class Meta:
         model = Message
-        fields = ("id", "thread", "sender", "sender_organization", "body", "created_at")
+        fields = ("id", "thread", "sender", "sender_organization", "body", "attachments", "created_at")
         read_only_fields = fields
 
 
 class MessageCreateSerializer(serializers.Serializer):
-    body = serializers.CharField(max_length=MAX_TEXT, allow_blank=True, trim_whitespace=False)
+    """JSON for text only; multipart to attach files. A message needs a body, files, or both."""
+
+    body = serializers.CharField(
+        max_length=MAX_TEXT, allow_blank=True, trim_whitespace=False, required=False, default=""
+    )
+    attachments = _uploads_field(required=False, default=list)
 
 
 # --- saved searches ------------------------------------------------------------------------------------

@@ -2,9 +2,11 @@
 
 Names are ``marketplace-api:api-<resource>-<action>`` (``api-task-list``,
 ``api-task-detail``, ``api-bid-accept`` ...). Ids in the URL are named after
-what they identify (``task_id``, ``bid_id``, ``thread_id``,
-``saved_search_id``), like the HTML pages' routes, so the URL-walking
-isolation test fills them with the same objects.
+what they identify (``task_id``, ``bid_id``, ``thread_id``, ``saved_search_id``,
+``attachment_id``), like the HTML pages' routes, so the URL-walking isolation
+test fills them with the same objects. A file's route is its owner's
+``api-<owner>-attachment`` (``api-task-attachment``, ``api-bid-attachment``,
+``api-thread-attachment``), beside the pages' ``task-attachment`` ...
 """
 
 from django.urls import path

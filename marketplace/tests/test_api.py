@@ -1206,6 +1206,11 @@ MARKETPLACE_ENDPOINTS = {
     "/api/v1/suppliers/": {"get"},
     "/api/v1/saved-searches/": {"get", "post"},
     "/api/v1/saved-searches/{saved_search_id}/": {"get", "delete"},
+    "/api/v1/tasks/{task_id}/attachments/": {"get", "post"},
+    "/api/v1/tasks/{task_id}/attachments/{attachment_id}/": {"get", "delete"},
+    "/api/v1/bids/{bid_id}/attachments/": {"get", "post"},
+    "/api/v1/bids/{bid_id}/attachments/{attachment_id}/": {"get", "delete"},
+    "/api/v1/threads/{thread_id}/attachments/{attachment_id}/": {"get"},
 }
 
 

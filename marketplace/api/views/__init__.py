@@ -1,4 +1,4 @@
-"""The marketplace API: tasks, bids, the bid comparison, messaging threads, saved searches, suppliers.
+"""The marketplace API: tasks, bids, the bid comparison, messaging threads, files, saved searches, suppliers.
 
 Split by resource; the URLconf imports the views from here. Views are thin, as
 in ``accounts.api.views``: they parse input, fetch through the scoped

@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
+from django.http import HttpResponse
 from drf_spectacular.utils import extend_schema
-from rest_framework import viewsets
+from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -14,14 +15,17 @@ from rest_framework.response import Response
 from accounts.api.permissions import IsOrganizationMember, acting_organization, current_user
 from core.api.schema import error_responses
 from core.exceptions import PermissionDenied
+from core.web import serve_attachment
 from marketplace import selectors, services
 from marketplace.api.serializers import (
+    BidAttachmentSerializer,
     BidListParamsSerializer,
     BidSerializer,
     BidWriteSerializer,
     DeclineSerializer,
     ShortlistSerializer,
 )
+from marketplace.api.views.files import ServesFiles, attachment_endpoint, attachments_endpoint, uploaded_files
 from marketplace.models import Bid
 from marketplace.services import BidInput, MilestoneInput
 
@@ -39,7 +43,7 @@ def bid_input_from_values(values: dict[str, Any], base: BidInput | None = None) 
     return base
 
 
-class BidViewSet(viewsets.GenericViewSet):
+class BidViewSet(ServesFiles, viewsets.GenericViewSet):
     """The acting organization's bids as a supplier, and single bids from either side."""
 
     serializer_class = BidSerializer
@@ -53,7 +57,7 @@ class BidViewSet(viewsets.GenericViewSet):
         return (
             selectors.supplier_bids(organization=acting_organization(self.request))
             .select_related("supplier")
-            .prefetch_related("milestones")
+            .prefetch_related("milestones", "attachments")
         )
 
     def get_object(self) -> Bid:
@@ -71,6 +75,10 @@ class BidViewSet(viewsets.GenericViewSet):
             raise PermissionDenied("Only the task's client can do this.")
         return bid
 
+    def respond(self) -> Response:
+        """The bid as it is now, read again after a change."""
+        return Response(BidSerializer(self.get_object(), context=self.get_serializer_context()).data)
+
     @extend_schema(
         summary="List your organization's bids (as a supplier)",
         parameters=[BidListParamsSerializer],
@@ -84,7 +92,7 @@ class BidViewSet(viewsets.GenericViewSet):
         if params.validated_data.get("status"):
             queryset = queryset.filter(status=params.validated_data["status"])
         page = self.paginate_queryset(queryset)
-        return self.get_paginated_response(BidSerializer(page, many=True).data)
+        return self.get_paginated_response(BidSerializer(page, many=True, context=self.get_serializer_context()).data)
 
     @extend_schema(
         summary="Read a bid (its bidder, or the task's client)",
@@ -92,7 +100,7 @@ class BidViewSet(viewsets.GenericViewSet):
         tags=["bids"],
     )
     def retrieve(self, request: Request, bid_id: int) -> Response:
-        return Response(BidSerializer(self.get_object()).data)
+        return self.respond()
 
     @extend_schema(
         summary="Edit a live bid (the bidder)",
@@ -107,7 +115,7 @@ class BidViewSet(viewsets.GenericViewSet):
         serializer.is_valid(raise_exception=True)
         data = bid_input_from_values(serializer.validated_data, base=services.bid_input_from(bid))
         services.update_bid(actor=current_user(request), bid=bid, data=data)
-        return Response(BidSerializer(self.get_object()).data)
+        return self.respond()
 
     @extend_schema(
         summary="Withdraw a bid (the bidder)",
@@ -118,7 +126,7 @@ class BidViewSet(viewsets.GenericViewSet):
     @action(detail=True, methods=["post"])
     def withdraw(self, request: Request, bid_id: int) -> Response:
         services.withdraw_bid(actor=current_user(request), bid=self.as_bidder())
-        return Response(BidSerializer(self.get_object()).data)
+        return self.respond()
 
     @extend_schema(
         summary="Accept a bid: award the task (the client's owners and admins)",
@@ -131,7 +139,7 @@ class BidViewSet(viewsets.GenericViewSet):
     @action(detail=True, methods=["post"])
     def accept(self, request: Request, bid_id: int) -> Response:
         services.accept_bid(actor=current_user(request), bid=self.as_client())
-        return Response(BidSerializer(self.get_object()).data)
+        return self.respond()
 
     @extend_schema(
         summary="Put a bid on the shortlist, or take it off (the client)",
@@ -147,7 +155,7 @@ class BidViewSet(viewsets.GenericViewSet):
         services.shortlist_bid(
             actor=current_user(request), bid=bid, shortlisted=serializer.validated_data["shortlisted"]
         )
-        return Response(BidSerializer(self.get_object()).data)
+        return self.respond()
 
     @extend_schema(
         summary="Decline a bid (the client)",
@@ -161,4 +169,36 @@ class BidViewSet(viewsets.GenericViewSet):
         serializer = DeclineSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         services.decline_bid(actor=current_user(request), bid=bid, reason=serializer.validated_data["reason"])
-        return Response(BidSerializer(self.get_object()).data)
+        return self.respond()
+
+    # --- files ---
+
+    @attachments_endpoint(
+        serializer=BidAttachmentSerializer,
+        tag="bids",
+        listing="List a bid's files (its bidder, or the task's client)",
+        upload="Attach files to a bid (the bidder, while the bid can be edited)",
+    )
+    def attachments(self, request: Request, bid_id: int) -> Response:
+        context = self.get_serializer_context()
+        if request.method == "POST":
+            bid = self.as_bidder()
+            created = services.add_bid_attachments(
+                actor=current_user(request), bid=bid, uploads=uploaded_files(request)
+            )
+            return Response(
+                BidAttachmentSerializer(created, many=True, context=context).data, status=status.HTTP_201_CREATED
+            )
+        return Response(BidAttachmentSerializer(self.get_object().attachments.all(), many=True, context=context).data)
+
+    @attachment_endpoint(
+        tag="bids",
+        download="Download a bid's file (its bidder, or the task's client)",
+        delete="Remove a file from a bid (the bidder, while the bid can be edited)",
+    )
+    def attachment(self, request: Request, bid_id: int, attachment_id: int) -> Response | HttpResponse:
+        if request.method == "DELETE":
+            attachment = selectors.get_bid_attachment(bid=self.as_bidder(), attachment_id=attachment_id)
+            services.remove_bid_attachment(actor=current_user(request), attachment=attachment)
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        return serve_attachment(selectors.get_bid_attachment(bid=self.get_object(), attachment_id=attachment_id))

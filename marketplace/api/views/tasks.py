@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from django.db.models import prefetch_related_objects
+from django.http import HttpResponse
 from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, status, viewsets
 from rest_framework.decorators import action
@@ -17,6 +19,7 @@ from accounts.api.permissions import IsOrganizationMember, acting_organization, 
 from accounts.models import Organization
 from core.api.schema import error_responses
 from core.exceptions import Invalid
+from core.web import serve_attachment
 from marketplace import comparison, selectors, services
 from marketplace.api.serializers import (
     BidInvitationCreateSerializer,
@@ -26,6 +29,7 @@ from marketplace.api.serializers import (
     CategorySerializer,
     ComparisonParamsSerializer,
     ComparisonSerializer,
+    TaskAttachmentSerializer,
     TaskCreateSerializer,
     TaskPageSerializer,
     TaskSearchParamsSerializer,
@@ -34,6 +38,7 @@ from marketplace.api.serializers import (
     WeightsSerializer,
 )
 from marketplace.api.views.bids import bid_input_from_values
+from marketplace.api.views.files import ServesFiles, attachment_endpoint, attachments_endpoint, uploaded_files
 from marketplace.models import Task
 from marketplace.services import TaskInput
 from marketplace.services.tasks import get_supplier
@@ -81,8 +86,8 @@ def _task_input(values: dict[str, Any], base: TaskInput | None = None) -> TaskIn
     return base
 
 
-def _task_body(task: Task, organization: Organization | None) -> dict[str, Any]:
-    return TaskSerializer(task, context={"organization": organization}).data  # type: ignore[return-value]
+def _task_body(task: Task, *, request: Request, organization: Organization | None) -> dict[str, Any]:
+    return TaskSerializer(task, context={"organization": organization, "request": request}).data  # type: ignore[return-value]
 
 
 class TaskListView(APIView):
@@ -122,7 +127,8 @@ class TaskListView(APIView):
         next_url = None
         if page.next_cursor:
             next_url = replace_query_param(request.build_absolute_uri(), "cursor", page.next_cursor)
-        results = TaskSerializer(page.tasks, many=True, context={"organization": organization}).data
+        prefetch_related_objects(page.tasks, "attachments")
+        results = TaskSerializer(page.tasks, many=True, context={"organization": organization, "request": request}).data
         return Response({"results": results, "next": next_url})
 
     @extend_schema(
@@ -142,10 +148,10 @@ class TaskListView(APIView):
             publish=serializer.validated_data["publish"],
         )
         task = selectors.get_task_for_viewer(task_id=task.pk, organization=organization)
-        return Response(_task_body(task, organization), status=status.HTTP_201_CREATED)
+        return Response(_task_body(task, request=request, organization=organization), status=status.HTTP_201_CREATED)
 
 
-class TaskViewSet(viewsets.GenericViewSet):
+class TaskViewSet(ServesFiles, viewsets.GenericViewSet):
     """One task: read it, edit it, move it through its states, invite, see and compare its bids."""
 
     serializer_class = TaskSerializer
@@ -162,7 +168,7 @@ class TaskViewSet(viewsets.GenericViewSet):
     def respond(self, task: Task, *, code: int = status.HTTP_200_OK) -> Response:
         organization = acting_organization(self.request)
         task = selectors.get_task_for_viewer(task_id=task.pk, organization=organization)
-        return Response(_task_body(task, organization), status=code)
+        return Response(_task_body(task, request=self.request, organization=organization), status=code)
 
     @extend_schema(
         summary="Read a task",
@@ -174,7 +180,7 @@ class TaskViewSet(viewsets.GenericViewSet):
     def retrieve(self, request: Request, task_id: int) -> Response:
         organization = acting_organization(request)
         task = selectors.get_task_for_viewer(task_id=task_id, organization=organization)
-        return Response(_task_body(task, organization))
+        return Response(_task_body(task, request=request, organization=organization))
 
     @extend_schema(
         summary="Edit a draft or open task (the client)",
@@ -251,6 +257,42 @@ class TaskViewSet(viewsets.GenericViewSet):
             BidInvitationSerializer(invitation).data, status=status.HTTP_200_OK if already else status.HTTP_201_CREATED
         )
 
+    # --- files ---
+
+    @attachments_endpoint(
+        serializer=TaskAttachmentSerializer,
+        tag="tasks",
+        listing="List a task's files (whoever may see the task)",
+        upload="Attach files to a draft or open task (the client)",
+    )
+    def attachments(self, request: Request, task_id: int) -> Response:
+        context = self.get_serializer_context()
+        if request.method == "POST":
+            task = self.own_task()
+            created = services.add_task_attachments(
+                actor=current_user(request), task=task, uploads=uploaded_files(request)
+            )
+            return Response(
+                TaskAttachmentSerializer(created, many=True, context=context).data, status=status.HTTP_201_CREATED
+            )
+        task = selectors.get_task_for_viewer(task_id=task_id, organization=acting_organization(request))
+        return Response(
+            TaskAttachmentSerializer(selectors.task_attachments(task=task), many=True, context=context).data
+        )
+
+    @attachment_endpoint(
+        tag="tasks",
+        download="Download a task's file (whoever may see the task)",
+        delete="Remove a file from a draft or open task (the client)",
+    )
+    def attachment(self, request: Request, task_id: int, attachment_id: int) -> Response | HttpResponse:
+        if request.method == "DELETE":
+            attachment = selectors.get_task_attachment(task=self.own_task(), attachment_id=attachment_id)
+            services.remove_task_attachment(actor=current_user(request), attachment=attachment)
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        task = selectors.get_task_for_viewer(task_id=task_id, organization=acting_organization(request))
+        return serve_attachment(selectors.get_task_attachment(task=task, attachment_id=attachment_id))
+
     # --- bids on the task ---
 
     @extend_schema(
@@ -271,6 +313,7 @@ class TaskViewSet(viewsets.GenericViewSet):
     @action(detail=True, methods=["get", "post"], url_path="bids")
     def bids(self, request: Request, task_id: int) -> Response:
         organization = acting_organization(request)
+        context = self.get_serializer_context()
         if request.method == "POST":
             task = selectors.get_task_for_viewer(task_id=task_id, organization=organization)
             serializer = BidWriteSerializer(data=request.data)
@@ -282,10 +325,11 @@ class TaskViewSet(viewsets.GenericViewSet):
                 data=bid_input_from_values(serializer.validated_data),
             )
             bid = selectors.get_bid(bid_id=bid.pk, organization=organization)
-            return Response(BidSerializer(bid).data, status=status.HTTP_201_CREATED)
+            return Response(BidSerializer(bid, context=context).data, status=status.HTTP_201_CREATED)
         task = self.own_task()
-        page = self.paginate_queryset(selectors.bids_on_own_task(task=task, organization=organization))
-        return self.get_paginated_response(BidSerializer(page, many=True).data)
+        bids = selectors.bids_on_own_task(task=task, organization=organization).prefetch_related("attachments")
+        page = self.paginate_queryset(bids)
+        return self.get_paginated_response(BidSerializer(page, many=True, context=context).data)
 
     # --- the comparison ---
 

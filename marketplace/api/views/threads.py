@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django.http import HttpResponse
 from drf_spectacular.utils import extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
@@ -12,6 +13,7 @@ from rest_framework.response import Response
 from accounts.api.permissions import IsOrganizationMember, acting_organization, current_user
 from core.api.schema import error_responses
 from core.exceptions import NotFound
+from core.web import serve_attachment
 from marketplace import selectors, services
 from marketplace.api.serializers import (
     MessageCreateSerializer,
@@ -19,13 +21,14 @@ from marketplace.api.serializers import (
     ThreadCreateSerializer,
     ThreadSerializer,
 )
-from marketplace.models import Message, Thread
+from marketplace.api.views.files import ServesFiles, attachment_endpoint
+from marketplace.models import Thread
 from marketplace.services.tasks import get_supplier
 
 # --- messaging -----------------------------------------------------------------------------------
 
 
-class ThreadViewSet(viewsets.GenericViewSet):
+class ThreadViewSet(ServesFiles, viewsets.GenericViewSet):
     """Conversations between a task's client and a supplier, from either side."""
 
     serializer_class = ThreadSerializer
@@ -100,13 +103,16 @@ class ThreadViewSet(viewsets.GenericViewSet):
     @extend_schema(
         methods=["POST"],
         summary="Send a message; the other side is emailed",
-        request=MessageCreateSerializer,
+        description="JSON for text alone; `multipart/form-data` to attach files (one or more `attachments`, "
+        "checked like a task's: one bad file and nothing is sent). A message needs text, files, or both.",
+        request={"application/json": MessageCreateSerializer, "multipart/form-data": MessageCreateSerializer},
         responses={201: MessageSerializer, **error_responses(400, 401, 403, 404)},
         tags=["messages"],
     )
     @action(detail=True, methods=["get", "post"])
     def messages(self, request: Request, thread_id: int) -> Response:
         thread = self.get_object()
+        context = self.get_serializer_context()
         if request.method == "POST":
             serializer = MessageCreateSerializer(data=request.data)
             serializer.is_valid(raise_exception=True)
@@ -115,11 +121,16 @@ class ThreadViewSet(viewsets.GenericViewSet):
                 organization=acting_organization(request),
                 thread=thread,
                 body=serializer.validated_data["body"],
+                attachments=list(serializer.validated_data["attachments"]),
             )
-            return Response(MessageSerializer(message).data, status=status.HTTP_201_CREATED)
-        messages = Message.objects.filter(thread=thread).select_related("sender", "sender_organization")
-        page = self.paginate_queryset(messages)
-        return self.get_paginated_response(MessageSerializer(page, many=True).data)
+            return Response(MessageSerializer(message, context=context).data, status=status.HTTP_201_CREATED)
+        page = self.paginate_queryset(selectors.thread_messages(thread=thread))  # ordered by the cursor, newest first
+        return self.get_paginated_response(MessageSerializer(page, many=True, context=context).data)
+
+    @attachment_endpoint(tag="messages", download="Download a file sent in the conversation (either side)")
+    def attachment(self, request: Request, thread_id: int, attachment_id: int) -> HttpResponse:
+        thread = selectors.get_thread(thread_id=thread_id, organization=acting_organization(request))
+        return serve_attachment(selectors.get_message_attachment(thread=thread, attachment_id=attachment_id))
 
     @extend_schema(
         summary="Mark the conversation read up to now",
