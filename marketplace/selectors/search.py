@@ -15,7 +15,19 @@ from typing import Any
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVectorExact, SearchVectorField
 from django.db import connection
-from django.db.models import Exists, F, FloatField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import (
+    BooleanField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    Lookup,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
 from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 from django.utils.dateparse import parse_date
@@ -130,40 +142,63 @@ def _is_date(value: str) -> bool:
 
 def visible_tasks(*, organization: Organization | None) -> QuerySet[Task]:
     """Open tasks the organization may see while browsing (anonymous: public ones)."""
-    open_tasks = Task.objects.filter(status=TaskStatus.OPEN, bidding_closes_at__gt=timezone.now())
+    return Task.objects.filter(status=TaskStatus.OPEN).filter(_visible(organization))
+
+
+def _visible(organization: Organization | None) -> Q:
+    """What an open task must meet for ``organization`` to see it while browsing."""
+    taking_bids = Q(bidding_closes_at__gt=timezone.now())
     if organization is None:
-        return open_tasks.filter(visibility=Visibility.PUBLIC)
+        return taking_bids & Q(visibility=Visibility.PUBLIC)
     invited = BidInvitation.objects.filter(task=OuterRef("pk"), supplier=organization)
-    return open_tasks.filter(Q(visibility=Visibility.PUBLIC) | Q(organization=organization) | Q(Exists(invited)))
+    return taking_bids & (Q(visibility=Visibility.PUBLIC) | Q(organization=organization) | Q(Exists(invited)))
 
 
 def _apply_filters(queryset: QuerySet[Task], filters: TaskFilters) -> QuerySet[Task]:
-    # Every condition compares a column to a constant (a category's id by
-    # subquery, the start of a day as a timestamp) so the indexes serve them.
+    return queryset.filter(_filtered(filters))
+
+
+def _filtered(filters: TaskFilters) -> Q:
+    """The filters (not the words) as one condition."""
+    condition = Q()
+    for part in _filters_by_column(filters).values():
+        condition &= part
+    return condition
+
+
+def _filters_by_column(filters: TaskFilters) -> dict[str, Q]:
+    """Each column's filter condition.
+
+    Every part compares a column to a constant (a category's id by subquery,
+    the start of a day as a timestamp) so the indexes serve them.
+    """
+    parts: dict[str, Q] = {}
     if filters.category:
         category_id = Category.objects.filter(slug=filters.category).values("pk")[:1]
-        queryset = queryset.filter(category_id=Subquery(category_id))
+        parts["category_id"] = Q(category_id=Subquery(category_id))
     if filters.skills:
-        queryset = queryset.filter(skills__contains=filters.skills)
+        parts["skills"] = Q(skills__contains=filters.skills)
     if filters.budget_type:
-        queryset = queryset.filter(budget_type=filters.budget_type)
-    if filters.budget_min is not None:
-        queryset = queryset.filter(budget_amount__gte=filters.budget_min)
-    if filters.budget_max is not None:
-        queryset = queryset.filter(budget_amount__lte=filters.budget_max)
+        parts["budget_type"] = Q(budget_type=filters.budget_type)
+    if filters.budget_min is not None or filters.budget_max is not None:
+        parts["budget_amount"] = Q()
+        if filters.budget_min is not None:
+            parts["budget_amount"] &= Q(budget_amount__gte=filters.budget_min)
+        if filters.budget_max is not None:
+            parts["budget_amount"] &= Q(budget_amount__lte=filters.budget_max)
     if filters.location_type:
-        queryset = queryset.filter(location_type=filters.location_type)
+        parts["location_type"] = Q(location_type=filters.location_type)
     if filters.country:
-        queryset = queryset.filter(country=filters.country)
+        parts["country"] = Q(country=filters.country)
     if filters.city:
-        queryset = queryset.filter(city__iexact=filters.city)
+        parts["city"] = Q(city__iexact=filters.city)
     if filters.deadline_before:
-        queryset = queryset.filter(deadline__lte=filters.deadline_before)
+        parts["deadline"] = Q(deadline__lte=filters.deadline_before)
     if filters.posted_since:
         # The same day boundary as ``published_at__date__gte`` (in the current time zone), without a cast per row.
         start = datetime.combine(filters.posted_since, datetime.min.time(), tzinfo=timezone.get_current_timezone())
-        queryset = queryset.filter(published_at__gte=start)
-    return queryset
+        parts["published_at"] = Q(published_at__gte=start)
+    return parts
 
 
 def task_search_query(q: str) -> SearchQuery:
@@ -192,32 +227,40 @@ _ORDERINGS: dict[str, list[tuple[str, bool]]] = {
 # How search stays fast at a million tasks (see docs/benchmarks.md).
 #
 # Migration 0003 gives each sort a covering index of open tasks holding every
-# column the filters and the visibility rule read. A page's ids are found by
-# an index-only scan that checks the filters on the index entries and stops
-# at a full page; the table is read for the page's rows only.
+# column the filters and the visibility rule read, so the filters can be
+# checked on index entries without reading the table.
 #
-# Words with filters: the filters' indexes and the full-text index narrow
-# each other down (bitmap AND) and PostgreSQL's own plan is good.
+# PostgreSQL's own plans fail when its guess of how many tasks match is far
+# off: it walks a sort index expecting a page within a few thousand entries
+# when nothing matches (a category's skill in another category: 730,000
+# entries read), or it multiplies the frequencies of several words, so
+# "help desk" looks ten times rarer than it is and a plan built on that
+# reads 50,000 rows to show 20. So the search bounds each step itself:
 #
-# Words alone need the table (the vector is too large to index beside the
-# sort key), and PostgreSQL guesses badly how common they are: it multiplies
-# the frequencies of several words, so "help desk" looks ten times rarer
-# than it is, and a plan built on that guess reads 50,000 rows to show 20.
-# So the search decides, from the statistics (see word_frequency):
-# - common words: the first SCAN_WINDOW open tasks in sort order come from
-#   the covering index and only those rows are tested; most searches end
-#   here. If words and order go together (the cheapest tasks seldom need a
-#   website), bands of the next open tasks, BAND_GROWTH times wider each
-#   time and WIDE_WINDOW tasks in all, are searched in turn: in a band the
-#   full-text index and the key's range narrow each other down before rows
-#   are read, and a narrow band keeps the rows read (its matches) few;
+# 1. A bounded walk (see _walk): the next WALK open tasks in sort order,
+#    filters checked on the index entries, stopping at a full page. Most
+#    searches without words end here.
+# 2. Filters still short of a page are sparse: their few matches come
+#    through the filters' own indexes and are sorted.
+# Words need each candidate's row (the vector is too large to index beside
+# the sort key). The search decides from the statistics (see word_frequency):
+# - common words: the next SCAN_WINDOW candidates that pass the filters
+#   (from a bounded walk) have their rows tested; most searches end here. If
+#   words and order go together (the cheapest tasks seldom need a website),
+#   bands of the next open tasks, BAND_GROWTH times wider each time and
+#   WIDE_WINDOW tasks in all, are searched in turn: in a band the full-text
+#   index, the filters' indexes and the key's range narrow each other down
+#   before rows are read, and a narrow band keeps the rows read few;
 # - rare words, and whatever is still missing: their matches come through
-#   the full-text index and are sorted, cheap because they are few.
+#   the full-text index and the filters' indexes, and are sorted.
 # Every step is exact: together they see every candidate once, in order.
-SCAN_WINDOW = 2000
+WALK = 20_000  # open tasks a bounded walk looks at before the search takes another way
 
 
-WIDE_WINDOW = 200_000  # how far the bands of step 2 reach, in open tasks
+SCAN_WINDOW = 2000  # candidates whose rows are tested for common words
+
+
+WIDE_WINDOW = 200_000  # how far the bands reach, in open tasks
 
 
 BAND_GROWTH = 5  # each band is this many times wider than the one before (the first: SCAN_WINDOW times this)
@@ -227,11 +270,12 @@ COMMON_WORDS = 0.005  # words in at least this share of tasks are looked for by 
 
 
 # Relevance ranks the matches among the newest RELEVANCE_WINDOW open tasks
-# (those of them the filters let through). Ranking needs every candidate's
-# vector, so ranking all 300,000 matches of a common word would take
-# seconds, while these take milliseconds. Rare words, and common ones with
-# less than a page of matches in the window, have every match ranked. The
-# cursor keeps the first page's window, so paging is consistent.
+# that pass the filters, looking no further than the newest WALK open tasks.
+# Ranking needs every candidate's vector, so ranking all 300,000 matches of a
+# common word would take seconds, while these take milliseconds. Rare words,
+# and common ones with less than a page of matches in the window, have every
+# match ranked. The cursor keeps the first page's window, so paging is
+# consistent.
 RELEVANCE_WINDOW = 5000
 
 
@@ -313,6 +357,22 @@ def _words_match(q: str, *, indexed: bool) -> Q:
     return Q(SearchVectorExact(vector, task_search_query(q)))
 
 
+def _words_in_band(q: str) -> Q:
+    """The full-text condition for a band of the sort key, spelled so PostgreSQL ANDs the two indexes.
+
+    PostgreSQL guesses a phrase or several words that must all appear to be
+    far rarer than they are ("year-end accounts": 199 tasks guessed, 41,000
+    found), and then skips the band's range and reads every match. Its guess
+    for one word is right, so the index is asked for the rarest word that
+    must appear and the whole query is tested on the band's rows that hold it.
+    """
+    lexeme = _rarest_required_lexeme(q)
+    if lexeme is None:
+        return _words_match(q, indexed=True)
+    rarest = SearchQuery("'{}'".format(lexeme.replace("'", "''")), config="simple", search_type="raw")
+    return Q(search_vector=rarest) & _words_match(q, indexed=False)
+
+
 def _sorted_without_index(ordering: list[tuple[str, bool]]) -> list[Any]:
     """The same order, spelled so no index produces it: PostgreSQL fetches the (few) matches and sorts them.
 
@@ -343,60 +403,77 @@ def search_tasks(
     Relevance ranks title matches (weight A) over description matches
     (weight B), see :data:`RELEVANCE_WINDOW`; ties fall back to the newer
     task (higher id). The other sorts see every match. A malformed cursor is
-    ignored: the first page comes back. One query without words or with words
-    and filters; words alone take two as a rule and at most nine (two per
-    band of step 2; relevance: one to three), never more with more rows.
-    Words alone also cost one query the first time a process sees them
-    (cached) and one every ten minutes to re-read the statistics: compare
-    query counts with the words already seen.
+    ignored: the first page comes back. Two queries as a rule (the walk and
+    the page's rows), three when filters are sparse; words take two as a
+    rule and at most nine (two per band; relevance two or three), never more
+    with more rows. Words also cost one query the first time a process sees
+    them (cached) and one every ten minutes to re-read the statistics:
+    compare query counts with the words already seen.
     """
     page_size = max(1, min(page_size, MAX_PAGE_SIZE))
     sort = filters.effective_sort
     if sort == "relevance" and not filters.q:
         sort = "newest"
     values = decode_cursor(cursor, sort=sort) if cursor else None
+    conditions = _visible(organization) & _filtered(filters)
     if sort == "relevance":
-        return _search_by_relevance(filters=filters, organization=organization, values=values, page_size=page_size)
+        return _search_by_relevance(filters=filters, conditions=conditions, values=values, page_size=page_size)
 
     ordering = _ORDERINGS[sort]
     wanted = page_size + 1
-    candidates = _apply_filters(visible_tasks(organization=organization), filters)
+    # The filters on the sort's own key also bound where a walk starts and ends (they stay in the conditions).
+    start = _filters_by_column(filters).get(ordering[0][0], Q())
     if sort == "deadline":
         # Bidding closes by the deadline, so an open task's deadline is not
         # before today: the scan of the deadline index starts there instead
         # of skipping every stale task. A day's slack covers time zones.
-        candidates = candidates.filter(deadline__gte=timezone.localdate() - timedelta(days=1))
+        start &= Q(deadline__gte=timezone.localdate() - timedelta(days=1))
     if values is not None:
-        candidates = candidates.filter(_after(values, ordering))
-    in_order = candidates.order_by(*_order_by(ordering))
-    if not filters.q:
-        return _page(_rows(in_order.values("pk")[:wanted], ordering), page_size=page_size, ordering=ordering, sort=sort)
-
-    if set(filters.as_params()) - {"q", "sort"}:
-        # Words and filters: the filters' indexes and the full-text index narrow each other
-        # down (bitmap AND), and PostgreSQL's plan is good: measured in docs/benchmarks.md.
-        matches = candidates.filter(_words_match(filters.q, indexed=True)).order_by(*_order_by(ordering))
-        return _page(_rows(matches.values("pk")[:wanted], ordering), page_size=page_size, ordering=ordering, sort=sort)
-
+        start &= _after(values, ordering)
+    candidates = Task.objects.filter(start, conditions, status=TaskStatus.OPEN)
     rows: list[Task] = []
     past: Q | None = Q()  # the candidates not looked at yet; None once all were
-    if word_frequency(filters.q) >= COMMON_WORDS:
-        name, descending = ordering[0]
-        # 1. The next SCAN_WINDOW candidates in order (index-only), each of their rows tested against the words.
-        window = list(in_order.values_list("pk", name)[:SCAN_WINDOW])
-        nearby = Task.objects.filter(pk__in=[pk for pk, _ in window]).filter(_words_match(filters.q, indexed=False))
-        rows = _rows(nearby.order_by(*_order_by(ordering)).values("pk")[:wanted], ordering)
-        past = _after([window[-1][1], window[-1][0]], ordering) if len(window) == SCAN_WINDOW else None
+    if not filters.q:
+        # 1. The next candidates in order, from a bounded walk that checks the filters on index entries.
+        found, walked_to = _walk(conditions, start=start, ordering=ordering, examined=WALK, wanted=wanted)
+        if found and walked_to is not None:
+            # Some matches but not a page: the filters thin out here (or go against the order), walk further.
+            more, walked_to = _walk(
+                conditions,
+                start=start & _after(walked_to, ordering),
+                ordering=ordering,
+                examined=WALK * BAND_GROWTH,
+                wanted=wanted - len(found),
+            )
+            found += more
+        rows = _rows([pk for pk, _ in found], ordering)
+        past = None if walked_to is None else _after(walked_to, ordering)
+    common_words = bool(filters.q) and word_frequency(filters.q) >= COMMON_WORDS
+    if common_words:
+        # 1. The next SCAN_WINDOW candidates in order that pass the filters (a bounded walk), their
+        # rows tested against the words.
+        found, walked_to = _walk(conditions, start=start, ordering=ordering, examined=WALK, wanted=SCAN_WINDOW)
+        tested = Task.objects.filter(_ids([pk for pk, _ in found])).filter(_words_match(filters.q, indexed=False))
+        rows = _rows(tested.order_by(*_order_by(ordering)).values("pk")[:wanted], ordering)
+        if walked_to is not None:
+            past = _after(walked_to, ordering)
+        elif len(found) == SCAN_WINDOW:
+            past = _after([found[-1][1], found[-1][0]], ordering)
+        else:
+            past = None
         # 2. Words and order go together (the cheapest tasks seldom need a website): search bands of
         # the next open tasks, each BAND_GROWTH times wider than the one before, up to WIDE_WINDOW in
-        # all. In a band the full-text index and the range of the sort key narrow each other down
-        # before any row is read, and a narrow band keeps the rows read (its matches) few.
-        width, reach = SCAN_WINDOW * BAND_GROWTH, WIDE_WINDOW
+        # all. In a band the full-text index, the filters' indexes and the range of the sort key narrow
+        # each other down before any row is read, and a narrow band keeps the rows read few.
+        # Sparse filters (the walk did not fill its window) skip the bands: their candidates are few.
+        name, descending = ordering[0]
+        width, reach = SCAN_WINDOW * BAND_GROWTH, WIDE_WINDOW if len(found) == SCAN_WINDOW else 0
+        in_band = _words_in_band(filters.q)
         while len(rows) < wanted and past is not None and reach > 0:
             width = max(1, min(width, reach))
             ahead = Task.objects.filter(past, status=TaskStatus.OPEN).order_by(*_order_by(ordering))
             wide = next(iter(ahead.values_list(name, flat=True)[width - 1 : width]), None)
-            band = candidates.filter(past, _words_match(filters.q, indexed=True))
+            band = candidates.filter(past, in_band)
             if wide is not None:
                 band = band.filter(_within(name, descending, wide))
             ids = band.order_by(*_sorted_without_index(ordering)).values("pk")[: wanted - len(rows)]
@@ -405,11 +482,91 @@ def search_tasks(
             reach -= width
             width *= BAND_GROWTH
     if len(rows) < wanted and past is not None:
-        # 3. Rare words, or what is still missing: the matches through the full-text index, sorted.
-        beyond = candidates.filter(past, _words_match(filters.q, indexed=True))
+        # 3. Sparse filters, rare words, or what is still missing: the matches come through the
+        # filters' and the full-text index (few, or the steps above would have filled the page), sorted.
+        beyond = candidates.filter(past)
+        if filters.q:
+            beyond = beyond.filter(_words_match(filters.q, indexed=True))
         ids = beyond.order_by(*_sorted_without_index(ordering)).values("pk")[: wanted - len(rows)]
         rows += _rows(ids, ordering)
     return _page(rows, page_size=page_size, ordering=ordering, sort=sort)
+
+
+def _walk(
+    conditions: Q, *, start: Q, ordering: list[tuple[str, bool]], examined: int, wanted: int
+) -> tuple[list[tuple[int, Any]], list[Any] | None]:
+    """The first ``wanted`` open tasks meeting ``conditions`` among the next ``examined`` from ``start``, in order.
+
+    Returns their (id, first sort key) pairs, and where to go on: the sort
+    values of the last task looked at when all ``examined`` were looked at
+    short of ``wanted``; ``None`` when the walk filled its page or ran out
+    of open tasks.
+    """
+    sql, params = _numbered_walk(conditions, start=start, ordering=ordering, examined=examined)
+    query = f"SELECT id, key, meets, n FROM ({sql}) AS s WHERE meets OR n = %s LIMIT %s"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(query, [*params, examined, wanted + 1])
+        rows = cursor.fetchall()
+    found = [(pk, key) for pk, key, meets, _ in rows if meets][:wanted]
+    last = next(([key, pk] for pk, key, _, n in rows if n == examined), None)
+    return found, last if len(found) < wanted else None
+
+
+def _window_start(conditions: Q, *, ordering: list[tuple[str, bool]], examined: int, wanted: int) -> Any | None:
+    """The first sort key of the ``wanted``-th open task meeting ``conditions`` among the first ``examined``.
+
+    Or of the last one looked at when fewer meet them; ``None`` when there
+    are fewer than ``examined`` open tasks and fewer than ``wanted`` meet
+    them (a window would hold every candidate).
+    """
+    sql, params = _numbered_walk(conditions, start=Q(), ordering=ordering, examined=examined, counted=True)
+    query = f"SELECT key FROM ({sql}) AS s WHERE (meets AND m = %s) OR n = %s LIMIT 1"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(query, [*params, wanted, examined])
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
+def _numbered_walk(
+    conditions: Q, *, start: Q, ordering: list[tuple[str, bool]], examined: int, counted: bool = False
+) -> tuple[str, list[Any]]:
+    """SQL of the next ``examined`` open tasks from ``start`` in order: id, first sort key, and
+    ``meets`` (the conditions), ``n`` (its place) and if ``counted``, ``m`` (how many so far meet them).
+
+    One index-only scan of a covering index: the conditions are checked on
+    its entries, and the scan stops after ``examined`` of them whatever
+    PostgreSQL guesses about how many match (it does not move a LIMIT out of
+    a subquery), so sparse conditions cost a bounded walk, not the index.
+    The query reading it stops the scan earlier as soon as it has its rows.
+    """
+    window = (
+        Task.objects.filter(start, status=TaskStatus.OPEN)
+        .annotate(meets=ExpressionWrapper(conditions, output_field=BooleanField()))
+        .order_by(*_order_by(ordering))
+        .values_list("pk", ordering[0][0], "meets")[:examined]
+    )
+    sql, params = window.query.sql_with_params()  # the ORM's SQL: every value is a parameter
+    counted = ", count(*) FILTER (WHERE meets) OVER (ROWS UNBOUNDED PRECEDING) AS m" if counted else ""
+    return f"SELECT w.*, row_number() OVER () AS n{counted} FROM ({sql}) AS w (id, key, meets)", list(params)  # noqa: S608
+
+
+class _OneOf(Lookup):  # type: ignore[type-arg]
+    """``column = ANY(%s)``: a window's thousands of ids as one array parameter, not a placeholder each.
+
+    ``pk__in=[...]`` spells out one placeholder per id, and Django and the
+    driver prepare each: for 5,000 ids that cost more than the query.
+    """
+
+    lookup_name = "one_of"
+    prepare_rhs = False
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+        lhs, params = self.process_lhs(compiler, connection)
+        return f"{lhs} = ANY(%s)", [*params, list(self.rhs)]
+
+
+def _ids(ids: list[int]) -> _OneOf:
+    return _OneOf(F("pk"), ids)
 
 
 def _within(name: str, descending: bool, bound: Any) -> Q:
@@ -417,14 +574,12 @@ def _within(name: str, descending: bool, bound: Any) -> Q:
     return Q(**{f"{name}__gte" if descending else f"{name}__lte": bound})
 
 
-def _search_by_relevance(
-    *, filters: TaskFilters, organization: Organization | None, values: list[Any] | None, page_size: int
-) -> TaskPage:
+def _search_by_relevance(*, filters: TaskFilters, conditions: Q, values: list[Any] | None, page_size: int) -> TaskPage:
     ordering = _ORDERINGS["relevance"]
     wanted = page_size + 1
     # float8, not ts_rank's float4: the value in the cursor must compare equal to the row's.
     rank = Cast(SearchRank(F("search_vector"), task_search_query(filters.q)), output_field=FloatField())
-    candidates = _apply_filters(visible_tasks(organization=organization), filters)
+    candidates = Task.objects.filter(conditions, status=TaskStatus.OPEN)
 
     def ranked(matches: QuerySet[Task]) -> list[Task]:
         matches = matches.annotate(rank=rank)
@@ -437,11 +592,9 @@ def _search_by_relevance(
 
     if values is not None:
         window = values[2]  # a later page keeps the first page's window
-    elif word_frequency(filters.q) >= COMMON_WORDS:  # an index-only scan of the newest open tasks
-        newest = Task.objects.filter(status=TaskStatus.OPEN).order_by("-published_at", "-id")
-        window = next(
-            iter(newest.values_list("published_at", flat=True)[RELEVANCE_WINDOW - 1 : RELEVANCE_WINDOW]), None
-        )
+    elif word_frequency(filters.q) >= COMMON_WORDS:  # a bounded walk of the newest open tasks, index-only
+        newest = _ORDERINGS["newest"]
+        window = _window_start(conditions, ordering=newest, examined=WALK, wanted=RELEVANCE_WINDOW)
     else:
         window = None  # rare words: ranking all their matches is cheap
     rows: list[Task] = []
@@ -500,9 +653,23 @@ def word_frequency(q: str) -> float:
         return 1.0
     if not lexemes:
         return 0.0
+    shares = _lexeme_shares(lexemes)
+    return min(1.0, sum(shares.values())) if "|" in tree else min(shares.values())
+
+
+def _rarest_required_lexeme(q: str) -> str | None:
+    """The rarest lexeme every match holds; ``None`` when the words have alternatives ("or") or none."""
+    tree, lexemes = _query_lexemes(q)
+    if not lexemes or "|" in tree:
+        return None
+    shares = _lexeme_shares(lexemes)
+    return min(shares, key=shares.__getitem__)
+
+
+def _lexeme_shares(lexemes: tuple[str, ...]) -> dict[str, float]:
+    """Each lexeme's share of tasks; one the statistics do not list is rarer than every one they do."""
     frequencies, floor = _lexeme_frequencies()
-    shares = [frequencies.get(lexeme, floor / 2) for lexeme in lexemes]
-    return min(1.0, sum(shares)) if "|" in tree else min(shares)
+    return {lexeme: frequencies.get(lexeme, floor / 2) for lexeme in lexemes}
 
 
 def _page(

@@ -8,7 +8,9 @@ import math
 from datetime import datetime, timedelta
 
 import pytest
+from django.contrib.postgres.search import SearchRank
 from django.db import connection
+from django.db.models import F
 from django.utils import timezone
 
 from marketplace import selectors, services
@@ -103,13 +105,19 @@ class TestRanking:
         with django_assert_max_num_queries(6):
             search_tasks(filters=filters, organization=firm, cursor=page.next_cursor or "")
 
-    def test_browsing_without_words_is_one_query(self, firm, django_assert_num_queries):
+    def test_browsing_without_words_takes_two_queries_however_sparse_the_filters(
+        self, firm, django_assert_num_queries, monkeypatch
+    ):
         for n in range(25):
-            open_task(firm, title=f"Payroll {n}")
+            open_task(firm, title=f"Payroll {n}", country="FR" if n == 0 else "DE")
         for sort in ("newest", "budget_high", "budget_low", "deadline"):
             filters = TaskFilters.from_params({"sort": sort, "category": "payroll", "country": "DE"})
-            with django_assert_num_queries(1):
-                search_tasks(filters=filters, organization=firm)
+            with django_assert_num_queries(2):  # the walk, the page's rows
+                assert len(search_tasks(filters=filters, organization=firm).tasks) == 20
+        monkeypatch.setattr(search_selectors, "WALK", 3)
+        filters = TaskFilters.from_params({"country": "FR"})
+        with django_assert_num_queries(2):  # the walk finds nothing in 3 tasks; the sparse match through the filters
+            assert titles(search_tasks(filters=filters, organization=firm).tasks) == ["Payroll 0"]
 
     def test_word_frequency_comes_from_the_statistics(self, firm):
         for n in range(30):
@@ -367,3 +375,106 @@ def _is_sorted(tasks, sort):  # type: ignore[no-untyped-def]
     }
     key = keys[sort]
     return [key(t) for t in tasks] == sorted(key(t) for t in tasks)
+
+
+class TestBoundedSteps:
+    """Walks, bands and sparse fetches cut short at every step find exactly what one plain query finds."""
+
+    COMBINATIONS = [
+        {},
+        {"category": "design"},
+        {"skills": ["django"]},
+        {"category": "design", "skills": ["django"]},  # a category's skill in another category: nothing
+        {"country": "DE"},
+        {"country": "DE", "city": "Berlin", "location_type": "onsite"},
+        {"budget_min": 200_000},
+        {"budget_max": 150_000, "category": "payroll"},
+        {"budget_type": "fixed", "posted_since": "2000-01-01"},
+        {"q": "audit"},
+        {"q": "audit", "country": "FR"},
+        {"q": "website", "budget_min": 200_000},
+        {"q": "website", "category": "payroll"},
+        {"q": '"annual audit" -branch', "skills": ["payroll"]},
+    ]
+
+    @pytest.fixture
+    def varied(self, firm, other_firm, supplier):  # type: ignore[no-untyped-def]
+        """Thirty tasks of two clients that differ on every filter, with ties on every sort key."""
+        today, now = timezone.localdate(), timezone.now()
+        places = [("DE", "Berlin", "onsite"), ("FR", "Paris", "hybrid"), ("", "", "remote")]
+        kinds = [
+            ("payroll", ["payroll"], "Annual audit of the payroll"),
+            ("design", ["logo-design"], "Website and logo"),
+            ("software-development", ["django", "python"], "Website in Django"),
+        ]
+        made = []
+        for n in range(30):
+            category, skills, words = kinds[n % 3]
+            country, city, location_type = places[(n // 3) % 3]
+            made.append(
+                open_task(
+                    firm if n % 4 else other_firm,
+                    title=f"{words} for branch {n}" if n % 5 == 0 else words,
+                    description="Annual audit." if n % 2 else "Monthly bookkeeping.",
+                    category_id=Category.objects.get(slug=category).pk,
+                    skills=skills,
+                    country=country,
+                    city=city,
+                    location_type=location_type,
+                    budget_amount=100_000 * (1 + n % 4),
+                    deadline=today + timedelta(days=30 + n % 5),
+                )
+            )
+        for index, task in enumerate(made):  # published in an order unlike creation, with ties
+            Task.objects.filter(pk=task.pk).update(published_at=now - timedelta(hours=(index * 7) % 11))
+        return made
+
+    @pytest.mark.parametrize("sort", ["newest", "budget_high", "budget_low", "deadline"])
+    def test_every_step_cut_short_finds_what_one_plain_query_finds(self, varied, supplier, monkeypatch, sort):
+        ordering = search_selectors._ORDERINGS[sort]
+        monkeypatch.setattr(search_selectors, "WALK", 3)
+        monkeypatch.setattr(search_selectors, "SCAN_WINDOW", 2)
+        monkeypatch.setattr(search_selectors, "BAND_GROWTH", 2)
+        monkeypatch.setattr(search_selectors, "WIDE_WINDOW", 9)
+        checked = 0
+        soon = (timezone.localdate() + timedelta(days=32)).isoformat()
+        for params in [*self.COMBINATIONS, {"deadline_before": soon}, {"q": "audit", "deadline_before": soon}]:
+            filters = TaskFilters.from_params({**params, "sort": sort})
+            plain = selectors.matching_tasks(filters=filters, organization=supplier)
+            expected = list(plain.order_by(*search_selectors._order_by(ordering)).values_list("pk", flat=True))
+            for frequency in (1.0, 0.0):  # words looked for by scanning, or through the full-text index
+                monkeypatch.setattr(search_selectors, "word_frequency", lambda q, f=frequency: f)
+
+                walked = [task.pk for task in search(supplier, **params, sort=sort)]
+
+                assert walked == expected, f"{params} with word frequency {frequency}"
+                checked += bool(expected)
+        assert checked >= 20  # most combinations find something
+
+    def test_relevance_ranks_every_match_in_order_when_the_window_holds_them_all(self, varied, supplier):
+        for params in self.COMBINATIONS:
+            if not params.get("q"):
+                continue
+            filters = TaskFilters.from_params(params)
+            rank = SearchRank(F("search_vector"), selectors.task_search_query(filters.q))
+            plain = selectors.matching_tasks(filters=filters, organization=supplier).annotate(rank=rank)
+            expected = list(plain.order_by("-rank", "-id").values_list("pk", flat=True))
+
+            assert [task.pk for task in search(supplier, **params)] == expected, params
+
+    @pytest.mark.parametrize(("window", "reach"), [(2, 3), (3, 30), (5, 8)])
+    def test_a_narrow_relevance_window_pages_through_its_own_matches_once(
+        self, varied, supplier, monkeypatch, window, reach
+    ):
+        monkeypatch.setattr(search_selectors, "RELEVANCE_WINDOW", window)
+        monkeypatch.setattr(search_selectors, "WALK", reach)
+        monkeypatch.setattr(search_selectors, "word_frequency", lambda q: 1.0)
+        filters = TaskFilters.from_params({"q": "audit"})
+        everything = set(selectors.matching_tasks(filters=filters, organization=supplier).values_list("pk", flat=True))
+
+        walked = search(supplier, q="audit")
+
+        assert walked
+        assert len({task.pk for task in walked}) == len(walked)
+        assert {task.pk for task in walked} <= everything
+        assert [task.rank for task in walked] == sorted((task.rank for task in walked), reverse=True)
