@@ -421,8 +421,7 @@ def search_tasks(
 
     ordering = _ORDERINGS[sort]
     wanted = page_size + 1
-    # The filters on the sort's own key also bound where a walk starts and ends (they stay in the conditions).
-    start = _filters_by_column(filters).get(ordering[0][0], Q())
+    start = _walk_start(filters, ordering)
     if sort == "deadline":
         # Bidding closes by the deadline, so an open task's deadline is not
         # before today: the scan of the deadline index starts there instead
@@ -490,6 +489,25 @@ def search_tasks(
         ids = beyond.order_by(*_sorted_without_index(ordering)).values("pk")[: wanted - len(rows)]
         rows += _rows(ids, ordering)
     return _page(rows, page_size=page_size, ordering=ordering, sort=sort)
+
+
+# Filters that go with a sort key have an index with it (migration 0004): budgets go with the
+# category (payroll work is cheaper than software), so a category's cheapest tasks can lie past
+# the first 100,000 open tasks by budget, and a walk by budget starts within the category.
+_FILTERS_ALONG_KEY = {"budget_amount": ("category_id",)}
+
+
+def _walk_start(filters: TaskFilters, ordering: list[tuple[str, bool]]) -> Q:
+    """Where a walk in ``ordering`` starts and ends: the filters on its key, and those that go with it.
+
+    These become the index scan's bounds; they stay among the conditions too.
+    """
+    key = ordering[0][0]
+    by_column = _filters_by_column(filters)
+    start = Q()
+    for column in (key, *_FILTERS_ALONG_KEY.get(key, ())):
+        start &= by_column.get(column, Q())
+    return start
 
 
 def _walk(
