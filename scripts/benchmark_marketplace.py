@@ -156,7 +156,7 @@ def explain(params: dict[str, Any], viewer: Organization | None) -> None:
 
 
 def run_scenarios(
-    pools: Pools, iterations: int, depth: int, show_plans: bool
+    pools: Pools, iterations: int, depth: int, show_plans: bool, only: str = ""
 ) -> list[tuple[str, float, float, float, int]]:
     scenarios: list[tuple[str, Callable[[], dict[str, Any]]]] = [
         ("full-text, relevance", lambda: {"q": pools.words()}),
@@ -185,20 +185,24 @@ def run_scenarios(
     ]
     results = []
     for name, make in scenarios:
+        if only not in name:
+            continue
         samples, rows = [], 0
-        slowest: tuple[float, dict[str, Any], Organization | None] = (0.0, {}, None)
+        timed: list[tuple[float, dict[str, Any], Organization | None]] = []
         for index in range(iterations + 5):
             params, viewer = make(), pools.viewer()
             elapsed, page = timed_search(params, viewer)
             if index >= 5:  # the first few warm the cache
                 samples.append(elapsed)
                 rows += len(page.tasks)
-                slowest = max(slowest, (elapsed, params, viewer), key=lambda item: item[0])
+                timed.append((elapsed, params, viewer))
         results.append((name, *percentiles(samples), rows // max(1, len(samples))))
         print(f"{name:<40} p50 {results[-1][1]:7.1f} ms   p95 {results[-1][2]:7.1f} ms", flush=True)
         if show_plans:
-            print(f"slowest ({slowest[0]:.1f} ms):")
-            explain(slowest[1], slowest[2])
+            slowest = sorted(timed, key=lambda item: item[0], reverse=True)
+            for elapsed, params, viewer in slowest[:5]:
+                print(f"  {elapsed:6.1f} ms  {params} viewer={getattr(viewer, 'pk', None)}")
+            explain(slowest[0][1], slowest[0][2])
 
     deep_cases: list[tuple[str, Callable[[], dict[str, Any]]]] = [
         ("relevance", lambda: {"q": pools.rng.choice(COMMON_WORDS + MEDIUM_WORDS)}),
@@ -207,6 +211,8 @@ def run_scenarios(
         ("full-text, newest", lambda: {"q": pools.rng.choice(COMMON_WORDS + MEDIUM_WORDS), "sort": "newest"}),
     ]
     for label, make in deep_cases:
+        if only not in f"page {depth + 1}, {label}":
+            continue
         samples, rows = [], 0
         for _ in range(max(5, iterations // 10)):
             params, viewer = make(), pools.viewer()
@@ -285,6 +291,7 @@ def main() -> None:
         "--explain", action="store_true", help="print EXPLAIN (ANALYZE, BUFFERS) of each scenario's slowest query"
     )
     parser.add_argument("--skip-search", action="store_true", help="only count the queries of the pages")
+    parser.add_argument("--only", default="", help="only the search scenarios whose name holds this text")
     args = parser.parse_args()
     logging.getLogger("django_structlog").setLevel(logging.WARNING)  # one line per request drowns the table
 
@@ -308,7 +315,7 @@ def main() -> None:
     )
     if not args.skip_search:
         print(f"Task search, {args.iterations} varied queries per scenario (milliseconds)")
-        run_scenarios(pools, args.iterations, args.depth, args.explain)
+        run_scenarios(pools, args.iterations, args.depth, args.explain, args.only)
         print()
     print("Queries per page view")
     page_query_counts()
