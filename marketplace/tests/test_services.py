@@ -14,7 +14,7 @@ from core.exceptions import Conflict, DomainError, Invalid, InvalidTransition, N
 from core.models import AuditEvent
 from marketplace import services
 from marketplace.models import Bid, BidInvitation, Task, TaskRevision
-from marketplace.services import MilestoneInput
+from marketplace.services import MilestoneInput, searches
 from tests.factories import bid_input, make_member, open_task, task_input
 
 pytestmark = pytest.mark.django_db
@@ -351,3 +351,45 @@ class TestDraftsAndFiles:
 
 def pdf(name: str = "brief.pdf") -> SimpleUploadedFile:
     return SimpleUploadedFile(name, b"%PDF-1.4 " + name.encode(), content_type="application/pdf")
+
+
+class TestSavedSearchRules:
+    def save(self, organization, **overrides):  # type: ignore[no-untyped-def]
+        values = {"name": "Payroll in Berlin", "filters": {"category": "payroll", "city": "Berlin"}}
+        values.update(overrides)
+        return services.save_search(actor=organization.owner, organization=organization, **values)
+
+    def test_saving_is_recorded_and_a_repeat_returns_the_same_search(self, firm):
+        first = self.save(firm)
+        again = self.save(firm, filters={"city": "Berlin", "category": "payroll", "unknown": "dropped"})
+
+        assert again.pk == first.pk
+        assert firm.owner.saved_searches.count() == 1
+        events = AuditEvent.objects.for_org(firm).filter(action="saved_search.created", target_id=str(first.pk))
+        assert events.count() == 1
+        assert events.get().details["filters"] == {"category": "payroll", "city": "Berlin"}
+
+    def test_the_same_filters_under_another_name_are_another_search(self, firm):
+        assert self.save(firm).pk != self.save(firm, name="Berlin payroll").pk
+
+    def test_a_user_keeps_at_most_the_limit_and_the_limit_says_so(self, firm, monkeypatch):
+        monkeypatch.setattr(searches, "MAX_SAVED_SEARCHES", 2)
+        self.save(firm, name="One")
+        self.save(firm, name="Two")
+
+        with pytest.raises(DomainError, match="at most 2"):
+            self.save(firm, name="Three")
+        assert self.save(firm, name="Two").name == "Two"  # a repeat is not a new one
+
+    def test_deleting_is_recorded_and_only_the_owner_may(self, firm):
+        saved = self.save(firm)
+        colleague = make_member(firm)
+
+        with pytest.raises(NotFound):
+            services.delete_saved_search(actor=colleague, saved_search=saved)
+        services.delete_saved_search(actor=firm.owner, saved_search=saved)
+
+        assert not firm.owner.saved_searches.exists()
+        event = AuditEvent.objects.for_org(firm).get(action="saved_search.deleted")
+        assert event.details == {"name": "Payroll in Berlin"}
+        assert event.actor == firm.owner
