@@ -564,8 +564,8 @@ def _numbered_walk(
         .values_list("pk", ordering[0][0], "meets")[:examined]
     )
     sql, params = window.query.sql_with_params()  # the ORM's SQL: every value is a parameter
-    counted = ", count(*) FILTER (WHERE meets) OVER (ROWS UNBOUNDED PRECEDING) AS m" if counted else ""
-    return f"SELECT w.*, row_number() OVER () AS n{counted} FROM ({sql}) AS w (id, key, meets)", list(params)  # noqa: S608
+    count = ", count(*) FILTER (WHERE meets) OVER (ROWS UNBOUNDED PRECEDING) AS m" if counted else ""
+    return f"SELECT w.*, row_number() OVER () AS n{count} FROM ({sql}) AS w (id, key, meets)", list(params)  # noqa: S608
 
 
 class _OneOf(Lookup):  # type: ignore[type-arg]
