@@ -48,6 +48,21 @@ _SECTIONS = {
 _SETTINGS_PREFIXES = ("mfa_", "account_email", "account_change_password", "account_set_password")
 
 
+@register.simple_tag(takes_context=True)
+def current_section(context: template.Context) -> str:
+    """The header tab to mark current: the page's ``nav_section`` when it sets one, else its route's.
+
+    A page whose tab depends on who looks at it sets ``nav_section`` (a task
+    is "My tasks" to its client and "Find work" to a supplier).
+    """
+    chosen = context.get("nav_section")
+    if chosen:
+        return str(chosen)
+    request = context.get("request")
+    match = getattr(request, "resolver_match", None)
+    return nav_section(getattr(match, "url_name", None))
+
+
 @register.filter
 def nav_section(url_name: str | None) -> str:
     """Which header tab a route belongs to, so the tab can be marked current."""

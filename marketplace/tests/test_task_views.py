@@ -594,6 +594,19 @@ class TestTaskDetail:
         assert task.title in html(response)
         assert "Sign in to bid" in html(response)
 
+    def test_the_header_marks_my_tasks_for_the_client_and_find_work_for_a_supplier(
+        self, firm, client_of, supplier_client
+    ):
+        task = open_task(firm)
+
+        def current_tab(viewer):  # type: ignore[no-untyped-def]
+            return re.findall(
+                r'<a href="[^"]*" aria-current="page">([^<]+)</a>', html(viewer.get(task.get_absolute_url()))
+            )
+
+        assert current_tab(client_of) == ["My tasks"]
+        assert current_tab(supplier_client) == ["Find work"]
+
     def test_drafts_of_others_are_404(self, client, firm, supplier_client):
         draft = services.create_task(actor=firm.owner, organization=firm, data=task_input())
 

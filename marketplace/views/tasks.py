@@ -255,6 +255,7 @@ def task_detail(request: HttpRequest, task_id: int) -> HttpResponse:
         "category_names": category_names,
         "skill_names": names,
         "is_invite_only": task.visibility == Visibility.INVITE_ONLY,
+        "nav_section": "my-tasks" if is_client else "find-work",
     }
     if is_client:
         transitions = services.TASK_TRANSITIONS.get(task.status, frozenset())
