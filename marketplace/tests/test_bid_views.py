@@ -431,6 +431,14 @@ class TestBidDetail:
         assert client.get(url).status_code == 404
         assert client.post(url).status_code == 404
 
+    def test_the_header_marks_my_tasks_for_the_client_and_bids_for_the_bidder(self, world):
+        url = reverse("bid-detail", kwargs={"bid_id": world.bid.pk})
+
+        for viewer, tab in ((world.client, "My tasks"), (world.supplier, "Bids")):
+            html = login(viewer.owner, viewer).get(url).content.decode()
+            assert html.count('aria-current="page"') == 1
+            assert f'aria-current="page">{tab}</a>' in html
+
     def test_the_bidder_sees_its_terms_and_its_actions_but_not_the_clients_estimate(self, world):
         response = login(world.supplier.owner, world.supplier).get(
             reverse("bid-detail", kwargs={"bid_id": world.bid.pk})

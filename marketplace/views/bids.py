@@ -249,6 +249,7 @@ def bid_detail(request: AuthedRequest, bid_id: int) -> HttpResponse:
         "contract": getattr(bid, "contract", None) if bid.status == BidStatus.ACCEPTED else None,
         "decline_form": DeclineForm(),
         "milestone_total": sum(m.amount for m in bid.milestones.all()),
+        "nav_section": "my-tasks" if is_client else "bids",
     }
     return _bid_page(request, "marketplace/bids/bid_detail.html", context)
 
