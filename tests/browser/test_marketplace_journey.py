@@ -35,7 +35,11 @@ def switch_to(page, organization_name: str) -> None:  # type: ignore[no-untyped-
 def bid(page, task_title: str, *, price: str, milestones: list[tuple[str, str]], screenshot=None) -> None:  # type: ignore[no-untyped-def]
     # The supplier finds the task through full-text search.
     page.goto("/tasks/?q=bookkeeping+quarterly")
+    if screenshot:
+        screenshot(page, "mkt-02-browse")
     page.get_by_role("link", name=task_title).first.click()
+    if screenshot:
+        screenshot(page, "mkt-03-task")
     page.get_by_role("link", name="Place a bid").click()
     today = timezone.localdate()
     page.get_by_label("Your price").fill(price)
@@ -50,7 +54,7 @@ def bid(page, task_title: str, *, price: str, milestones: list[tuple[str, str]],
     page.get_by_label("Availability").fill("20")
     page.get_by_label("Cover letter").fill("We keep the books of forty small firms; Xero certified.")
     if screenshot:
-        screenshot(page, "mkt-02-bid-form")
+        screenshot(page, "mkt-04-bid-form")
     page.get_by_role("button", name="Send bid").click()
     page.wait_for_load_state()
 
@@ -129,13 +133,13 @@ def test_client_posts_suppliers_bid_client_compares_and_accepts(page_factory, sc
     task.refresh_from_db()
     assert task.comparison_weights["geography"] == 5
     assert task.comparison_weights["price"] == 1
-    screenshot(page, "mkt-03-comparison")
+    screenshot(page, "mkt-05-comparison")
 
     # Then accepting the Berlin bookkeeper awards the task
     page.get_by_role("button", name=re.compile("Accept… bid of Ledger & Co")).click()
     page.get_by_role("button", name="Accept and draft the contract").click()
     page.wait_for_load_state()
-    screenshot(page, "mkt-04-accepted")
+    screenshot(page, "mkt-06-accepted")
 
     ledger_bid.refresh_from_db()
     tally_bid.refresh_from_db()
