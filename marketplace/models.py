@@ -11,13 +11,16 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.urls import reverse
 from django_countries.fields import CountryField
+
+from core.lookups import AnyOf
 
 # --- vocabulary -----------------------------------------------------------------------
 
@@ -275,10 +278,21 @@ LIVE_BID_STATUSES = (BidStatus.SUBMITTED, BidStatus.SHORTLISTED, BidStatus.ACCEP
 PENDING_BID_STATUSES = (BidStatus.SUBMITTED, BidStatus.SHORTLISTED)
 
 
+def supplier_or_client_is(organization: Any) -> Q:
+    """Rows with a ``supplier`` and a ``task`` where the organization is either side.
+
+    Spelled as ``supplier_id = x OR task_id = ANY(ARRAY(its task ids))``, so
+    PostgreSQL ORs two index scans; the plain OR across the join to tasks
+    read all 2.9 million threads of the benchmark (1 s for one inbox).
+    """
+    own_tasks = ArraySubquery(Task.objects.filter(organization=organization).order_by().values("pk"))
+    return Q(supplier=organization) | Q(AnyOf(F("task_id"), own_tasks))
+
+
 class BidQuerySet(models.QuerySet["Bid"]):
     def for_org(self, organization: Any) -> BidQuerySet:
         """Bids the organization can see: those it made, and those on its own tasks."""
-        return self.filter(Q(supplier=organization) | Q(task__organization=organization))
+        return self.filter(supplier_or_client_is(organization))
 
     def by_supplier(self, organization: Any) -> BidQuerySet:
         return self.filter(supplier=organization)
@@ -377,7 +391,7 @@ class BidAttachment(AttachmentBase):
 
 class ThreadQuerySet(models.QuerySet["Thread"]):
     def for_org(self, organization: Any) -> ThreadQuerySet:
-        return self.filter(Q(supplier=organization) | Q(task__organization=organization))
+        return self.filter(supplier_or_client_is(organization))
 
 
 class Thread(models.Model):

@@ -21,7 +21,6 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     FloatField,
-    Lookup,
     OuterRef,
     Q,
     QuerySet,
@@ -33,6 +32,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date
 
 from accounts.models import Organization
+from core.lookups import AnyOf
 from marketplace.models import (
     BidInvitation,
     BudgetType,
@@ -568,23 +568,9 @@ def _numbered_walk(
     return f"SELECT w.*, row_number() OVER () AS n{count} FROM ({sql}) AS w (id, key, meets)", list(params)  # noqa: S608
 
 
-class _OneOf(Lookup):  # type: ignore[type-arg]
-    """``column = ANY(%s)``: a window's thousands of ids as one array parameter, not a placeholder each.
-
-    ``pk__in=[...]`` spells out one placeholder per id, and Django and the
-    driver prepare each: for 5,000 ids that cost more than the query.
-    """
-
-    lookup_name = "one_of"
-    prepare_rhs = False
-
-    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
-        lhs, params = self.process_lhs(compiler, connection)
-        return f"{lhs} = ANY(%s)", [*params, list(self.rhs)]
-
-
-def _ids(ids: list[int]) -> _OneOf:
-    return _OneOf(F("pk"), ids)
+def _ids(ids: list[int]) -> AnyOf:
+    """Rows with these ids, as one array parameter (see ``core.lookups.AnyOf``)."""
+    return AnyOf(F("pk"), ids)
 
 
 def _within(name: str, descending: bool, bound: Any) -> Q:
