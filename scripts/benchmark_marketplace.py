@@ -280,6 +280,12 @@ def page_query_counts() -> list[tuple[str, str, str]]:
         count("task detail (supplier)", reverse("task-detail", kwargs={"task_id": task.pk}), supplier_member)
         count("comparison (client)", reverse("task-comparison", kwargs={"task_id": task.pk}), owner)
     count("client dashboard (biggest client)", reverse("client-dashboard"), owner)
+    count("messages (biggest client)", reverse("thread-list"), owner)
+    busiest = Bid.objects.values("supplier").annotate(n=Count("id")).order_by("-n").first()
+    bidder = Membership.objects.filter(organization=busiest["supplier"]).order_by("pk").first() if busiest else None
+    count("messages (busiest supplier)", reverse("thread-list"), bidder)
+    count("bids (busiest supplier)", reverse("bid-list"), bidder)
+    count("supplier directory", reverse("supplier-list"), bidder)
     return results
 
 
