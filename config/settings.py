@@ -167,6 +167,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 3600.0,
         "options": {"expires": 3300},
     },
+    # Daily: files an upload left behind when its transaction rolled back.
+    "sweep-orphan-attachments": {
+        "task": "marketplace.sweep_orphan_attachments",
+        "schedule": 86400.0,
+        "options": {"expires": 82800},
+    },
 }
 CELERY_TIMEZONE = "UTC"
 OUTBOX_RETRY_AFTER_SECONDS = env.int("OUTBOX_RETRY_AFTER_SECONDS", default=30)
