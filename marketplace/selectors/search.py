@@ -239,7 +239,8 @@ _ORDERINGS: dict[str, list[tuple[str, bool]]] = {
 #
 # 1. A bounded walk (see _walk): the next WALK open tasks in sort order,
 #    filters checked on the index entries, stopping at a full page. Most
-#    searches without words end here.
+#    searches without words end here; some matches but not a page walk on,
+#    BAND_GROWTH times further.
 # 2. Filters still short of a page are sparse: their few matches come
 #    through the filters' own indexes and are sorted.
 # Words need each candidate's row (the vector is too large to index beside
