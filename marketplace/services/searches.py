@@ -18,14 +18,14 @@ MAX_SAVED_SEARCHES = 25
 def save_search(
     *, actor: User, organization: Organization, name: str, filters: dict, notify: bool = True
 ) -> SavedSearch:
-    from marketplace.selectors import TaskFilters
-
     """Keep ``filters`` under ``name`` for the actor in ``organization``.
 
     Safe to repeat: the same name and filters again (a double submit) return
     the search already saved. The user's row is locked while counting, so two
     saves at once cannot pass the limit together.
     """
+    from marketplace.selectors import TaskFilters
+
     require_member(actor=actor, organization=organization)
     name = name.strip()[:100]
     if not name:
