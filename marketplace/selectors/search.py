@@ -154,10 +154,6 @@ def _visible(organization: Organization | None) -> Q:
     return taking_bids & (Q(visibility=Visibility.PUBLIC) | Q(organization=organization) | Q(Exists(invited)))
 
 
-def _apply_filters(queryset: QuerySet[Task], filters: TaskFilters) -> QuerySet[Task]:
-    return queryset.filter(_filtered(filters))
-
-
 def _filtered(filters: TaskFilters) -> Q:
     """The filters (not the words) as one condition."""
     condition = Q()
@@ -208,7 +204,7 @@ def task_search_query(q: str) -> SearchQuery:
 
 def matching_tasks(*, filters: TaskFilters, organization: Organization | None) -> QuerySet[Task]:
     """Open tasks ``organization`` may see that match ``filters`` (words included), unordered."""
-    queryset = _apply_filters(visible_tasks(organization=organization), filters)
+    queryset = visible_tasks(organization=organization).filter(_filtered(filters))
     if filters.q:
         queryset = queryset.filter(search_vector=task_search_query(filters.q))
     return queryset
@@ -453,7 +449,10 @@ def search_tasks(
         # 1. The next SCAN_WINDOW candidates in order that pass the filters (a bounded walk), their
         # rows tested against the words.
         found, walked_to = _walk(conditions, start=start, ordering=ordering, examined=WALK, wanted=SCAN_WINDOW)
-        tested = Task.objects.filter(_ids([pk for pk, _ in found])).filter(_words_match(filters.q, indexed=False))
+        # The ids as one array parameter (see core.lookups.AnyOf).
+        tested = Task.objects.filter(AnyOf(F("pk"), [pk for pk, _ in found])).filter(
+            _words_match(filters.q, indexed=False)
+        )
         rows = _rows(tested.order_by(*_order_by(ordering)).values("pk")[:wanted], ordering)
         if walked_to is not None:
             past = _after(walked_to, ordering)
@@ -567,11 +566,6 @@ def _numbered_walk(
     sql, params = window.query.sql_with_params()  # the ORM's SQL: every value is a parameter
     count = ", count(*) FILTER (WHERE meets) OVER (ROWS UNBOUNDED PRECEDING) AS m" if counted else ""
     return f"SELECT w.*, row_number() OVER () AS n{count} FROM ({sql}) AS w (id, key, meets)", list(params)  # noqa: S608
-
-
-def _ids(ids: list[int]) -> AnyOf:
-    """Rows with these ids, as one array parameter (see ``core.lookups.AnyOf``)."""
-    return AnyOf(F("pk"), ids)
 
 
 def _within(name: str, descending: bool, bound: Any) -> Q:

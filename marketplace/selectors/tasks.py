@@ -10,7 +10,6 @@ from django.db.models.functions import Coalesce
 from accounts.models import Organization
 from core.exceptions import NotFound
 from marketplace.models import (
-    LIVE_BID_STATUSES,
     Bid,
     BidInvitation,
     Category,
@@ -52,7 +51,8 @@ def client_tasks(*, organization: Organization) -> QuerySet[Task]:
     grouped join counted every bid of a client's 2,000 tasks per page.)
     """
     live_bids = (
-        Bid.objects.filter(task=OuterRef("pk"), status__in=LIVE_BID_STATUSES)
+        Bid.objects.live()
+        .filter(task=OuterRef("pk"))
         .order_by()
         .values("task")
         .annotate(total=Count("pk"))

@@ -31,7 +31,7 @@ def save_search(
     if not name:
         raise DomainError("Name the search so you can find it again.", field="name")
     clean = TaskFilters.from_params(filters).as_params()  # drops what the browse page does not understand
-    User.objects.select_for_update().filter(pk=actor.pk).first()
+    User.objects.select_for_update().get(pk=actor.pk)  # serialises this user's saves
     mine = SavedSearch.objects.filter(user=actor, organization=organization)
     same = mine.filter(name=name, filters=clean).first()
     if same is not None:
