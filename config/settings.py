@@ -135,11 +135,16 @@ def _celery_redis_url(url: str) -> str:
     return f"redis+socket://{parsed.path}" + (f"?{query}" if query else "")
 
 
+# The cache holds only what can be lost (API throttles, allauth's rate limits):
+# when Redis is down it fails open with a warning instead of answering 500
+# (core/cache.py). Short socket timeouts: a Redis that stops answering costs a
+# request at most half a second, and then nothing until the next retry.
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "core.cache.FailOpenRedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="mkt"),
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
     }
 }
 
