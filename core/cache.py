@@ -17,6 +17,7 @@ is back. The health check must see the outage, so :meth:`ping` never degrades.
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -139,13 +140,13 @@ class FailOpenRedisCache(RedisCache):
     #: Seconds calls skip Redis after a failure before one tries again.
     RETRY_AFTER = 5.0
 
-    def __init__(self, server: str, params: dict[str, Any]) -> None:
+    def __init__(self, server: str | list[str], params: dict[str, Any]) -> None:
         super().__init__(server, params)
-        self._location = self._servers[0]
+        self._location: str = (re.split("[;,]", server) if isinstance(server, str) else list(server))[0]
 
     def ping(self) -> None:
         """Raise when the (first) Redis server does not answer. Never degrades: for health checks."""
-        self._cache.get_client(write=True).ping()
+        cast(Any, self)._cache.get_client(write=True).ping()  # django-stubs do not know RedisCache's client
 
     # BaseCache.get_or_set, get_many's callers and the like go through these.
     get = _fail_open(_default)(RedisCache.get)
