@@ -11,8 +11,9 @@ a TOTP code can be replayed within its 30-second window.
 
 A failure opens a short circuit: for ``RETRY_AFTER`` seconds calls skip Redis
 (no connect timeout paid on every call of every request), then one call tries
-again. One warning is logged per outage and process, and one line when Redis
-is back. The health check must see the outage, so :meth:`ping` never degrades.
+again. One warning is logged when an outage starts (and every five minutes
+while it lasts) per process, and one line when Redis is back. The health
+check must see the outage, so :meth:`ping` never degrades.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import re
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import wraps
 from typing import Any, TypeVar, cast
 from urllib.parse import urlparse
@@ -35,6 +37,8 @@ log = structlog.get_logger(__name__)
 F = TypeVar("F", bound=Callable[..., Any])
 
 UNAVAILABLE = (RedisConnectionError, RedisTimeoutError)
+# A long outage is logged again every so often, not on every request.
+REMIND_EVERY = 300.0
 
 
 def _public_location(location: str) -> str:
@@ -45,43 +49,61 @@ def _public_location(location: str) -> str:
     return f"{parsed.scheme}://{parsed.hostname}:{parsed.port or 6379}"
 
 
+@dataclass
+class _Outage:
+    since: float
+    retry_at: float
+    warned_at: float
+
+
 class _Circuit:
-    """Whether a Redis server is believed down, shared by every thread of the process.
+    """Which Redis servers are believed down, shared by every thread of the process.
 
     Django builds one cache object per thread; the outage is the server's.
     """
 
     _lock = threading.Lock()
-    _open_until: dict[str, float] = {}
+    _outages: dict[str, _Outage] = {}
 
     @classmethod
     def is_open(cls, location: str) -> bool:
-        until = cls._open_until.get(location)
-        return until is not None and time.monotonic() < until
+        outage = cls._outages.get(location)
+        return outage is not None and time.monotonic() < outage.retry_at
 
     @classmethod
     def trip(cls, location: str, *, retry_after: float, operation: str, error: Exception) -> None:
+        now = time.monotonic()
         with cls._lock:
-            first = location not in cls._open_until
-            cls._open_until[location] = time.monotonic() + retry_after
-        if first:
+            outage = cls._outages.get(location)
+            warn = outage is None or now - outage.warned_at >= REMIND_EVERY
+            if outage is None:
+                outage = cls._outages[location] = _Outage(since=now, retry_at=now, warned_at=now)
+            outage.retry_at = now + retry_after
+            if warn:
+                outage.warned_at = now
+        if warn:
             log.warning(
                 "cache.unavailable",
                 location=_public_location(location),
                 operation=operation,
                 error=f"{type(error).__name__}: {error}",
+                down_for_seconds=round(now - outage.since),
                 retry_after_seconds=retry_after,
                 effect="reads miss, writes are dropped, rate limits are off",
             )
 
     @classmethod
     def close(cls, location: str) -> None:
-        if location not in cls._open_until:
+        if location not in cls._outages:
             return
         with cls._lock:
-            closed = cls._open_until.pop(location, None) is not None
-        if closed:
-            log.info("cache.recovered", location=_public_location(location))
+            outage = cls._outages.pop(location, None)
+        if outage is not None:
+            log.info(
+                "cache.recovered",
+                location=_public_location(location),
+                down_for_seconds=round(time.monotonic() - outage.since),
+            )
 
 
 def _fail_open(fallback: Callable[..., Any]) -> Callable[[F], F]:

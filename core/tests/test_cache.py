@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import time
 
 import pytest
@@ -136,3 +137,26 @@ def test_the_cache_degrades_to_misses_and_dropped_writes_then_recovers(cache_on_
     time.sleep(0.3)
     cache.set("kept", "again")
     assert cache.get("kept") == "again"
+
+
+@pytest.fixture
+def silent_server():
+    """Accepts connections and never answers: a Redis hung or behind a dropped route."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen(64)
+        yield f"redis://127.0.0.1:{server.getsockname()[1]}/0"
+
+
+def test_a_redis_that_stops_answering_costs_a_request_half_a_second_once(settings, silent_server, member, caplog):
+    settings.CACHES = {"default": {**settings.CACHES["default"], "LOCATION": silent_server}}
+
+    began = time.monotonic()
+    answers = api_and_login_calls(member)
+    elapsed = time.monotonic() - began
+
+    assert answers == EXPECTED
+    # The first cache call waits out the socket timeout; the others skip Redis while it is believed down.
+    assert elapsed < 3, f"requests hung on the silent Redis for {elapsed:.1f}s"
+    [warning] = cache_warnings(caplog)
+    assert "Timeout" in warning["error"]
