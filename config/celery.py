@@ -8,6 +8,7 @@ from celery import Celery
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
-app = Celery("marketplace")
+# Every task runs an outbox job at most once per message (core/jobs.py).
+app = Celery("marketplace", task_cls="core.jobs:OutboxTask")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()

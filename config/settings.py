@@ -89,7 +89,8 @@ WSGI_APPLICATION = "config.wsgi.application"
 
 TEMPLATES = [
     {
-        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        # Django's engine; .txt templates (plain-text emails) render without HTML escaping.
+        "BACKEND": "core.template_backends.TextAwareDjangoTemplates",
         "DIRS": [BASE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
@@ -135,26 +136,51 @@ def _celery_redis_url(url: str) -> str:
     return f"redis+socket://{parsed.path}" + (f"?{query}" if query else "")
 
 
+# The cache holds only what can be lost (API throttles, allauth's rate limits):
+# when Redis is down it fails open with a warning instead of answering 500
+# (core/cache.py). Short socket timeouts: a Redis that stops answering costs a
+# request at most half a second, and then nothing until the next retry.
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "core.cache.FailOpenRedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="mkt"),
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
     }
 }
 
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=_celery_redis_url(REDIS_URL))
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="marketplace")
-CELERY_TASK_ACKS_LATE = True
-CELERY_TASK_REJECT_ON_WORKER_LOST = True
-CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # Tests run jobs in-process unless they start a real worker (tests/integration).
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=TESTING)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A publish that cannot reach the broker fails fast; the outbox keeps the job.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "socket_connect_timeout": 2}
+
+# --- Celery: a worker's death delays a job, never loses or repeats it ---------
+# A job leaves Redis when its worker acks it, after running it (late ack); a
+# child process killed mid-job gives it back at once. When the whole worker
+# dies (SIGKILL, OOM, lost machine) its jobs stay out until the visibility
+# timeout, then Redis hands them out again (any worker sweeps every 10 s).
+# No job may still run by then, or a second worker would start it too: the
+# hard time limit ends every job before, and the longest hold is an email's
+# retry (countdown up to 600 s, then at most 90 s: core/tasks.py). Outbox jobs
+# record their completion with their effect (core/jobs.py), so a job handed
+# out again after it was done does nothing.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=600)
+_visibility_timeout = env.int("CELERY_VISIBILITY_TIMEOUT", default=900)
+if _visibility_timeout <= CELERY_TASK_TIME_LIMIT:
+    raise ValueError("CELERY_TASK_TIME_LIMIT must be below CELERY_VISIBILITY_TIMEOUT, or running jobs are redelivered")
+CELERY_BROKER_TRANSPORT_OPTIONS |= {
+    "visibility_timeout": _visibility_timeout,
+    "unacked_restore_interval": 10,
+    "unacked_restore_throttle": 1,
+}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Periodic jobs. The DatabaseScheduler copies these into its tables when beat
 # starts (admins can pause them there); a job that waited longer than its
@@ -227,6 +253,8 @@ EMAIL_PORT = env.int("EMAIL_PORT", default=25)
 EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
 EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+# A mail server that stops answering fails the send (and the job retries) instead of holding the job.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Outsource <no-reply@outsource.test>")
 
 # --- Files: static through whitenoise, uploads through the storage API ------

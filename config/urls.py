@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -21,7 +20,6 @@ urlpatterns = [
 # API paths answer a missing route with the API's error body; pages keep the HTML 404.
 handler404 = "core.api.views.not_found"
 
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# Uploaded files are never served from MEDIA_URL, in development neither: each
+# answers only through its owner's route, which checks who may see it
+# (core.web.serve_attachment).

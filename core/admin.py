@@ -34,7 +34,7 @@ class AuditEventAdmin(ReadOnlyAdmin):
 
 @admin.register(OutboxMessage)
 class OutboxMessageAdmin(ReadOnlyAdmin):
-    list_display = ("created_at", "task_name", "status", "attempts", "sent_at")
+    list_display = ("created_at", "task_name", "status", "attempts", "sent_at", "completed_at")
     list_filter = ("status", "task_name")
     actions = ["publish_now"]
 

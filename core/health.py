@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.db import connection
 
 
@@ -15,6 +15,10 @@ def check_database() -> None:
 
 
 def check_cache() -> None:
+    # The cache fails open when Redis is down (core/cache.py); its ping does not.
+    ping = getattr(caches["default"], "ping", None)
+    if ping is not None:
+        ping()
     key = f"health:{uuid.uuid4().hex}"
     cache.set(key, "ok", timeout=5)
     if cache.get(key) != "ok":

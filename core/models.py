@@ -72,9 +72,11 @@ def _refuse_audit_delete(sender: type, instance: AuditEvent, **kwargs: Any) -> N
 class OutboxMessage(models.Model):
     """A Celery task to publish, written in the same transaction as the change.
 
-    ``core.tasks_outbox.enqueue`` writes the row, then publishes after commit
+    ``core.outbox.enqueue`` writes the row, then publishes after commit
     and marks it sent. If the broker is down the row stays pending and the
     beat job ``core.drain_outbox`` publishes it later, so no job is lost.
+    The worker stamps ``completed_at`` in the job's own transaction
+    (``core.jobs.OutboxTask``), so no job's effect happens twice.
     """
 
     class Status(models.TextChoices):
@@ -90,6 +92,11 @@ class OutboxMessage(models.Model):
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When a worker committed the job's effect; a later delivery of the job then does nothing.",
+    )
 
     class Meta:
         indexes = [

@@ -4,8 +4,9 @@
 :class:`~core.models.OutboxMessage` inside the caller's transaction (so the job
 exists exactly when the change does), then publishes it once the transaction
 commits. A publish that fails leaves the row pending; the beat job
-``core.drain_outbox`` retries it. Tasks must therefore be idempotent: a job
-can be delivered twice if a worker dies between running it and acking it.
+``core.drain_outbox`` retries it. A job can be delivered twice (its worker
+died before acking it, or a publish was repeated); its task id names the
+message, and ``core.jobs.OutboxTask`` runs its effect once per message.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import structlog
 from django.db import transaction
 from django.utils import timezone
 
+from core.jobs import task_id_for
 from core.models import OutboxMessage
 
 log = structlog.get_logger(__name__)
@@ -43,10 +45,12 @@ def publish(message_id: int) -> bool:
         task = app.tasks.get(message.task_name)
         if task is not None and app.conf.task_always_eager:
             # Tests and one-off scripts run jobs in-process; errors propagate.
-            task.apply(args=message.args, kwargs=message.kwargs, throw=True)
+            task.apply(args=message.args, kwargs=message.kwargs, task_id=task_id_for(message.pk), throw=True)
         else:
             try:
-                app.send_task(message.task_name, args=message.args, kwargs=message.kwargs)
+                app.send_task(
+                    message.task_name, args=message.args, kwargs=message.kwargs, task_id=task_id_for(message.pk)
+                )
             except Exception as exc:  # the broker may be down in any number of ways
                 message.attempts += 1
                 message.last_error = f"{type(exc).__name__}: {exc}"[:2000]

@@ -1,11 +1,19 @@
-"""The helpers bin/start and bin/test share: URLs that round-trip through the settings."""
+"""What bin/start and bin/test set up: URLs that round-trip through the settings, the embedded Redis, debug off."""
 
 from __future__ import annotations
 
+import json
+import os
+import signal
+import subprocess
+import sys
+
 import environ
 import pytest
+import redis
 
-from config.devstack.engines import postgres_url
+from config.devstack.engines import EmbeddedRedis, postgres_url
+from config.devstack.start import BASE_DIR, Supervisor
 from config.settings import _celery_redis_url
 
 
@@ -38,3 +46,112 @@ def test_a_unix_socket_redis_url_becomes_kombus_form_keeping_the_database():
     assert _celery_redis_url("unix:///var/redis.sock?db=15") == "redis+socket:///var/redis.sock?virtual_host=15"
     assert _celery_redis_url("unix:///var/redis.sock") == "redis+socket:///var/redis.sock"
     assert _celery_redis_url("redis://127.0.0.1:6379/2") == "redis://127.0.0.1:6379/2"
+
+
+# --- the embedded Redis of bin/start keeps queued jobs across a crash --------------
+
+
+@pytest.fixture
+def embedded_redis(tmp_path):
+    server = EmbeddedRedis(tmp_path / "redis")
+    yield server
+    server.stop()
+
+
+def _client(server: EmbeddedRedis) -> redis.Redis:
+    return redis.Redis.from_url(server.url(0))
+
+
+def _kill(server: EmbeddedRedis) -> None:
+    """As a crash or an OOM kill would: no chance to write a snapshot on the way out."""
+    assert server.pid is not None
+    assert server.process is not None
+    os.kill(server.pid, signal.SIGKILL)
+    server.process.wait(10)
+    server.pid = server.process = None
+
+
+def test_the_embedded_redis_keeps_every_acknowledged_write_when_it_is_killed(embedded_redis):
+    embedded_redis.start()
+    _client(embedded_redis).lpush("marketplace", "a queued job")
+
+    _kill(embedded_redis)
+    embedded_redis.start()
+
+    assert _client(embedded_redis).lrange("marketplace", 0, -1) == [b"a queued job"]
+    assert _client(embedded_redis).config_get("appendonly") == {"appendonly": "yes"}
+
+
+def test_data_kept_only_in_a_snapshot_survives_switching_the_append_only_file_on(embedded_redis):
+    # A var/redis from before the append-only file: a snapshot and nothing else.
+    embedded_redis.start()
+    _client(embedded_redis).lpush("marketplace", "an old job")
+    _client(embedded_redis).save()
+    _kill(embedded_redis)
+    (embedded_redis.directory / "appendonly.aof").unlink()
+
+    embedded_redis.start()
+    assert _client(embedded_redis).lrange("marketplace", 0, -1) == [b"an old job"]
+    _client(embedded_redis).lpush("marketplace", "a new job")
+    _kill(embedded_redis)
+    embedded_redis.start()
+
+    assert _client(embedded_redis).lrange("marketplace", 0, -1) == [b"a new job", b"an old job"]
+
+
+# --- bin/start runs the demo with debug off ----------------------------------------
+
+_PAGES_SEEN_BY_A_VISITOR = """
+import json, django
+django.setup()
+from django.conf import settings
+from django.test import Client
+missing = Client(raise_request_exception=False).get("/no-such-page/")
+style = Client().get("/static/css/app.css")
+print(json.dumps({
+    "debug": settings.DEBUG,
+    "404": missing.status_code,
+    "product page": b"Page not found" in missing.content,
+    "url patterns listed": b"URLconf" in missing.content,
+    "stylesheet": style.status_code,
+}))
+"""
+
+
+def _bin_start_sees(monkeypatch, **exported: str) -> dict[str, object]:
+    """Settings and pages in the environment bin/start gives web, worker and beat."""
+    monkeypatch.delenv("DJANGO_DEBUG", raising=False)
+    monkeypatch.setenv("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")  # not queried
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/15")
+    for name, value in exported.items():
+        monkeypatch.setenv(name, value)
+    env = Supervisor(host="127.0.0.1", port=8000, seed=False).environment()
+    env["DJANGO_SETTINGS_MODULE"] = "config.settings"
+    env.pop("PYTEST_VERSION", None)
+    result = subprocess.run(
+        [sys.executable, "-c", _PAGES_SEEN_BY_A_VISITOR],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_bin_start_shows_the_products_404_page_and_still_serves_static_files(monkeypatch):
+    assert _bin_start_sees(monkeypatch) == {
+        "debug": False,
+        "404": 404,
+        "product page": True,
+        "url patterns listed": False,
+        "stylesheet": 200,
+    }
+
+
+def test_bin_start_keeps_djangos_debug_pages_behind_a_variable(monkeypatch):
+    seen = _bin_start_sees(monkeypatch, DJANGO_DEBUG="true")
+
+    assert seen["debug"] is True
+    assert seen["url patterns listed"] is True

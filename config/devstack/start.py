@@ -66,6 +66,9 @@ class Supervisor:
     def environment(self) -> dict[str, str]:
         env = dict(os.environ)
         env.setdefault("DJANGO_ENV", "development")
+        # The demo is what newcomers judge the product by: its own 404/403/500 pages, not
+        # Django's debug page listing every URL. DJANGO_DEBUG=true bin/start brings that back.
+        env.setdefault("DJANGO_DEBUG", "false")
         if "DATABASE_URL" not in os.environ:
             assert self.postgres is not None
             env["DATABASE_URL"] = self.postgres.url(DATABASE_NAME)

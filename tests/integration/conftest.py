@@ -59,14 +59,12 @@ def _test_database_url() -> str:
     )
 
 
-@pytest.fixture(scope="module")
-def celery_worker(django_db_setup, tmp_path_factory) -> Iterator[Worker]:
-    queue = f"test-{uuid.uuid4().hex[:12]}"
-    workdir = tmp_path_factory.mktemp("celery-worker")
-    mail_dir = workdir / "mail"
-    mail_dir.mkdir()
-    log_file = workdir / "worker.log"
-    env = {
+def start_worker(
+    *, queue: str, workdir: Path, mail_dir: Path, env: dict[str, str] | None = None, include: str = ""
+) -> Worker:
+    """A ``celery worker`` subprocess on ``queue``, ready to take jobs (fails the test if it is not)."""
+    log_file = workdir / f"worker-{uuid.uuid4().hex[:6]}.log"
+    environment = {
         **os.environ,
         "DJANGO_ENV": "test",
         "DATABASE_URL": _test_database_url(),
@@ -79,6 +77,7 @@ def celery_worker(django_db_setup, tmp_path_factory) -> Iterator[Worker]:
         "EMAIL_FILE_PATH": str(mail_dir),
         "SITE_URL": settings.SITE_URL,
         "PYTHONUNBUFFERED": "1",
+        **(env or {}),
     }
     command = [
         sys.executable,
@@ -90,7 +89,7 @@ def celery_worker(django_db_setup, tmp_path_factory) -> Iterator[Worker]:
         "-Q",
         queue,
         "-n",
-        f"{queue}@%h",
+        f"{queue}-{uuid.uuid4().hex[:6]}@%h",
         "--pool",
         "solo",
         "-l",
@@ -98,30 +97,50 @@ def celery_worker(django_db_setup, tmp_path_factory) -> Iterator[Worker]:
         "--without-mingle",
         "--without-gossip",
         "--without-heartbeat",
+        *(["--include", include] if include else []),
     ]
     with open(log_file, "wb") as log:
         process = subprocess.Popen(
-            command, cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            command, cwd=BASE_DIR, env=environment, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
         )
     worker = Worker(process=process, queue=queue, mail_dir=mail_dir, log_file=log_file)
+    deadline = time.monotonic() + READY_TIMEOUT
+    while " ready." not in worker.log():
+        if process.poll() is not None or time.monotonic() > deadline:
+            stop_worker(worker)
+            pytest.fail(f"the Celery worker did not get ready in {READY_TIMEOUT}s:\n{worker.log()}")
+        time.sleep(0.1)
+    return worker
+
+
+def stop_worker(worker: Worker, *, sig: signal.Signals = signal.SIGTERM) -> None:
+    """Stop the worker's whole process group: SIGTERM lets it finish its job, SIGKILL does not."""
+    if worker.process.poll() is None:
+        os.killpg(worker.process.pid, sig)
+        try:
+            worker.process.wait(15)
+        except subprocess.TimeoutExpired:
+            os.killpg(worker.process.pid, signal.SIGKILL)
+            worker.process.wait()
+
+
+def delete_queue(queue: str) -> None:
+    with celery_app.connection_for_write() as connection:
+        connection.default_channel.queue_delete(queue)
+
+
+@pytest.fixture(scope="module")
+def celery_worker(django_db_setup, tmp_path_factory) -> Iterator[Worker]:
+    queue = f"test-{uuid.uuid4().hex[:12]}"
+    workdir = tmp_path_factory.mktemp("celery-worker")
+    mail_dir = workdir / "mail"
+    mail_dir.mkdir()
+    worker = start_worker(queue=queue, workdir=workdir, mail_dir=mail_dir)
     try:
-        deadline = time.monotonic() + READY_TIMEOUT
-        while " ready." not in worker.log():
-            worker.assert_alive()
-            if time.monotonic() > deadline:
-                pytest.fail(f"the Celery worker was not ready after {READY_TIMEOUT}s:\n{worker.log()}")
-            time.sleep(0.1)
         yield worker
     finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(15)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
-        with celery_app.connection_for_write() as connection:
-            connection.default_channel.queue_delete(queue)
+        stop_worker(worker)
+        delete_queue(queue)
 
 
 @pytest.fixture
