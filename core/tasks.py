@@ -8,7 +8,7 @@ from celery import shared_task
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 
-from core import outbox
+from core import idempotency, outbox
 
 
 @shared_task(name="core.drain_outbox")
@@ -44,3 +44,9 @@ def send_email(
     if html:
         message.attach_alternative(html, "text/html")
     message.send()
+
+
+@shared_task(name="core.purge_idempotency_records")
+def purge_idempotency_records() -> int:
+    """Beat job: forget form tokens and Idempotency-Keys past their time-to-live."""
+    return idempotency.purge_expired()
