@@ -17,6 +17,7 @@ barrier) create exactly one task, through a page and through the API.
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -27,6 +28,7 @@ import pytest
 import yaml
 from django.conf import settings as django_settings
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
@@ -832,3 +834,70 @@ def test_without_a_key_the_api_acts_on_every_request_as_before(scene):
     client.post(f"{API}/tasks/", task_payload(), format="json")
 
     assert Task.objects.filter(title="Quarterly VAT returns").count() == 2
+
+
+# --- two copies at the same moment -----------------------------------------------------------------
+
+
+def race(send: Callable[[], Any], copies: int = 2) -> list[Any]:
+    """Send ``copies`` requests at once, each from its own thread (and database connection)."""
+    barrier = threading.Barrier(copies)
+    answers: list[Any] = [None] * copies
+
+    def one(index: int) -> None:
+        try:
+            barrier.wait(timeout=10)
+            answers[index] = send()
+        finally:
+            connection.close()  # each thread has its own connection: leave none open
+
+    threads = [threading.Thread(target=one, args=(index,)) for index in range(copies)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return answers
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_task_form_sent_twice_at_the_same_moment_makes_one_task(scene):
+    client = scene.as_("client")
+    data = {**task_form(), TOKEN_FIELD: new_form_token()}
+
+    answers = race(lambda: client.post(reverse("task-create"), data))
+
+    assert [answer.status_code for answer in answers] == [302, 302]
+    assert answers[0]["Location"] == answers[1]["Location"]
+    assert Task.objects.filter(title="Quarterly VAT returns").count() == 1
+    task = Task.objects.get(title="Quarterly VAT returns")
+    actions = list(
+        AuditEvent.objects.filter(target_type="marketplace.task", target_id=str(task.pk)).values_list(
+            "action", flat=True
+        )
+    )
+    assert actions
+    assert len(actions) == len(set(actions)), f"one audit record per real change: {actions}"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_message_sent_twice_at_the_same_moment_is_sent_once(scene):
+    client = scene.as_("supplier")
+    data = {"body": "We can start on Monday.", TOKEN_FIELD: new_form_token()}
+
+    answers = race(lambda: client.post(reverse("thread-detail", kwargs={"thread_id": scene.thread.pk}), data))
+
+    assert [answer.status_code for answer in answers] == [302, 302]
+    assert Message.objects.filter(thread=scene.thread, body="We can start on Monday.").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_api_request_sent_twice_at_the_same_moment_with_one_key_acts_once(scene):
+    client = scene.as_("client", api=True)
+    body = task_payload()
+
+    answers = race(lambda: client.post(f"{API}/tasks/", body, format="json", headers={HEADER: "retry-42"}))
+
+    assert sorted(answer.status_code for answer in answers) == [201, 201]
+    assert answers[0].json() == answers[1].json()
+    assert sorted(answer.get(REPLAYED_HEADER, "") for answer in answers) == ["", "true"]
+    assert Task.objects.filter(title="Quarterly VAT returns").count() == 1
