@@ -228,7 +228,7 @@ def _replay(record: IdempotencyRecord, key: str) -> Response:
 
     try:
         text = _fernet(key).decrypt(record.response_body.encode()).decode() if record.response_body else ""
-    except InvalidToken as exc:  # SECRET_KEY changed since: the stored answer cannot be read
+    except InvalidToken as exc:  # a damaged row (a changed SECRET_KEY changes the key's digest too: no match)
         raise Conflict("The answer kept for this Idempotency-Key can no longer be read: use a new key.") from exc
     response = Response(json.loads(text) if text else None, status=record.response_status)
     response[REPLAYED_HEADER] = "true"

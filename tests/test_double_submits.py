@@ -901,3 +901,89 @@ def test_an_api_request_sent_twice_at_the_same_moment_with_one_key_acts_once(sce
     assert answers[0].json() == answers[1].json()
     assert sorted(answer.get(REPLAYED_HEADER, "") for answer in answers) == ["", "true"]
     assert Task.objects.filter(title="Quarterly VAT returns").count() == 1
+
+
+# --- the key's rules ----------------------------------------------------------------------------------
+
+
+def test_a_malformed_key_is_refused_with_the_error_body(scene):
+    client = scene.as_("client", api=True)
+
+    response = client.post(f"{API}/tasks/", task_payload(), format="json", headers={HEADER: "x" * 256})
+
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"] == {HEADER: ["Use 1 to 255 printable ASCII characters, such as a UUID."]}
+    assert not Task.objects.filter(title="Quarterly VAT returns").exists()
+
+
+def test_a_key_belongs_to_its_user_and_organization(scene):
+    body = {"name": "Cleaning", "filters": {"q": "cleaning"}, "notify": True}
+    personal = Organization.objects.filter(memberships__user=scene.owner).exclude(pk=scene.client_org.pk).first()
+    if personal is None:
+        personal = OrganizationFactory(name="Personal")
+        make_member(personal, role=Role.OWNER, user=scene.owner)
+    in_personal = scene.as_("client", api=True)
+    session = in_personal.session
+    session[SESSION_KEY] = personal.pk
+    session.save()
+
+    scene.as_("client", api=True).post(f"{API}/saved-searches/", body, format="json", headers={HEADER: "k"})
+    scene.as_("supplier", api=True).post(f"{API}/saved-searches/", body, format="json", headers={HEADER: "k"})
+    in_personal.post(f"{API}/saved-searches/", body, format="json", headers={HEADER: "k"})
+
+    assert SavedSearch.objects.filter(name="Cleaning").count() == 3
+
+
+def test_a_refused_request_keeps_nothing_so_the_key_can_send_the_corrected_one(scene):
+    client = scene.as_("client", api=True)
+
+    refused = client.post(f"{API}/tasks/", task_payload(title=""), format="json", headers={HEADER: "k"})
+    corrected = client.post(f"{API}/tasks/", task_payload(), format="json", headers={HEADER: "k"})
+
+    assert refused.status_code == 400
+    assert corrected.status_code == 201
+    assert REPLAYED_HEADER not in corrected
+
+
+def test_a_key_acts_again_once_its_time_to_live_is_over(scene, settings):
+    from core.models import IdempotencyRecord
+
+    client = scene.as_("client", api=True)
+    client.post(f"{API}/tasks/", task_payload(), format="json", headers={HEADER: "k"})
+    IdempotencyRecord.objects.update(created_at=timezone.now() - timedelta(hours=settings.IDEMPOTENCY_TTL_HOURS + 1))
+
+    again_ = client.post(f"{API}/tasks/", task_payload(), format="json", headers={HEADER: "k"})
+
+    assert again_.status_code == 201
+    assert REPLAYED_HEADER not in again_
+    assert Task.objects.filter(title="Quarterly VAT returns").count() == 2
+
+
+def test_the_beat_job_forgets_expired_keys_only(scene, settings):
+    from core.models import IdempotencyRecord
+    from core.tasks import purge_idempotency_records
+
+    client = scene.as_("client", api=True)
+    client.post(f"{API}/saved-searches/", {"name": "Old", "filters": {}}, format="json", headers={HEADER: "old"})
+    IdempotencyRecord.objects.update(created_at=timezone.now() - timedelta(hours=settings.IDEMPOTENCY_TTL_HOURS + 1))
+    client.post(f"{API}/saved-searches/", {"name": "New", "filters": {}}, format="json", headers={HEADER: "new"})
+
+    assert purge_idempotency_records() == 1
+
+    assert IdempotencyRecord.objects.count() == 1
+    assert "core.purge_idempotency_records" in {job["task"] for job in settings.CELERY_BEAT_SCHEDULE.values()}
+
+
+def test_a_kept_answer_is_unreadable_without_the_key_yet_replays_a_token_secret_to_its_holder(scene):
+    from core.models import IdempotencyRecord
+
+    client = scene.as_("client", api=True)
+    key = "d2f1c3a4-0b9e-4f6a-9c57-0c1d2e3f4a5b"
+    first = client.post(f"{API}/api-tokens/", {"name": "Accounting sync"}, format="json", headers={HEADER: key})
+    secret = first.json()["token"]
+
+    record = IdempotencyRecord.objects.get()
+    assert secret not in record.response_body
+    assert key not in record.key_digest
+    replayed = client.post(f"{API}/api-tokens/", {"name": "Accounting sync"}, format="json", headers={HEADER: key})
+    assert replayed.json()["token"] == secret
