@@ -14,8 +14,7 @@
     });
   }
 
-  function lock(form) {
-    form.setAttribute(LOCK, "");
+  function disableButtons(form) {
     form.setAttribute("aria-busy", "true");
     submitButtons(form).forEach(function (button) {
       button.disabled = true;
@@ -47,18 +46,24 @@
       event.preventDefault();
       return;
     }
-    // After the event: a declined confirmation (app.js) or another script may cancel this submit, and the
-    // browser reads the clicked button's name and value (the task form's "publish") before a timeout runs,
-    // so disabling it here does not drop it from what is sent.
+    if (event.defaultPrevented) {
+      return; // a declined confirmation (app.js)
+    }
+    form.setAttribute(LOCK, "");
+    // Buttons are disabled after the event: the browser reads the clicked button's name and value (the task
+    // form's "publish") once the event is over, and leaves disabled ones out. A script listening after this
+    // one may still cancel the submit.
     window.setTimeout(function () {
-      if (!event.defaultPrevented) {
-        lock(form);
-        // A stopped or stalled request never brings a new page: let the user try again (the server still
-        // answers a second copy of the same form with what the first did).
-        window.setTimeout(function () {
-          unlock(form);
-        }, STALLED_AFTER_MS);
+      if (event.defaultPrevented) {
+        unlock(form);
+        return;
       }
+      disableButtons(form);
+      // A stopped or stalled request never brings a new page: let the user try again (the server still
+      // answers a second copy of the same form with what the first did).
+      window.setTimeout(function () {
+        unlock(form);
+      }, STALLED_AFTER_MS);
     }, 0);
   });
 
