@@ -240,7 +240,10 @@ def idempotent(handler: F) -> F:
 
     Wraps the view's method, so authentication and permission checks have run:
     the key is scoped to the user and the acting organization. Without the
-    header the handler runs as before.
+    header the handler runs as before. With it, the body is read (to compare
+    it) before the handler looks anything up, so an unreadable body answers
+    400 or 415 where the handler would have answered 404 first; that is the
+    same for every id, so it tells nothing about whose the object is.
     """
 
     @wraps(handler)

@@ -129,8 +129,9 @@ class IdempotencyRecord(models.Model):
     response_status = models.PositiveSmallIntegerField(null=True, blank=True)
     # The API's response body, encrypted with a key derived from the client's key (it may hold a secret).
     response_body = models.TextField(blank=True)
-    # Where a form's first submission sent the browser; a replay goes there too.
-    redirect_url = models.CharField(max_length=2000, blank=True)
+    # Where a form's first submission sent the browser; a replay goes there too. Unbounded: a page's
+    # "next" may be up to 2,048 characters (what Django accepts as a safe redirect).
+    redirect_url = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:

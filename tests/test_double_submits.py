@@ -568,6 +568,19 @@ def test_another_user_with_the_same_token_is_not_answered_with_the_first_users_p
     assert SavedSearch.objects.filter(name="Cleaning in Berlin").count() == 2
 
 
+def test_a_long_next_address_is_kept_for_the_second_copy(scene):
+    client = scene.as_("client")
+    page = reverse("task-detail", kwargs={"task_id": scene.task.pk}) + "?note="
+    back = page + "x" * (2040 - len(page))  # just under the longest "next" Django accepts (2048)
+    data = {"next": back, TOKEN_FIELD: new_form_token()}
+
+    first = client.post(reverse("task-close", kwargs={"task_id": scene.task.pk}), data)
+    second = client.post(reverse("task-close", kwargs={"task_id": scene.task.pk}), data)
+
+    assert (first.status_code, second.status_code) == (302, 302)
+    assert first["Location"] == second["Location"] == back
+
+
 def test_a_token_expires_with_its_time_to_live(scene, settings):
     from core.models import IdempotencyRecord
 
