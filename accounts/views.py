@@ -16,6 +16,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -32,6 +33,7 @@ from accounts.forms import (
 from accounts.models import Role
 from accounts.tenancy import switch_organization
 from core.exceptions import NotFound
+from core.idempotency import replay_to, submit_once
 from core.routing import public
 from core.web import AuthedRequest, Outcome, attempt, get_or_404, organization_required, post_only, safe_next
 
@@ -61,6 +63,7 @@ def organization_list(request: AuthedRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@submit_once
 def organization_create(request: AuthedRequest) -> HttpResponse:
     form = OrganizationCreateForm(request.POST if request.method == "POST" else None)
     outcome: Outcome[Any] = Outcome()
@@ -85,6 +88,7 @@ def organization_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 @organization_required
 @require_http_methods(["GET", "POST"])
+@submit_once
 def organization_settings(request: AuthedRequest) -> HttpResponse:
     organization = request.organization
     posted = request.method == "POST"
@@ -116,6 +120,7 @@ def organization_settings(request: AuthedRequest) -> HttpResponse:
 
 @organization_required
 @require_http_methods(["GET", "POST"])
+@submit_once
 def member_list(request: AuthedRequest) -> HttpResponse:
     """Members with their roles, pending invitations, and the invitation form (POST)."""
     organization = request.organization
@@ -146,6 +151,7 @@ def member_list(request: AuthedRequest) -> HttpResponse:
 
 
 @organization_required
+@submit_once
 def member_role(request: AuthedRequest, membership_id: int) -> HttpResponse:
     membership = get_or_404(selectors.get_membership, organization=request.organization, membership_id=membership_id)
     if refused := post_only(request):
@@ -161,6 +167,7 @@ def member_role(request: AuthedRequest, membership_id: int) -> HttpResponse:
 
 
 @organization_required
+@submit_once
 def member_remove(request: AuthedRequest, membership_id: int) -> HttpResponse:
     """A manager removes a member; a member removing their own membership leaves."""
     organization = request.organization
@@ -178,6 +185,7 @@ def member_remove(request: AuthedRequest, membership_id: int) -> HttpResponse:
 
 
 @organization_required
+@submit_once
 def invitation_revoke(request: AuthedRequest, invitation_id: int) -> HttpResponse:
     invitation = get_or_404(selectors.get_invitation, organization=request.organization, invitation_id=invitation_id)
     if refused := post_only(request):
@@ -189,6 +197,7 @@ def invitation_revoke(request: AuthedRequest, invitation_id: int) -> HttpRespons
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@submit_once
 def invitation_accept(request: AuthedRequest, token: str) -> HttpResponse:
     invitation = selectors.invitation_by_token(token=token)
     if invitation is None:
@@ -209,6 +218,7 @@ def invitation_accept(request: AuthedRequest, token: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@submit_once
 def user_profile(request: AuthedRequest) -> HttpResponse:
     form = UserProfileForm(request.POST if request.method == "POST" else None, initial={"name": request.user.name})
     outcome: Outcome[Any] = Outcome()
@@ -223,6 +233,7 @@ def user_profile(request: AuthedRequest) -> HttpResponse:
 @never_cache
 @organization_required
 @require_http_methods(["GET", "POST"])
+@submit_once
 def api_token_list(request: AuthedRequest) -> HttpResponse:
     """Tokens of the user in the acting organization. A new token's secret is shown in this response only."""
     form = ApiTokenCreateForm(request.POST if request.method == "POST" else None)
@@ -242,7 +253,8 @@ def api_token_list(request: AuthedRequest) -> HttpResponse:
             messages.success(request, f"Token “{token.name}” created. Copy it now: it will not be shown again.")
             form = ApiTokenCreateForm()
             context = {"form": form, "tokens": _tokens(request), "new_token": token, "new_secret": secret}
-            return render(request, "accounts/api_token_list.html", context)
+            # The secret is shown in this answer only; a second copy of the form lists the token without it.
+            return replay_to(render(request, "accounts/api_token_list.html", context), reverse("api-token-list"))
     context = {"form": form, "tokens": _tokens(request)}
     return render(request, "accounts/api_token_list.html", context, status=outcome.status)
 
@@ -252,6 +264,7 @@ def _tokens(request: AuthedRequest) -> Any:
 
 
 @organization_required
+@submit_once
 def api_token_revoke(request: AuthedRequest, token_id: int) -> HttpResponse:
     token = get_or_404(selectors.get_api_token, user=request.user, organization=request.organization, token_id=token_id)
     if refused := post_only(request):

@@ -101,6 +101,8 @@ TEMPLATES = [
                 "accounts.context_processors.acting_organization",
                 "core.context_processors.site",
             ],
+            # {% submit_token %} goes in every form that posts to a view marked core.idempotency.submit_once.
+            "builtins": ["core.templatetags.submit_once"],
         },
     },
 ]
@@ -193,6 +195,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 3600.0,
         "options": {"expires": 3300},
     },
+    # Hourly: form tokens and API Idempotency-Keys older than IDEMPOTENCY_TTL_HOURS.
+    "purge-idempotency-records": {
+        "task": "core.purge_idempotency_records",
+        "schedule": 3600.0,
+        "options": {"expires": 3300},
+    },
     # Daily: files an upload left behind when its transaction rolled back.
     "sweep-orphan-attachments": {
         "task": "marketplace.sweep_orphan_attachments",
@@ -202,6 +210,8 @@ CELERY_BEAT_SCHEDULE = {
 }
 CELERY_TIMEZONE = "UTC"
 OUTBOX_RETRY_AFTER_SECONDS = env.int("OUTBOX_RETRY_AFTER_SECONDS", default=30)
+# How long a form token or an API Idempotency-Key keeps its first answer (core.idempotency).
+IDEMPOTENCY_TTL_HOURS = env.int("IDEMPOTENCY_TTL_HOURS", default=24)
 
 # --- Auth: django-allauth with email login, verification and MFA ------------
 AUTH_USER_MODEL = "accounts.User"
@@ -307,7 +317,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "core.api.pagination.CursorPagination",
     "PAGE_SIZE": 25,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "core.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "core.api.exceptions.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",

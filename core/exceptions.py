@@ -54,6 +54,13 @@ class Conflict(DomainError):
     status_code = 409
 
 
+class IdempotencyKeyReused(DomainError):
+    """An ``Idempotency-Key`` already answered a different request: the client must pick a new key."""
+
+    code = "idempotency_key_reused"
+    status_code = 422
+
+
 class AuthenticationFailed(DomainError):
     """The credentials offered (password, second factor) do not prove who the caller is."""
 

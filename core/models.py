@@ -1,4 +1,4 @@
-"""Cross-cutting records: the append-only audit log and the task outbox."""
+"""Cross-cutting records: the append-only audit log, the task outbox, and idempotency records."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models.signals import pre_delete
 from django.dispatch import receiver
+from django.utils import timezone
 
 
 class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
@@ -109,3 +110,41 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task_name} ({self.status})"
+
+
+class IdempotencyRecord(models.Model):
+    """What one submission did, so that sending it again does not do it again.
+
+    Two kinds share the table: a form's one-time token (HTML) and a client's
+    ``Idempotency-Key`` header (API); ``core.idempotency`` reads and writes
+    them. The row is inserted before the view runs, in the transaction the
+    view runs in: a second request with the same key waits on the unique
+    index until the first commits, then answers what the first did. A key is
+    never stored, only a keyed hash of it with its scope.
+    """
+
+    class Kind(models.TextChoices):
+        FORM = "form", "Form token"
+        API = "api", "API Idempotency-Key"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=4, choices=Kind.choices)
+    # HMAC (keyed by SECRET_KEY) of the kind, the scope (user, acting organization) and the key.
+    key_digest = models.CharField(max_length=64)
+    # SHA-256 of what was asked: method, path, parsed body (files by content). Same key, other request: refused.
+    request_digest = models.CharField(max_length=64)
+    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    # The API's response body, encrypted with a key derived from the client's key (it may hold a secret).
+    response_body = models.TextField(blank=True)
+    # Where a form's first submission sent the browser; a replay goes there too. Unbounded: a page's
+    # "next" may be up to 2,048 characters (what Django accepts as a safe redirect).
+    redirect_url = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind", "key_digest"], name="idempotency_record_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.key_digest[:12]} ({self.response_status})"

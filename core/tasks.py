@@ -9,7 +9,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 
-from core import jobs, outbox
+from core import idempotency, jobs, outbox
 
 # Jobs that talk to the mail server. A send that fails (or hangs past the soft
 # limit) is retried with backoff; a retry's countdown is spent holding the
@@ -62,3 +62,9 @@ def send_email(
     if html:
         message.attach_alternative(html, "text/html")
     message.send()
+
+
+@shared_task(name="core.purge_idempotency_records")
+def purge_idempotency_records() -> int:
+    """Beat job: forget form tokens and Idempotency-Keys past their time-to-live."""
+    return idempotency.purge_expired()

@@ -52,6 +52,7 @@ from accounts.api.serializers import (
 from accounts.models import ApiToken, Invitation, Membership, Organization
 from core.api.schema import NO_CONTENT, error_responses
 from core.exceptions import NotFound
+from core.idempotency import idempotent
 
 
 def _expiry(days: int) -> datetime:
@@ -181,6 +182,7 @@ class OrganizationViewSet(viewsets.GenericViewSet):
         responses={201: OrganizationSerializer, **error_responses(400, 401)},
         tags=["organizations"],
     )
+    @idempotent
     def create(self, request: Request) -> Response:
         serializer = OrganizationSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -296,6 +298,7 @@ class InvitationViewSet(viewsets.GenericViewSet):
         responses={201: InvitationSerializer, **error_responses(400, 401, 403, 409)},
         tags=["invitations"],
     )
+    @idempotent
     def create(self, request: Request) -> Response:
         serializer = InvitationCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -323,6 +326,7 @@ class InvitationViewSet(viewsets.GenericViewSet):
         tags=["invitations"],
     )
     @action(detail=False, methods=["post"])
+    @idempotent
     def accept(self, request: Request) -> Response:
         serializer = InvitationAcceptSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -362,6 +366,7 @@ class ApiTokenViewSet(viewsets.GenericViewSet):
         responses={201: ApiTokenCreatedSerializer, **error_responses(400, 401, 403)},
         tags=["api-tokens"],
     )
+    @idempotent
     def create(self, request: Request) -> Response:
         serializer = ApiTokenCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

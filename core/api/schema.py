@@ -1,8 +1,11 @@
-"""OpenAPI pieces shared by every app's API: the error body and its responses."""
+"""OpenAPI pieces shared by every app's API: the error body, its responses, and the Idempotency-Key header."""
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiResponse
+from typing import Any
+
+from drf_spectacular import openapi
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import serializers
 
 ERROR_DESCRIPTIONS = {
@@ -11,6 +14,7 @@ ERROR_DESCRIPTIONS = {
     403: "Signed in, but the role in the acting organization does not allow this.",
     404: "No such object in the acting organization (or not yours: both look the same).",
     409: "The object's current state does not allow this.",
+    422: "The `Idempotency-Key` was already used for a different request (`idempotency_key_reused`).",
     429: "Too many requests: wait for the number of seconds in `Retry-After`.",
 }
 
@@ -48,3 +52,45 @@ def error_responses(*status_codes: int, descriptions: dict[int, str] | None = No
         code: OpenApiResponse(response=ErrorSerializer, description=wording.get(code, "Error."))
         for code in status_codes
     }
+
+
+IDEMPOTENCY_KEY = OpenApiParameter(
+    name="Idempotency-Key",
+    location=OpenApiParameter.HEADER,
+    required=False,
+    type=str,
+    description=(
+        "Any unique string (a UUID) to make a retry safe: a request repeated with the same key, by the same user "
+        "in the same organization, with the same body, is not acted on again; it answers the first response's "
+        "status and body, with the header `Idempotent-Replayed: true`. The same key with a different body answers "
+        "422. Keys are kept 24 hours. 1 to 255 printable ASCII characters. Without the header, every request acts."
+    ),
+)
+
+
+class AutoSchema(openapi.AutoSchema):
+    """drf-spectacular's schema, plus the ``Idempotency-Key`` header on handlers marked ``core.idempotency.idempotent``.
+
+    The mark is read from the handler, so an operation documents the header
+    exactly when it honours it.
+    """
+
+    def _honours_idempotency_key(self) -> bool:
+        if self.method not in ("POST", "PUT", "PATCH", "DELETE"):
+            return False
+        handler = getattr(self.view, getattr(self.view, "action", None) or self.method.lower(), None)
+        return bool(getattr(handler, "idempotent", False))
+
+    def get_override_parameters(self) -> list[Any]:
+        parameters = list(super().get_override_parameters())
+        if self._honours_idempotency_key():
+            parameters.append(IDEMPOTENCY_KEY)
+        return parameters
+
+    def _get_response_bodies(self, direction: Any = "response") -> dict[str, Any]:
+        responses: dict[str, Any] = super()._get_response_bodies(direction)
+        if self._honours_idempotency_key():
+            # A malformed key is a 400; a key reused for another request a 422.
+            for code, response in error_responses(400, 422).items():
+                responses.setdefault(str(code), self._get_response_for_code(response, str(code), direction=direction))
+        return responses

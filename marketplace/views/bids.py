@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from core.exceptions import DomainError
+from core.idempotency import submit_once
 from core.web import (
     AuthedRequest,
     Outcome,
@@ -140,6 +141,7 @@ def _submit_terms(
 
 @organization_required
 @require_http_methods(["GET", "POST"])
+@submit_once
 def bid_create(request: AuthedRequest, task_id: int) -> HttpResponse:
     organization = request.organization
     task = get_or_404(selectors.get_task_for_viewer, task_id=task_id, organization=organization)
@@ -173,6 +175,7 @@ def bid_create(request: AuthedRequest, task_id: int) -> HttpResponse:
 
 @organization_required
 @require_http_methods(["GET", "POST"])
+@submit_once
 def bid_edit(request: AuthedRequest, bid_id: int) -> HttpResponse:
     bid = get_or_404(selectors.get_own_bid, bid_id=bid_id, organization=request.organization)
     task = bid.task
@@ -216,6 +219,7 @@ def bid_list(request: AuthedRequest) -> HttpResponse:
 
 
 @organization_required
+@submit_once
 def bid_withdraw(request: AuthedRequest, bid_id: int) -> HttpResponse:
     bid = get_or_404(selectors.get_own_bid, bid_id=bid_id, organization=request.organization)
     if refused := post_only(request):
@@ -271,6 +275,7 @@ def _back(request: AuthedRequest, bid: Bid) -> str:
 
 
 @organization_required
+@submit_once
 def bid_shortlist(request: AuthedRequest, bid_id: int) -> HttpResponse:
     """POST ``shortlisted=1`` to shortlist, ``0`` to take the bid off the shortlist."""
     bid = get_or_404(selectors.get_bid_on_own_task, bid_id=bid_id, organization=request.organization)
@@ -287,6 +292,7 @@ def bid_shortlist(request: AuthedRequest, bid_id: int) -> HttpResponse:
 
 
 @organization_required
+@submit_once
 def bid_decline(request: AuthedRequest, bid_id: int) -> HttpResponse:
     bid = get_or_404(selectors.get_bid_on_own_task, bid_id=bid_id, organization=request.organization)
     if refused := post_only(request):
@@ -302,6 +308,7 @@ def bid_decline(request: AuthedRequest, bid_id: int) -> HttpResponse:
 
 
 @organization_required
+@submit_once
 def bid_accept(request: AuthedRequest, bid_id: int) -> HttpResponse:
     """Accepting commits the organization: a first POST shows what will happen, ``confirm=yes`` does it."""
     bid = get_or_404(selectors.get_bid_on_own_task, bid_id=bid_id, organization=request.organization)
@@ -352,6 +359,7 @@ def task_bids(request: AuthedRequest, task_id: int) -> HttpResponse:
 
 @organization_required
 @require_http_methods(["GET", "POST"])
+@submit_once
 def task_comparison(request: AuthedRequest, task_id: int) -> HttpResponse:
     """The side-by-side comparison of the task's live bids; POST saves the client's weights."""
     task = get_or_404(selectors.get_own_task, task_id=task_id, organization=request.organization)

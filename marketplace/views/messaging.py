@@ -15,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
+from core.idempotency import submit_once
 from core.web import AuthedRequest, Outcome, attempt, get_or_404, organization_required, post_only, serve_attachment
 from marketplace import selectors, services
 from marketplace.forms.messaging import MessageForm
@@ -33,6 +34,7 @@ def thread_list(request: AuthedRequest) -> HttpResponse:
 
 
 @organization_required
+@submit_once
 def thread_detail(request: AuthedRequest, thread_id: int) -> HttpResponse:
     """The messages; POST replies. Viewing marks the thread read for the user."""
     organization = request.organization
@@ -86,6 +88,7 @@ def thread_detail(request: AuthedRequest, thread_id: int) -> HttpResponse:
 
 
 @organization_required
+@submit_once
 def thread_open(request: AuthedRequest, task_id: int, supplier_id: int) -> HttpResponse:
     """POST: open (or find) the conversation between the task's client and a supplier involved in it."""
     organization = request.organization

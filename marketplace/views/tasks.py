@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 from django_countries import countries
 
+from core.idempotency import submit_once
 from core.routing import public
 from core.web import (
     AuthedRequest,
@@ -149,6 +150,7 @@ def _suggested_name(filters: TaskFilters, *, categories: list[Any], names: dict[
 
 @organization_required
 @require_http_methods(["GET", "POST"])
+@submit_once
 def task_create(request: AuthedRequest) -> HttpResponse:
     posted = request.method == "POST"
     form = TaskForm(
@@ -180,6 +182,7 @@ def task_create(request: AuthedRequest) -> HttpResponse:
 
 @organization_required
 @require_http_methods(["GET", "POST"])
+@submit_once
 def task_edit(request: AuthedRequest, task_id: int) -> HttpResponse:
     task = get_or_404(selectors.get_own_task, task_id=task_id, organization=request.organization)
     posted = request.method == "POST"
@@ -288,11 +291,13 @@ def _task_action(request: AuthedRequest, task_id: int, service: Any, done: str) 
 
 
 @organization_required
+@submit_once
 def task_publish(request: AuthedRequest, task_id: int) -> HttpResponse:
     return _task_action(request, task_id, services.publish_task, "“{title}” is live: suppliers can find it and bid.")
 
 
 @organization_required
+@submit_once
 def task_close(request: AuthedRequest, task_id: int) -> HttpResponse:
     return _task_action(
         request, task_id, services.close_task, "“{title}” is closed. Open bids were declined and their suppliers told."
@@ -300,11 +305,13 @@ def task_close(request: AuthedRequest, task_id: int) -> HttpResponse:
 
 
 @organization_required
+@submit_once
 def task_cancel(request: AuthedRequest, task_id: int) -> HttpResponse:
     return _task_action(request, task_id, services.cancel_task, "“{title}” was cancelled. Suppliers who bid were told.")
 
 
 @organization_required
+@submit_once
 def task_invite(request: AuthedRequest, task_id: int) -> HttpResponse:
     """Invite one supplier (an id from the directory or the suggestions) to bid on the client's task."""
     task = get_or_404(selectors.get_own_task, task_id=task_id, organization=request.organization)
@@ -405,6 +412,7 @@ def supplier_list(request: AuthedRequest) -> HttpResponse:
 
 @organization_required
 @require_http_methods(["GET", "POST"])
+@submit_once
 def saved_search_list(request: AuthedRequest) -> HttpResponse:
     """The user's saved searches in the acting organization; POST saves the browse page's filters."""
     form = SaveSearchForm(request.POST if request.method == "POST" else None)
@@ -441,6 +449,7 @@ def saved_search_list(request: AuthedRequest) -> HttpResponse:
 
 
 @organization_required
+@submit_once
 def saved_search_delete(request: AuthedRequest, saved_search_id: int) -> HttpResponse:
     saved = get_or_404(
         selectors.get_saved_search,

@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from accounts.api.permissions import IsOrganizationMember, acting_organization, current_user
 from core.api.schema import error_responses
 from core.exceptions import PermissionDenied
+from core.idempotency import idempotent
 from core.web import serve_attachment
 from marketplace import selectors, services
 from marketplace.api.serializers import (
@@ -124,6 +125,7 @@ class BidViewSet(ServesFiles, viewsets.GenericViewSet):
         tags=["bids"],
     )
     @action(detail=True, methods=["post"])
+    @idempotent
     def withdraw(self, request: Request, bid_id: int) -> Response:
         services.withdraw_bid(actor=current_user(request), bid=self.as_bidder())
         return self.respond()
@@ -137,6 +139,7 @@ class BidViewSet(ServesFiles, viewsets.GenericViewSet):
         tags=["bids"],
     )
     @action(detail=True, methods=["post"])
+    @idempotent
     def accept(self, request: Request, bid_id: int) -> Response:
         services.accept_bid(actor=current_user(request), bid=self.as_client())
         return self.respond()
@@ -148,6 +151,7 @@ class BidViewSet(ServesFiles, viewsets.GenericViewSet):
         tags=["bids"],
     )
     @action(detail=True, methods=["post"])
+    @idempotent
     def shortlist(self, request: Request, bid_id: int) -> Response:
         bid = self.as_client()
         serializer = ShortlistSerializer(data=request.data)
@@ -164,6 +168,7 @@ class BidViewSet(ServesFiles, viewsets.GenericViewSet):
         tags=["bids"],
     )
     @action(detail=True, methods=["post"])
+    @idempotent
     def decline(self, request: Request, bid_id: int) -> Response:
         bid = self.as_client()
         serializer = DeclineSerializer(data=request.data)

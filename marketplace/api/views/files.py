@@ -23,6 +23,7 @@ from rest_framework.request import Request
 from rest_framework.views import APIView
 
 from core.api.schema import NO_CONTENT, error_responses
+from core.idempotency import idempotent
 from marketplace.api.serializers import AttachmentSerializer, AttachmentUploadSerializer
 
 Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
@@ -55,6 +56,7 @@ def attachments_endpoint(*, serializer: type[AttachmentSerializer], tag: str, li
     """The ``attachments`` action: GET lists the owner's files (``listing``), POST adds some (``upload``)."""
 
     def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
+        view = idempotent(view)  # POST: an upload retried with the same key stores the files once
         view = action(
             detail=True,
             methods=["get", "post"],

@@ -16,6 +16,7 @@ from rest_framework.response import Response
 
 from accounts.api.permissions import IsOrganizationMember, acting_organization, current_user
 from core.api.schema import NO_CONTENT, error_responses
+from core.idempotency import idempotent
 from marketplace import selectors, services
 from marketplace.api.serializers import SavedSearchCreateSerializer, SavedSearchSerializer
 from marketplace.models import SavedSearch
@@ -67,6 +68,7 @@ class SavedSearchViewSet(viewsets.GenericViewSet):
         responses={201: SavedSearchSerializer, **error_responses(400, 401, 403)},
         tags=["saved-searches"],
     )
+    @idempotent
     def create(self, request: Request) -> Response:
         serializer = SavedSearchCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

@@ -19,6 +19,7 @@ from accounts.api.permissions import IsOrganizationMember, acting_organization, 
 from accounts.models import Organization
 from core.api.schema import error_responses
 from core.exceptions import Invalid
+from core.idempotency import idempotent
 from core.web import serve_attachment
 from marketplace import comparison, selectors, services
 from marketplace.api.serializers import (
@@ -137,6 +138,7 @@ class TaskListView(APIView):
         responses={201: TaskSerializer, **error_responses(400, 401, 403)},
         tags=["tasks"],
     )
+    @idempotent
     def post(self, request: Request) -> Response:
         serializer = TaskCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -208,6 +210,7 @@ class TaskViewSet(ServesFiles, viewsets.GenericViewSet):
         tags=["tasks"],
     )
     @action(detail=True, methods=["post"])
+    @idempotent
     def publish(self, request: Request, task_id: int) -> Response:
         return self._transition(services.publish_task)
 
@@ -218,6 +221,7 @@ class TaskViewSet(ServesFiles, viewsets.GenericViewSet):
         tags=["tasks"],
     )
     @action(detail=True, methods=["post"])
+    @idempotent
     def close(self, request: Request, task_id: int) -> Response:
         return self._transition(services.close_task)
 
@@ -228,6 +232,7 @@ class TaskViewSet(ServesFiles, viewsets.GenericViewSet):
         tags=["tasks"],
     )
     @action(detail=True, methods=["post"])
+    @idempotent
     def cancel(self, request: Request, task_id: int) -> Response:
         return self._transition(services.cancel_task)
 
@@ -244,6 +249,7 @@ class TaskViewSet(ServesFiles, viewsets.GenericViewSet):
         tags=["tasks"],
     )
     @action(detail=True, methods=["post"])
+    @idempotent
     def invitations(self, request: Request, task_id: int) -> Response:
         task = self.own_task()
         serializer = BidInvitationCreateSerializer(data=request.data)
@@ -311,6 +317,7 @@ class TaskViewSet(ServesFiles, viewsets.GenericViewSet):
         tags=["bids"],
     )
     @action(detail=True, methods=["get", "post"], url_path="bids")
+    @idempotent
     def bids(self, request: Request, task_id: int) -> Response:
         organization = acting_organization(request)
         context = self.get_serializer_context()

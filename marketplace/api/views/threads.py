@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from accounts.api.permissions import IsOrganizationMember, acting_organization, current_user
 from core.api.schema import error_responses
 from core.exceptions import NotFound
+from core.idempotency import idempotent
 from core.web import serve_attachment
 from marketplace import selectors, services
 from marketplace.api.serializers import (
@@ -71,6 +72,7 @@ class ThreadViewSet(ServesFiles, viewsets.GenericViewSet):
         responses={201: ThreadSerializer, **error_responses(400, 401, 403, 404)},
         tags=["messages"],
     )
+    @idempotent
     def create(self, request: Request) -> Response:
         serializer = ThreadCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -110,6 +112,7 @@ class ThreadViewSet(ServesFiles, viewsets.GenericViewSet):
         tags=["messages"],
     )
     @action(detail=True, methods=["get", "post"])
+    @idempotent
     def messages(self, request: Request, thread_id: int) -> Response:
         thread = self.get_object()
         context = self.get_serializer_context()
@@ -139,6 +142,7 @@ class ThreadViewSet(ServesFiles, viewsets.GenericViewSet):
         tags=["messages"],
     )
     @action(detail=True, methods=["post"])
+    @idempotent
     def read(self, request: Request, thread_id: int) -> Response:
         services.mark_thread_read(user=current_user(request), thread=self.get_object())
         return Response(ThreadSerializer(self.get_object()).data)
