@@ -32,6 +32,7 @@ from core.web import (
     safe_next,
     serve_attachment,
 )
+from core.widgets import country_choices
 from marketplace import selectors, services
 from marketplace.forms.tasks import (
     InviteSupplierForm,
@@ -79,8 +80,8 @@ def task_list(request: HttpRequest) -> HttpResponse:
         "params": params,
         "sort": page.sort,
         "sorts": [(value, label) for value, label in SORT_LABELS.items() if value != "relevance" or filters.q],
-        "categories": categories,
-        "countries": countries,
+        "category_choices": [(category.slug, category.name) for category in categories],
+        "countries": country_choices(),
         "budget_types": BudgetType.choices,
         "location_types": LocationType.choices,
         "budget_from": browse_amount(filters.budget_min),
