@@ -25,6 +25,7 @@ from marketplace.selectors.messaging import (
     read_mark,
     thread_messages,
     thread_summaries,
+    thread_summary_page,
     threads_with_unread,
 )
 from marketplace.selectors.search import (
@@ -122,6 +123,7 @@ __all__ = [
     "task_status_counts",
     "thread_messages",
     "thread_summaries",
+    "thread_summary_page",
     "threads_with_unread",
     "visible_tasks",
     "word_frequency",

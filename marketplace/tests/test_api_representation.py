@@ -38,7 +38,7 @@ def _media(settings, tmp_path):
 
 @pytest.fixture
 def tasks(firm):
-    hourly = open_task(
+    open_task(
         firm,
         title="Hourly help desk",
         budget_type="hourly",
@@ -51,7 +51,7 @@ def tasks(firm):
         city="Berlin",
         skills=[],
     )
-    with_files = open_task(firm, title="Logo <design> & \"brand\"", in_house_cost_estimate=None)
+    with_files = open_task(firm, title='Logo <design> & "brand"', in_house_cost_estimate=None)
     services.add_task_attachments(
         actor=firm.owner,
         task=with_files,
@@ -89,9 +89,7 @@ def test_task_list_representation_is_drfs(tasks, firm, other_firm, viewer, zone)
 
 
 def test_related_ids_are_read_without_loading_the_object(tasks, firm, other_firm, django_assert_num_queries):
-    invitation = services.invite_supplier_to_bid(
-        actor=firm.owner, task=tasks[0], supplier=other_firm, message="Hi"
-    )
+    invitation = services.invite_supplier_to_bid(actor=firm.owner, task=tasks[0], supplier=other_firm, message="Hi")
     invitation = BidInvitation.objects.select_related("supplier").get(pk=invitation.pk)
 
     class Compiled(CompiledRepresentation, BidInvitationSerializer):
