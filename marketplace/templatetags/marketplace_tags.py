@@ -353,7 +353,7 @@ def task_cards(tasks: Iterable[Task], names: Mapping[str, str] | None = None) ->
     """
     tasks, names = list(tasks), names or {}
     template = get_template(CARD_TEMPLATE)
-    stamp = _template_stamp(template)
+    stamp = _template_stamp(template.template.source)  # type: ignore[attr-defined]  # the backend's Template
     now, today, zone = timezone.now(), timezone.localdate(), timezone.get_current_timezone_name()
     keys = [_card_key(task, names, stamp, now, today, zone) for task in tasks]
     try:
@@ -377,6 +377,6 @@ def task_cards(tasks: Iterable[Task], names: Mapping[str, str] | None = None) ->
     return mark_safe("".join(parts))  # noqa: S308
 
 
-@functools.cache
-def _template_stamp(template: Any) -> str:
-    return hashlib.sha256(template.template.source.encode()).hexdigest()[:16]
+@functools.lru_cache(maxsize=4)
+def _template_stamp(source: str) -> str:
+    return hashlib.sha256(source.encode()).hexdigest()[:16]

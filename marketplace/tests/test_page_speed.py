@@ -1,0 +1,159 @@
+"""What the page-speed work must not change: what pages say, and that they say it now.
+
+Task cards come from a cache keyed by what they show (``task_cards``); option lists
+are escaped once per process (``core.widgets``). Neither may show stale or
+unescaped text, and the browse page must work without its cache.
+"""
+
+from __future__ import annotations
+
+import re
+from unittest import mock
+
+import pytest
+from django import forms
+from django.core.cache import cache
+from django.template.loader import get_template, render_to_string
+from django.urls import reverse
+from redis.exceptions import ConnectionError as RedisConnectionError
+
+from core.widgets import QuickSelect, country_choices, options_html
+from marketplace import services
+from marketplace.models import Category
+from marketplace.templatetags.marketplace_tags import load_skill_names, task_cards
+from tests.factories import open_task
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def cards(response) -> str:
+    return response.content.decode().split('<div class="task-list">', 1)[1].split('<nav class="pager"', 1)[0]
+
+
+def test_cards_read_from_the_cache_are_the_cards_the_template_renders(client, firm):
+    tasks = [open_task(firm, title=f"Payroll run {n}") for n in range(3)]
+
+    first = cards(client.get(reverse("task-list")))
+    card = get_template("marketplace/_task_card.html")
+    unrenderable = mock.Mock(template=card.template, render=mock.Mock(side_effect=AssertionError("rendered again")))
+    with mock.patch("marketplace.templatetags.marketplace_tags.get_template", return_value=unrenderable):
+        second = cards(client.get(reverse("task-list")))
+
+    assert first == second
+    shown = [task for task in reversed(tasks)]
+    names = load_skill_names(slug for task in shown for slug in task.skills)
+    for task in shown:
+        direct = render_to_string("marketplace/_task_card.html", {"task": task, "skill_names": names})
+        assert task.title in direct and direct.strip() in first
+
+
+def test_an_edited_task_shows_its_new_terms_at_once(client, firm):
+    task = open_task(firm, title="Monthly payroll")
+    assert "Monthly payroll" in cards(client.get(reverse("task-list")))
+
+    terms = services.task_input_from(task)
+    terms.title = "Quarterly payroll"
+    services.update_task(actor=firm.owner, task=task, data=terms)
+    firm.name = "Northwind Holdings"
+    firm.save()
+
+    shown = cards(client.get(reverse("task-list")))
+    assert "Quarterly payroll" in shown and "Monthly payroll" not in shown
+    assert "Northwind Holdings" in shown
+
+
+def test_cards_are_the_same_for_every_viewer_but_keep_the_viewers_time_zone(client, firm, other_firm):
+    open_task(firm, title="Bookkeeping")
+    other_firm.time_zone = "Pacific/Auckland"
+    other_firm.save()
+    supplier = other_firm.owner
+    member = type(client)()
+    member.force_login(supplier)
+
+    anonymous = cards(client.get(reverse("task-list")))
+    signed_in = cards(member.get(reverse("task-list")))
+
+    stamp = re.compile(r'datetime="([^"]+)"')
+    assert stamp.search(anonymous).group(1).endswith("+00:00")
+    assert stamp.search(signed_in).group(1).endswith(("+12:00", "+13:00"))
+
+
+def test_browse_works_when_the_cache_is_down(client, firm):
+    open_task(firm, title="Payroll for a bakery")
+    down = RedisConnectionError("Redis is not answering")
+    with (
+        mock.patch.object(cache, "get_many", side_effect=down),
+        mock.patch.object(cache, "set_many", side_effect=down),
+    ):
+        response = client.get(reverse("task-list"))
+
+    assert response.status_code == 200
+    assert "Payroll for a bakery" in cards(response)
+
+
+def test_task_cards_tag_escapes_through_the_template(firm):
+    task = open_task(firm, title='<script>alert("x")</script>')
+    task.organization, task.category = firm, Category.objects.get(pk=task.category_id)
+
+    html = task_cards([task], {})
+
+    assert "<script>alert" not in html
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in html
+
+
+# --- option lists ---------------------------------------------------------------------
+
+
+def test_options_are_escaped_and_the_chosen_one_is_selected():
+    choices = [("a", "Plain"), ('"><script>', "<b>Bold</b> & 'quoted'"), ("c", "Other")]
+
+    html = options_html(choices, '"><script>')
+
+    assert "<script>" not in html and "<b>" not in html
+    assert '<option value="&quot;&gt;&lt;script&gt;" selected>&lt;b&gt;Bold&lt;/b&gt; &amp; &#x27;quoted&#x27;' in html
+    assert '<option value="a">Plain</option>' in html
+    assert html.count(" selected") == 1
+
+
+def test_browse_form_keeps_the_chosen_country_and_category(client):
+    category = Category.objects.order_by("pk").first()
+
+    page = client.get(reverse("task-list"), {"country": "DE", "category": category.slug}).content.decode()
+
+    assert '<option value="DE" selected>Germany</option>' in page
+    assert f'<option value="{category.slug}" selected>' in page
+    assert page.count("<option") > 250  # every country is still offered
+
+
+class Both(forms.Form):
+    quick = forms.ChoiceField(required=True, widget=QuickSelect, help_text="Where")
+    stock = forms.ChoiceField(required=True, help_text="Where")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [("", "Any country"), *country_choices()]
+        self.fields["quick"].choices = choices
+        self.fields["stock"].choices = choices
+
+
+def _normalised(html: str, name: str) -> tuple[set[str], str]:
+    """The select's attributes (in any order) and its options, whitespace aside."""
+    html = html.replace(f'name="{name}"', 'name="x"').replace(f"id_{name}", "id_x")
+    opening, rest = html.split(">", 1)
+    return set(re.findall(r'[\w-]+(?:="[^"]*")?', opening.removeprefix("<select"))), re.sub(r"\s+<", "<", rest.strip())
+
+
+@pytest.mark.parametrize("data", [None, {"quick": "FR", "stock": "FR"}, {"quick": "nope", "stock": "nope"}])
+def test_quick_select_renders_what_djangos_select_renders(data):
+    form = Both(data)
+    if data:
+        form.is_valid()  # errors add aria-invalid and aria-describedby
+
+    assert _normalised(str(form["quick"]), "quick") == _normalised(str(form["stock"]), "stock")
