@@ -50,6 +50,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -253,7 +254,9 @@ def cast(rng: random.Random) -> Cast:
     # A supplier with bids (so its pages are not empty), from the newest tasks' bids.
     bid = Bid.objects.filter(task__status=TaskStatus.OPEN).select_related("supplier").order_by("-pk").first()
     supplier = Membership.objects.filter(organization=bid.supplier).select_related("user").first() if bid else None
-    assert owner is not None and compared is not None and supplier is not None
+    assert owner is not None
+    assert compared is not None
+    assert supplier is not None
     last = Task.objects.order_by("-pk").values_list("pk", flat=True).first() or 1
     task_ids: list[int] = []
     while len(task_ids) < 60:
@@ -382,7 +385,10 @@ def start_gunicorn(args: argparse.Namespace, env: dict[str, str], port: int, log
         "60",
     ]
     with log.open("wb") as output:
-        process = subprocess.Popen(command, env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True)
+        # A fixed command line of our own: the venv's gunicorn and this module.
+        process = subprocess.Popen(  # noqa: S603
+            command, env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True
+        )
     for _ in range(300):
         time.sleep(0.1)
         if process.poll() is not None:
@@ -433,15 +439,14 @@ def main() -> None:
     tasks = Task.objects.count()
     if tasks < 1000:
         sys.exit("Generate data first: manage.py generate_marketplace_data (into a database of its own).")
-    subprocess.run(
-        [sys.executable, str(ROOT / "manage.py"), "collectstatic", "--noinput", "-v0"], env=env, check=True
-    )
+    collect = [sys.executable, str(ROOT / "manage.py"), "collectstatic", "--noinput", "-v0"]
+    subprocess.run(collect, env=env, check=True)  # noqa: S603 - our own interpreter and manage.py
 
     rng = random.Random(args.seed)
     the_cast = cast(rng)
     env["BENCHMARK_PROBE_TASK"] = str(the_cast.probe_task)
     port = free_port()
-    log = Path(os.environ.get("TMPDIR", "/tmp")) / f"benchmark_http-{port}.log"
+    log = Path(tempfile.gettempdir()) / f"benchmark_http-{port}.log"
     server = start_gunicorn(args, env, port, log)
     try:
         print(
@@ -544,7 +549,8 @@ def print_table(rows: list[Row], args: argparse.Namespace) -> None:
         )
         print("|---|---:|---:|---:|---:|---:|")
         for row in with_words:
-            assert row.selector is not None and row.selector_inprocess is not None
+            assert row.selector is not None
+            assert row.selector_inprocess is not None
             around = cost(row.page) - cost(row.selector)
             p50, p95 = row.selector_inprocess
             print(

@@ -51,7 +51,8 @@ def test_cards_read_from_the_cache_are_the_cards_the_template_renders(client, fi
     names = load_skill_names(slug for task in shown for slug in task.skills)
     for task in shown:
         direct = render_to_string("marketplace/_task_card.html", {"task": task, "skill_names": names})
-        assert task.title in direct and direct.strip() in first
+        assert task.title in direct
+        assert direct.strip() in first
 
 
 def test_an_edited_task_shows_its_new_terms_at_once(client, firm):
@@ -65,7 +66,8 @@ def test_an_edited_task_shows_its_new_terms_at_once(client, firm):
     firm.save()
 
     shown = cards(client.get(reverse("task-list")))
-    assert "Quarterly payroll" in shown and "Monthly payroll" not in shown
+    assert "Quarterly payroll" in shown
+    assert "Monthly payroll" not in shown
     assert "Northwind Holdings" in shown
 
 
@@ -116,7 +118,8 @@ def test_options_are_escaped_and_the_chosen_one_is_selected():
 
     html = options_html(choices, '"><script>')
 
-    assert "<script>" not in html and "<b>" not in html
+    assert "<script>" not in html
+    assert "<b>" not in html
     assert '<option value="&quot;&gt;&lt;script&gt;" selected>&lt;b&gt;Bold&lt;/b&gt; &amp; &#x27;quoted&#x27;' in html
     assert '<option value="a">Plain</option>' in html
     assert html.count(" selected") == 1
