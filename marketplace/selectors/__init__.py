@@ -49,6 +49,7 @@ from marketplace.selectors.search import (
 )
 from marketplace.selectors.suppliers import (
     SupplierFilters,
+    count_suppliers,
     search_suppliers,
 )
 from marketplace.selectors.tasks import (
@@ -91,6 +92,7 @@ __all__ = [
     "categories",
     "client_dashboard_tasks",
     "client_tasks",
+    "count_suppliers",
     "decode_cursor",
     "encode_cursor",
     "get_bid",

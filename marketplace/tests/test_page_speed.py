@@ -19,7 +19,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 
 from core.widgets import QuickSelect, country_choices, options_html
 from marketplace import services
-from marketplace.models import Category
+from marketplace.models import Category, Skill
 from marketplace.templatetags.marketplace_tags import load_skill_names, task_cards
 from tests.factories import open_task
 
@@ -160,3 +160,25 @@ def test_quick_select_renders_what_djangos_select_renders(data):
         form.is_valid()  # errors add aria-invalid and aria-describedby
 
     assert _normalised(str(form["quick"]), "quick") == _normalised(str(form["stock"]), "stock")
+
+
+# --- the supplier directory's count ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [{}, {"category": "payroll"}, {"country": "DE"}, {"q": "bake"}, {"skills": ["payroll"]}, {"min_rating": 4}],
+)
+def test_the_directory_counts_what_it_lists(firm, other_firm, filters):
+    from accounts.models import Organization
+    from marketplace.selectors import SupplierFilters, count_suppliers, search_suppliers
+
+    payroll = list(Skill.objects.filter(category__slug="payroll").values_list("slug", flat=True)[:1])
+    for n, (country, skills) in enumerate([("DE", payroll), ("FR", payroll), ("DE", ["logo-design"]), ("DE", [])]):
+        Organization.objects.create(name=f"Bakery {n}", slug=f"bakery-{n}", country=country, skills=skills)
+    filters = SupplierFilters(**{**filters, "skills": payroll if "skills" in filters else []})
+
+    counted = count_suppliers(filters=filters, exclude=firm)
+
+    assert counted == search_suppliers(filters=filters, exclude=firm).count()
+    assert counted == len(list(search_suppliers(filters=filters, exclude=firm)))
