@@ -176,6 +176,9 @@ CELERY_BEAT_SCHEDULE = {
 }
 CELERY_TIMEZONE = "UTC"
 OUTBOX_RETRY_AFTER_SECONDS = env.int("OUTBOX_RETRY_AFTER_SECONDS", default=30)
+# Anonymous visitors' browse and task pages come from the cache for this long (0: never);
+# see core.web.cached_for_anonymous. Tests render every page.
+PUBLIC_PAGE_CACHE_SECONDS = env.int("PUBLIC_PAGE_CACHE_SECONDS", default=0 if TESTING else 30)
 
 # --- Auth: django-allauth with email login, verification and MFA ------------
 AUTH_USER_MODEL = "accounts.User"

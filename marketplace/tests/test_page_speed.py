@@ -182,3 +182,68 @@ def test_the_directory_counts_what_it_lists(firm, other_firm, filters):
 
     assert counted == search_suppliers(filters=filters, exclude=firm).count()
     assert counted == len(list(search_suppliers(filters=filters, exclude=firm)))
+
+
+# --- anonymous visitors' public pages, cached briefly ----------------------------------------------
+
+
+@pytest.fixture
+def page_cache(settings):
+    settings.PUBLIC_PAGE_CACHE_SECONDS = 30
+
+
+def test_anonymous_browse_is_served_from_the_cache_within_the_period(client, firm, page_cache):
+    task = open_task(firm, title="Payroll for a bakery")
+    first = client.get(reverse("task-list"), {"q": "bakery"})
+
+    with mock.patch("marketplace.selectors.search_tasks", side_effect=AssertionError("rendered again")):
+        again = client.get(reverse("task-list"), {"q": "bakery"})
+        detail = client.get(task.get_absolute_url())  # another URL: rendered
+        detail_again = client.get(task.get_absolute_url())
+
+    assert again.status_code == 200
+    assert again.content == first.content
+    assert "Payroll for a bakery" in detail.content.decode()
+    assert detail_again.content == detail.content
+
+
+def test_members_always_get_a_fresh_page(client, firm, other_firm, page_cache):
+    open_task(firm, title="Payroll for a bakery")
+    client.get(reverse("task-list"))  # an anonymous visitor fills the cache
+    member = type(client)()
+    member.force_login(other_firm.owner)
+
+    open_task(firm, title="Cleaning for a school")
+    page = member.get(reverse("task-list")).content.decode()
+
+    assert "Cleaning for a school" in page
+    assert "Cleaning for a school" not in client.get(reverse("task-list")).content.decode()  # within the period
+
+
+def test_a_visitor_with_a_message_waiting_gets_a_fresh_page_and_it_is_not_kept(client, firm, page_cache):
+    from django.contrib.messages import constants
+    from django.contrib.messages.storage.cookie import CookieStorage
+
+    open_task(firm, title="Payroll for a bakery")
+    storage = CookieStorage(mock.Mock(COOKIES={}))
+    storage.add(constants.SUCCESS, "You have signed out.")
+    response = mock.Mock(cookies={})
+    storage.update(response)
+    client.cookies["messages"] = response.set_cookie.call_args.args[1]
+
+    with_message = client.get(reverse("task-list")).content.decode()
+    client.cookies.pop("messages", None)
+    plain = client.get(reverse("task-list")).content.decode()
+
+    assert "You have signed out." in with_message
+    assert "You have signed out." not in plain
+
+
+def test_pages_are_rendered_when_the_cache_is_down(client, firm, page_cache):
+    open_task(firm, title="Payroll for a bakery")
+    down = RedisConnectionError("Redis is not answering")
+    with mock.patch.object(cache, "get", side_effect=down), mock.patch.object(cache, "set", side_effect=down):
+        response = client.get(reverse("task-list"))
+
+    assert response.status_code == 200
+    assert "Payroll for a bakery" in response.content.decode()

@@ -26,6 +26,7 @@ from core.web import (
     AuthedRequest,
     Outcome,
     attempt,
+    cached_for_anonymous,
     get_or_404,
     organization_required,
     post_only,
@@ -63,6 +64,7 @@ DASHBOARD_PER_PAGE = 20
 
 @public
 @require_GET
+@cached_for_anonymous
 def task_list(request: HttpRequest) -> HttpResponse:
     """Open tasks the visitor may see, searched and filtered, one keyset page at a time."""
     organization = getattr(request, "organization", None)
@@ -237,6 +239,7 @@ def _render_form(request: AuthedRequest, form: TaskForm, *, task: Task | None, o
 
 @public
 @require_GET
+@cached_for_anonymous
 def task_detail(request: HttpRequest, task_id: int) -> HttpResponse:
     """The task as its viewer may see it; the client also gets its actions and private estimate."""
     organization = getattr(request, "organization", None)
