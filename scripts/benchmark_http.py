@@ -489,6 +489,8 @@ def run_pages(args: argparse.Namespace, port: int, rng: random.Random, the_cast:
         for country in ("IS", "LI")
     ]
     pages: list[tuple[str, Stream, list[str] | None]] = [
+        # What signing in costs every page: the session, the user and the memberships, before any view.
+        ("minimal view, signed in (supplier)", Stream("page", [MINIMAL_PATH], supplier), None),
         ("browse `/tasks/` (anonymous)", Stream("page", ["/tasks/"]), None),
         ("browse `/tasks/` (supplier)", Stream("page", ["/tasks/"], supplier), None),
         ("browse, no results (anonymous)", Stream("page", [f"/tasks/?{q}" for q in nothing]), None),

@@ -358,8 +358,10 @@ def client_dashboard(request: AuthedRequest) -> HttpResponse:
     if status not in TaskStatus.values:
         status = ""
     tasks = selectors.client_dashboard_tasks(organization=request.organization, user=request.user, status=status)
-    page = Paginator(tasks, DASHBOARD_PER_PAGE).get_page(request.GET.get("page"))
     counts = selectors.task_status_counts(organization=request.organization)
+    paginator = Paginator(tasks, DASHBOARD_PER_PAGE)
+    paginator.count = counts.get(status, 0) if status else sum(counts.values())  # the tabs' counts, not a query more
+    page = paginator.get_page(request.GET.get("page"))
     tabs = [("", "All", sum(counts.values()))] + [
         (value, label, counts.get(value, 0)) for value, label in TaskStatus.choices
     ]
