@@ -89,7 +89,7 @@ def thread_summary_page(*, organization: Organization, user: Any, number: Any, p
 
     The page's threads are chosen by id first, and only those 25 are joined to
     their task, client and supplier and get their subqueries: sorting the joined
-    rows of a client with 5,000 threads cost 50 ms (docs/benchmarks.md, 17).
+    rows of a client with 5,000 threads cost 50 ms (docs/benchmarks.md, 18).
     """
     ids = (
         Thread.objects.for_org(organization)
