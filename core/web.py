@@ -155,8 +155,8 @@ def cached_for_anonymous(view: View) -> View:
     ``settings.PUBLIC_PAGE_CACHE_SECONDS`` (a URL's page is the same for every anonymous visitor).
 
     Only the body of a plain 200 is kept, and only when rendering it touched nothing of the
-    visitor's own: no CSRF token, no cookie, no flash message waiting (that visitor is served
-    fresh). Signed-in members always get a fresh page. Nothing invalidates an entry: a change
+    visitor's own: no CSRF token, no CSP nonce, no cookie, no flash message waiting (that
+    visitor is served fresh). Signed-in members always get a fresh page. Nothing invalidates an entry: a change
     shows to anonymous visitors within the period. Without the cache the page is rendered.
     """
 
@@ -184,6 +184,7 @@ def cached_for_anonymous(view: View) -> View:
             and not response.streaming
             and not response.cookies
             and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
+            and getattr(request, "_csp_nonce", None) is None  # django-csp: a nonce is this response's own
             and response.get("Content-Type", "").startswith("text/html")
         ):
             try:

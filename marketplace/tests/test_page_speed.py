@@ -247,3 +247,32 @@ def test_pages_are_rendered_when_the_cache_is_down(client, firm, page_cache):
 
     assert response.status_code == 200
     assert "Payroll for a bakery" in response.content.decode()
+
+
+@pytest.mark.parametrize("uses", ["csrf", "nonce"])
+def test_a_page_that_used_a_token_or_nonce_of_its_own_is_not_kept(rf, page_cache, uses):
+    from django.contrib.auth.models import AnonymousUser
+    from django.contrib.messages.storage.fallback import FallbackStorage
+    from django.http import HttpResponse
+    from django.middleware.csrf import get_token
+
+    from core.web import cached_for_anonymous
+
+    rendered = []
+
+    @cached_for_anonymous
+    def view(request):
+        rendered.append(1)
+        if uses == "csrf":
+            get_token(request)
+        else:
+            request._csp_nonce = "abc"
+        return HttpResponse("<p>page</p>")
+
+    for _ in range(2):
+        request = rf.get("/tasks/?q=own")
+        request.user, request.session = AnonymousUser(), {}
+        request._messages = FallbackStorage(request)
+        view(request)
+
+    assert len(rendered) == 2
