@@ -15,5 +15,10 @@ def acting_organization(request: HttpRequest) -> dict[str, Any]:
     return {
         "acting_organization": getattr(request, "organization", None),
         "acting_membership": getattr(request, "membership", None),
-        "my_memberships": memberships_for_user(user=user),  # type: ignore[arg-type]
+        # The middleware loaded them with the acting membership; requests it did not see query here.
+        "my_memberships": (
+            request.memberships  # type: ignore[attr-defined]
+            if getattr(request, "memberships", None) is not None
+            else memberships_for_user(user=user)  # type: ignore[arg-type]
+        ),
     }

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
-from accounts.tenancy import SESSION_KEY, resolve_membership
+from accounts.tenancy import SESSION_KEY, pick_membership, user_memberships
 
 
 def _zone(name: str) -> zoneinfo.ZoneInfo | None:
@@ -30,11 +30,14 @@ class ActingOrganizationMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         request.organization = None  # type: ignore[attr-defined]
         request.membership = None  # type: ignore[attr-defined]
+        request.memberships = None  # type: ignore[attr-defined]
         user = getattr(request, "user", None)
         zone = None
         if user is not None and user.is_authenticated:
             chosen = request.session.get(SESSION_KEY)
-            membership = resolve_membership(user=user, organization_id=chosen)  # type: ignore[arg-type]
+            # One query for the acting membership and the header's organization switcher.
+            memberships = request.memberships = user_memberships(user=user)  # type: ignore[attr-defined,arg-type]
+            membership = pick_membership(memberships, user=user, organization_id=chosen)  # type: ignore[arg-type]
             if membership is not None:
                 request.organization = membership.organization  # type: ignore[attr-defined]
                 request.membership = membership  # type: ignore[attr-defined]

@@ -18,13 +18,29 @@ SESSION_KEY = "acting_organization_id"
 def resolve_membership(*, user: User, organization_id: int | None) -> Membership | None:
     """The membership to act in: the session's choice, else the one the user last switched to,
     else their first firm (people who join a firm mostly work for it), else their personal one."""
-    memberships = Membership.objects.filter(user=user).select_related("organization")
+    return pick_membership(user_memberships(user=user), user=user, organization_id=organization_id)
+
+
+def user_memberships(*, user: User) -> list[Membership]:
+    """Every membership of the user with its organization, in the order the switcher lists them."""
+    return list(
+        Membership.objects.filter(user=user)
+        .select_related("organization")
+        .order_by("-organization__is_personal", "organization__name")
+    )
+
+
+def pick_membership(memberships: list[Membership], *, user: User, organization_id: int | None) -> Membership | None:
+    """:func:`resolve_membership`'s choice among memberships already loaded."""
+    by_organization = {membership.organization_id: membership for membership in memberships}
     for candidate in (organization_id, user.last_organization_id):
-        if candidate is not None:
-            chosen = memberships.filter(organization_id=candidate).first()
-            if chosen is not None:
-                return chosen
-    return memberships.order_by("organization__is_personal", "created_at", "pk").first()
+        if candidate is not None and candidate in by_organization:
+            return by_organization[candidate]
+    return min(
+        memberships,
+        key=lambda membership: (membership.organization.is_personal, membership.created_at, membership.pk),
+        default=None,
+    )
 
 
 def switch_organization(request: HttpRequest, *, organization_id: int) -> Organization:

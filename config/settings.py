@@ -212,6 +212,9 @@ CELERY_TIMEZONE = "UTC"
 OUTBOX_RETRY_AFTER_SECONDS = env.int("OUTBOX_RETRY_AFTER_SECONDS", default=30)
 # How long a form token or an API Idempotency-Key keeps its first answer (core.idempotency).
 IDEMPOTENCY_TTL_HOURS = env.int("IDEMPOTENCY_TTL_HOURS", default=24)
+# Anonymous visitors' browse and task pages come from the cache for this long (0: never);
+# see core.web.cached_for_anonymous. Tests render every page.
+PUBLIC_PAGE_CACHE_SECONDS = env.int("PUBLIC_PAGE_CACHE_SECONDS", default=0 if TESTING else 30)
 
 # --- Auth: django-allauth with email login, verification and MFA ------------
 AUTH_USER_MODEL = "accounts.User"

@@ -8,17 +8,22 @@ ids look exactly like ids that do not exist.
 
 from __future__ import annotations
 
+import hashlib
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme
+from redis.exceptions import RedisError
 
 from core.exceptions import DomainError, NotFound
 
@@ -36,6 +41,7 @@ else:
     AuthedRequest = HttpRequest
 
 T = TypeVar("T")
+logger = logging.getLogger(__name__)
 View = Callable[..., HttpResponse]
 
 
@@ -139,3 +145,52 @@ def serve_attachment(attachment: Any) -> HttpResponse:
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return cast(HttpResponse, response)
+
+
+# --- public pages, cached briefly ----------------------------------------------------
+
+
+def cached_for_anonymous(view: View) -> View:
+    """Serve an anonymous visitor's GET of a public page from the cache for
+    ``settings.PUBLIC_PAGE_CACHE_SECONDS`` (a URL's page is the same for every anonymous visitor).
+
+    Only the body of a plain 200 is kept, and only when rendering it touched nothing of the
+    visitor's own: no CSRF token, no CSP nonce, no cookie, no flash message waiting (that
+    visitor is served fresh). Signed-in members always get a fresh page. Nothing invalidates an entry: a change
+    shows to anonymous visitors within the period. Without the cache the page is rendered.
+    """
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        seconds = settings.PUBLIC_PAGE_CACHE_SECONDS
+        if (
+            not seconds
+            or request.method not in ("GET", "HEAD")
+            or request.user.is_authenticated
+            or len(messages.get_messages(request))  # counting does not mark them shown
+        ):
+            return view(request, *args, **kwargs)
+        key = "public-page:" + hashlib.sha256(request.get_full_path().encode()).hexdigest()
+        try:
+            body = cache.get(key)
+        except RedisError:
+            logger.warning("public page cache unavailable, rendering the page", exc_info=True)
+            return view(request, *args, **kwargs)
+        if body is not None:
+            return HttpResponse(body)
+        response = view(request, *args, **kwargs)
+        if (
+            response.status_code == 200
+            and not response.streaming
+            and not response.cookies
+            and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
+            and getattr(request, "_csp_nonce", None) is None  # django-csp: a nonce is this response's own
+            and response.get("Content-Type", "").startswith("text/html")
+        ):
+            try:
+                cache.set(key, response.content, seconds)
+            except RedisError:
+                logger.warning("public page cache unavailable, page not stored", exc_info=True)
+        return response
+
+    return wrapper

@@ -16,7 +16,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.urls import reverse
 from django_countries.fields import CountryField
 
@@ -98,11 +98,12 @@ class TaskQuerySet(models.QuerySet["Task"]):
         listed = Q(status__in=[TaskStatus.OPEN, TaskStatus.AWARDED, TaskStatus.CLOSED], visibility=Visibility.PUBLIC)
         if organization is None:
             return self.filter(listed)
-        invited = Q(visibility=Visibility.INVITE_ONLY, bid_invitations__supplier=organization) & ~Q(
-            status=TaskStatus.DRAFT
-        )
-        bidder = Q(bids__supplier=organization)
-        return self.filter(listed | invited | bidder | Q(organization=organization)).distinct()
+        # EXISTS, not joins: a join repeats the task per bid and invitation, and the DISTINCT that
+        # undid it compared every column (the description and its search vector too).
+        invitations = BidInvitation.objects.filter(task=OuterRef("pk"), supplier=organization)
+        invited = Q(visibility=Visibility.INVITE_ONLY) & Exists(invitations) & ~Q(status=TaskStatus.DRAFT)
+        bidder = Exists(Bid.objects.filter(task=OuterRef("pk"), supplier=organization))
+        return self.filter(listed | invited | bidder | Q(organization=organization))
 
     def open_for_bids(self) -> TaskQuerySet:
         return self.filter(status=TaskStatus.OPEN)

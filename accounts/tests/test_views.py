@@ -182,6 +182,19 @@ class TestDashboardAndHeader:
         assert reverse("api-token-list") in html
         assert reverse("account_logout") in html
 
+    def test_memberships_are_read_once_for_the_acting_organization_and_the_switcher(self, firm, other_firm):
+        user = firm.owner
+        Membership.objects.create(user=user, organization=other_firm, role=Role.MEMBER)
+        client = signed_in(user, other_firm)
+
+        with CaptureQueriesContext(connection) as queries:
+            html = client.get(reverse("task-list")).content.decode()
+
+        reads = [q["sql"] for q in queries.captured_queries if 'FROM "accounts_membership"' in q["sql"]]
+        assert len(reads) == 1
+        assert f'name="organization" value="{firm.pk}"' in html
+        assert f'value="{other_firm.pk}" class="menu-item menu-item-org" aria-current="true"' in html
+
 
 # --- organizations --------------------------------------------------------------------
 

@@ -23,6 +23,7 @@ from rest_framework import serializers
 
 from accounts.api.serializers import OrganizationSummarySerializer
 from accounts.models import Organization, User
+from core.api.serializers import CompiledRepresentation
 from marketplace.comparison import FACTORS
 from marketplace.comparison import SORTS as COMPARISON_SORTS
 from marketplace.models import (
@@ -199,7 +200,7 @@ TASK_FIELDS = (
 CLIENT_ONLY_TASK_FIELDS = ("in_house_cost_estimate", "comparison_weights")
 
 
-class TaskSerializer(CountryFieldMixin, serializers.ModelSerializer[Task]):
+class TaskSerializer(CompiledRepresentation, CountryFieldMixin, serializers.ModelSerializer[Task]):
     """A task. ``in_house_cost_estimate`` and ``comparison_weights`` appear only for the task's client.
 
     The view passes the acting organization (or ``None``) as ``organization`` in the context.

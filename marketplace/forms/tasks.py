@@ -19,6 +19,7 @@ from django_countries import countries
 
 from accounts.forms import CommaListField
 from core.money import RATE_CURRENCIES, from_minor, to_minor
+from core.widgets import QuickSelect, country_choices
 from marketplace import selectors
 from marketplace.models import BudgetType, Category, LocationType, Task, Visibility
 from marketplace.services import TaskInput, task_input_from
@@ -95,7 +96,7 @@ class MultipleFileField(forms.FileField):
 
 
 def _country_choices() -> list[tuple[str, str]]:
-    return [("", "Any country"), *((code, name) for code, name in countries)]
+    return [("", "Any country"), *country_choices()]
 
 
 # --- posting and editing a task --------------------------------------------------------
@@ -354,8 +355,8 @@ class SupplierSearchForm(forms.Form):
         help_text="Any of these, separated by commas.",
         widget=forms.TextInput(attrs={"placeholder": "Payroll, Packaging design"}),
     )
-    category = forms.ChoiceField(required=False)
-    country = forms.ChoiceField(required=False)
+    category = forms.ChoiceField(required=False, widget=QuickSelect)
+    country = forms.ChoiceField(required=False, widget=QuickSelect)
     city = forms.CharField(required=False, max_length=100)
     min_rating = forms.TypedChoiceField(
         label="Rating", choices=RATING_CHOICES, coerce=int, empty_value=None, required=False

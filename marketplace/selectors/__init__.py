@@ -25,6 +25,7 @@ from marketplace.selectors.messaging import (
     read_mark,
     thread_messages,
     thread_summaries,
+    thread_summary_page,
     threads_with_unread,
 )
 from marketplace.selectors.search import (
@@ -48,6 +49,7 @@ from marketplace.selectors.search import (
 )
 from marketplace.selectors.suppliers import (
     SupplierFilters,
+    count_suppliers,
     search_suppliers,
 )
 from marketplace.selectors.tasks import (
@@ -90,6 +92,7 @@ __all__ = [
     "categories",
     "client_dashboard_tasks",
     "client_tasks",
+    "count_suppliers",
     "decode_cursor",
     "encode_cursor",
     "get_bid",
@@ -122,6 +125,7 @@ __all__ = [
     "task_status_counts",
     "thread_messages",
     "thread_summaries",
+    "thread_summary_page",
     "threads_with_unread",
     "visible_tasks",
     "word_frequency",

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.paginator import Paginator
 from django.http import HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -28,8 +27,9 @@ PAGE_SIZE = 25
 @require_GET
 def thread_list(request: AuthedRequest) -> HttpResponse:
     """Every conversation of the acting organization, as client or supplier, newest activity first."""
-    threads = selectors.thread_summaries(organization=request.organization, user=request.user)
-    page = Paginator(threads, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = selectors.thread_summary_page(
+        organization=request.organization, user=request.user, number=request.GET.get("page"), per_page=PAGE_SIZE
+    )
     return render(request, "marketplace/messages/thread_list.html", {"page": page})
 
 

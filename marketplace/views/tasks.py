@@ -27,12 +27,14 @@ from core.web import (
     AuthedRequest,
     Outcome,
     attempt,
+    cached_for_anonymous,
     get_or_404,
     organization_required,
     post_only,
     safe_next,
     serve_attachment,
 )
+from core.widgets import country_choices
 from marketplace import selectors, services
 from marketplace.forms.tasks import (
     InviteSupplierForm,
@@ -63,6 +65,7 @@ DASHBOARD_PER_PAGE = 20
 
 @public
 @require_GET
+@cached_for_anonymous
 def task_list(request: HttpRequest) -> HttpResponse:
     """Open tasks the visitor may see, searched and filtered, one keyset page at a time."""
     organization = getattr(request, "organization", None)
@@ -80,8 +83,8 @@ def task_list(request: HttpRequest) -> HttpResponse:
         "params": params,
         "sort": page.sort,
         "sorts": [(value, label) for value, label in SORT_LABELS.items() if value != "relevance" or filters.q],
-        "categories": categories,
-        "countries": countries,
+        "category_choices": [(category.slug, category.name) for category in categories],
+        "countries": country_choices(),
         "budget_types": BudgetType.choices,
         "location_types": LocationType.choices,
         "budget_from": browse_amount(filters.budget_min),
@@ -239,6 +242,7 @@ def _render_form(request: AuthedRequest, form: TaskForm, *, task: Task | None, o
 
 @public
 @require_GET
+@cached_for_anonymous
 def task_detail(request: HttpRequest, task_id: int) -> HttpResponse:
     """The task as its viewer may see it; the client also gets its actions and private estimate."""
     organization = getattr(request, "organization", None)
@@ -361,8 +365,10 @@ def client_dashboard(request: AuthedRequest) -> HttpResponse:
     if status not in TaskStatus.values:
         status = ""
     tasks = selectors.client_dashboard_tasks(organization=request.organization, user=request.user, status=status)
-    page = Paginator(tasks, DASHBOARD_PER_PAGE).get_page(request.GET.get("page"))
     counts = selectors.task_status_counts(organization=request.organization)
+    paginator = Paginator(tasks, DASHBOARD_PER_PAGE)
+    paginator.count = counts.get(status, 0) if status else sum(counts.values())  # the tabs' counts, not a query more
+    page = paginator.get_page(request.GET.get("page"))
     tabs = [("", "All", sum(counts.values()))] + [
         (value, label, counts.get(value, 0)) for value, label in TaskStatus.choices
     ]
@@ -381,7 +387,9 @@ def supplier_list(request: AuthedRequest) -> HttpResponse:
     form.is_valid()
     filters = form.to_filters()
     suppliers = selectors.search_suppliers(filters=filters, exclude=request.organization)
-    page = Paginator(suppliers, SUPPLIERS_PER_PAGE).get_page(request.GET.get("page"))
+    paginator = Paginator(suppliers, SUPPLIERS_PER_PAGE)
+    paginator.count = selectors.count_suppliers(filters=filters, exclude=request.organization)
+    page = paginator.get_page(request.GET.get("page"))
     rows = list(page.object_list)
     names = load_skill_names(slug for supplier in rows for slug in supplier.skills)
     open_tasks = selectors.open_tasks_of(organization=request.organization)
