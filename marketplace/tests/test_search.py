@@ -529,6 +529,7 @@ class TestOracle:
         "-booked",
         "-website -monthly",
         "kombucha",
+        "the",  # stop words only: nothing
     ]
     PAGE_SIZES = [1, 2, 3, 7, 20, 50, 100]
 
