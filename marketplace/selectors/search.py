@@ -14,7 +14,7 @@ from time import monotonic
 from typing import Any
 
 from django.contrib.postgres.search import SearchQuery, SearchVectorExact, SearchVectorField
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import (
     BooleanField,
     Exists,
@@ -477,7 +477,7 @@ def _in_order(
         found, walked_to = _walk(conditions, start=start, ordering=ordering, examined=WALK, wanted=SCAN_WINDOW)
         # The ids as one array parameter (see core.lookups.AnyOf).
         tested = Task.objects.filter(AnyOf(F("pk"), [pk for pk, _ in found])).filter(words.on_rows)
-        rows = _rows(_read_ahead(tested.order_by(*_order_by(ordering)).values_list("pk")[:wanted]), ordering)
+        rows = _rows(tested.order_by(*_order_by(ordering)).values("pk")[:wanted], ordering)
         if walked_to is not None:
             past = _after(walked_to, ordering)
         elif len(found) == SCAN_WINDOW:
@@ -606,7 +606,7 @@ class _LexemeQuery(SearchQuery):
     table pages (75 ms warm; seconds from disk).
     """
 
-    def as_sql(self, compiler: Any, connection: Any, *args: Any, **kwargs: Any) -> Any:
+    def as_sql(self, compiler: Any, connection: Any, function: Any = None, template: Any = None) -> tuple[str, Any]:
         sql, params = compiler.compile(self.source_expressions[-1])
         return f"({sql})::tsquery", params
 
@@ -615,29 +615,6 @@ class _LexemeQuery(SearchQuery):
 # category (payroll work is cheaper than software), so a category's cheapest tasks can lie past
 # the first 100,000 open tasks by budget, and a walk by budget starts within the category.
 _FILTERS_ALONG_KEY = {"budget_amount": ("category_id",)}
-
-
-def _read_ahead(ids: QuerySet[Task, tuple[int]]) -> list[int]:
-    """The ids of a query that tests up to SCAN_WINDOW rows it finds by id, read as a bitmap scan.
-
-    PostgreSQL reads those rows through the primary key one after the other,
-    waiting on each read from disk; as a bitmap scan it asks for the next
-    ``effective_io_concurrency`` pages at once. With the compose settings
-    (18), from a cold cache (restart and OS cache dropped), four such scans
-    took 139, 66, 58 and 70 ms instead of 327, 205, 116 and 161 ms. The
-    planner prefers the index scan (the ids look in table
-    order), so index scans are off for this one query; only plain ones, the
-    bitmap still reads the primary key.
-    """
-    nested = connection.in_atomic_block
-    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL enable_indexscan = off")
-        sql, params = ids.query.sql_with_params()
-        cursor.execute(sql, params)
-        found = [pk for (pk,) in cursor.fetchall()]
-        if nested:  # SET LOCAL would last until the caller's transaction ends
-            cursor.execute("SET LOCAL enable_indexscan TO DEFAULT")
-    return found
 
 
 def _walk_start(filters: TaskFilters, ordering: list[tuple[str, bool]]) -> Q:
