@@ -606,7 +606,7 @@ class _LexemeQuery(SearchQuery):
     table pages (75 ms warm; seconds from disk).
     """
 
-    def as_sql(self, compiler: Any, connection: Any, function: Any = None, template: Any = None) -> tuple[str, Any]:
+    def as_sql(self, compiler: Any, connection: Any, *args: Any, **kwargs: Any) -> Any:
         sql, params = compiler.compile(self.source_expressions[-1])
         return f"({sql})::tsquery", params
 
