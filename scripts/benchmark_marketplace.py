@@ -74,6 +74,7 @@ RARE_WORDS = [
     "paddleboards",
 ]
 SYNTAX = ['"year-end accounts"', "design -logo", "payroll or bookkeeping", '"office cleaning" Berlin']
+EXCLUSIONS = ["-booked", "-website", "-monthly -design", "-cleaning"]  # nothing but excluded words
 SORTS = ["newest", "budget_high", "budget_low", "deadline"]
 
 
@@ -156,7 +157,7 @@ def explain(params: dict[str, Any], viewer: Organization | None) -> None:
 
 
 def run_scenarios(
-    pools: Pools, iterations: int, depth: int, show_plans: bool, only: str = ""
+    pools: Pools, iterations: int, depth: int, show_plans: bool, only: str = "", cold: bool = False
 ) -> list[tuple[str, float, float, float, int]]:
     scenarios: list[tuple[str, Callable[[], dict[str, Any]]]] = [
         ("full-text, relevance", lambda: {"q": pools.words()}),
@@ -182,6 +183,14 @@ def run_scenarios(
             "full-text + filters matching nothing",
             lambda: {"q": pools.words(), "sort": pools.rng.choice(SORTS), **pools.impossible_filters()},
         ),
+        (
+            "only exclusions + filters, any sort",
+            lambda: {
+                "q": pools.rng.choice(EXCLUSIONS),
+                "sort": pools.rng.choice(["relevance", *SORTS]),
+                **pools.some_filters(),
+            },
+        ),
     ]
     results = []
     for name, make in scenarios:
@@ -189,10 +198,11 @@ def run_scenarios(
             continue
         samples, rows = [], 0
         timed: list[tuple[float, dict[str, Any], Organization | None]] = []
-        for index in range(iterations + 5):
+        warm_up = 0 if cold else 5
+        for index in range(iterations + warm_up):
             params, viewer = make(), pools.viewer()
             elapsed, page = timed_search(params, viewer)
-            if index >= 5:  # the first few warm the cache
+            if index >= warm_up:  # the first few warm the cache, unless the cold cache is measured
                 samples.append(elapsed)
                 rows += len(page.tasks)
                 timed.append((elapsed, params, viewer))
@@ -206,6 +216,7 @@ def run_scenarios(
 
     deep_cases: list[tuple[str, Callable[[], dict[str, Any]]]] = [
         ("relevance", lambda: {"q": pools.rng.choice(COMMON_WORDS + MEDIUM_WORDS)}),
+        ("relevance + filters", lambda: {"q": pools.rng.choice(COMMON_WORDS + MEDIUM_WORDS), **pools.some_filters()}),
         *((sort, lambda sort=sort: {"sort": sort}) for sort in SORTS),  # type: ignore[misc]
         ("newest + filter", lambda: {"sort": "newest", **pools.some_filters()}),
         ("full-text, newest", lambda: {"q": pools.rng.choice(COMMON_WORDS + MEDIUM_WORDS), "sort": "newest"}),
@@ -232,6 +243,50 @@ def run_scenarios(
             results.append((name, *percentiles(samples), rows // len(samples)))
             print(f"{name:<40} p50 {results[-1][1]:7.1f} ms   p95 {results[-1][2]:7.1f} ms", flush=True)
     return results
+
+
+def oracle(pools: Pools, searches: int, depth: int = 10) -> None:
+    """Every sort's first ``depth`` pages against one plain query of its matches in the order it claims.
+
+    The page sizes vary page by page (1-100, as the API allows); a search
+    must return the plain query's tasks in its order. Prints the mismatches.
+    """
+    from django.contrib.postgres.search import SearchVector
+    from django.db.models import Case, Value, When
+
+    from marketplace.selectors import matching_tasks, task_search_query
+    from marketplace.selectors import search as search_module
+
+    mismatches = 0
+    for number in range(searches):
+        sort = ["relevance", *SORTS][number % 5]
+        params: dict[str, Any] = {"sort": sort, "q": pools.words()}
+        if pools.rng.random() < 0.6:
+            params.update(pools.some_filters())
+        viewer = pools.viewer()
+        filters = TaskFilters.from_params(params)
+        walked, cursor, sizes, ended = [], "", [], False
+        for _page in range(depth):
+            size = pools.rng.choice([1, 5, 20, 20, 50, 100])
+            page = search_tasks(filters=filters, organization=viewer, cursor=cursor, page_size=size)
+            walked += [task.pk for task in page.tasks]
+            sizes.append(size)
+            if not page.next_cursor:
+                ended = True
+                break
+            cursor = page.next_cursor
+        matches = matching_tasks(filters=filters, organization=viewer)
+        if sort == "relevance":
+            tier = Case(When(title_vector=task_search_query(filters.q), then=Value(1)), default=Value(2))
+            matches = matches.annotate(title_vector=SearchVector("title", config="english"), tier=tier)
+            ordering = ["tier", "-published_at", "-id"]
+        else:
+            ordering = search_module._order_by(search_module._ORDERINGS[sort])
+        expected = list(matches.order_by(*ordering).values_list("pk", flat=True)[: len(walked) + 1])
+        if walked != expected[: len(walked)] or (ended and len(expected) > len(walked)):
+            mismatches += 1
+            print(f"  MISMATCH {params} viewer={getattr(viewer, 'pk', None)} sizes={sizes}", flush=True)
+    print(f"oracle: {searches} searches, {depth} pages deep at most, {mismatches} mismatches", flush=True)
 
 
 def page_query_counts() -> list[tuple[str, str, str]]:
@@ -297,7 +352,14 @@ def main() -> None:
         "--explain", action="store_true", help="print EXPLAIN (ANALYZE, BUFFERS) of each scenario's slowest query"
     )
     parser.add_argument("--skip-search", action="store_true", help="only count the queries of the pages")
+    parser.add_argument("--skip-pages", action="store_true", help="only time the searches")
     parser.add_argument("--only", default="", help="only the search scenarios whose name holds this text")
+    parser.add_argument(
+        "--cold",
+        action="store_true",
+        help="time every search, the first ones too (restart the database and drop the OS cache first)",
+    )
+    parser.add_argument("--oracle", type=int, default=0, help="check this many searches against plain queries")
     args = parser.parse_args()
     logging.getLogger("django_structlog").setLevel(logging.WARNING)  # one line per request drowns the table
 
@@ -321,8 +383,13 @@ def main() -> None:
     )
     if not args.skip_search:
         print(f"Task search, {args.iterations} varied queries per scenario (milliseconds)")
-        run_scenarios(pools, args.iterations, args.depth, args.explain, args.only)
+        run_scenarios(pools, args.iterations, args.depth, args.explain, args.only, args.cold)
         print()
+    if args.oracle:
+        oracle(pools, args.oracle)
+        return
+    if args.skip_pages:
+        return
     print("Queries per page view")
     page_query_counts()
 

@@ -326,7 +326,12 @@ class TaskFiltersSerializer(serializers.Serializer):
     deadline_before = serializers.DateField(required=False, help_text="Deadline on or before this date.")
     posted_since = serializers.DateField(required=False, help_text="Published on or after this date.")
     sort = serializers.ChoiceField(
-        choices=[(name, name) for name in SORTS], required=False, help_text="Default: relevance with `q`, else newest."
+        choices=[(name, name) for name in SORTS],
+        required=False,
+        help_text=(
+            "Default: relevance with `q`, else newest. `relevance`: tasks whose title matches `q` first, "
+            "then those whose description does, newest first within each."
+        ),
     )
 
 

@@ -13,21 +13,21 @@ from datetime import date, datetime, timedelta
 from time import monotonic
 from typing import Any
 
-from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVectorExact, SearchVectorField
+from django.contrib.postgres.search import SearchQuery, SearchVectorExact, SearchVectorField
 from django.db import connection
 from django.db.models import (
     BooleanField,
     Exists,
     ExpressionWrapper,
     F,
-    FloatField,
+    Func,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
     Value,
 )
-from django.db.models.functions import Cast, Coalesce
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 
@@ -212,7 +212,8 @@ def matching_tasks(*, filters: TaskFilters, organization: Organization | None) -
 
 # Each sort: the ordering, and the (field, descending) pairs its keyset compares.
 _ORDERINGS: dict[str, list[tuple[str, bool]]] = {
-    "relevance": [("rank", True), ("id", True)],
+    # Title matches (tier 1) before description-only matches (tier 2), newest first within a tier.
+    "relevance": [("tier", False), ("published_at", True), ("id", True)],
     "newest": [("published_at", True), ("id", True)],
     "budget_high": [("budget_amount", True), ("id", True)],
     "budget_low": [("budget_amount", False), ("id", False)],
@@ -266,14 +267,17 @@ BAND_GROWTH = 5  # each band is this many times wider than the one before (the f
 COMMON_WORDS = 0.005  # words in at least this share of tasks are looked for by scanning
 
 
-# Relevance ranks the matches among the newest RELEVANCE_WINDOW open tasks
-# that pass the filters, looking no further than the newest WALK open tasks.
-# Ranking needs every candidate's vector, so ranking all 300,000 matches of a
-# common word would take seconds, while these take milliseconds. Rare words,
-# and common ones with less than a page of matches in the window, have every
-# match ranked. The cursor keeps the first page's window, so paging is
-# consistent.
-RELEVANCE_WINDOW = 5000
+# Relevance is a tiered rank, exact for every match: tasks whose title alone
+# matches the words (tier 1) before those the description matches (tier 2),
+# newest first within a tier; each tier is found the way the newest sort
+# finds words (bounded walks, bands, the full-text indexes), tier 1 through
+# a full-text index of the titles (migration 0005), and one keyset cursor
+# runs across both. (It replaced ``ts_rank`` of the matches among the newest
+# 5,000 open tasks: ranking all 300,000 matches of a common word takes
+# seconds, so the first page differed from an exact ranking in 33-47 % of
+# common-word searches, and paging ended with the window: a median of 1.1 %
+# of the matches could be reached. See docs/benchmarks.md, 16.)
+TIERS = (1, 2)
 
 
 @dataclass
@@ -289,12 +293,8 @@ def encode_cursor(values: list[Any]) -> str:
 
 
 def decode_cursor(cursor: str, *, sort: str) -> list[Any] | None:
-    """The sort values of the last row seen; ``None`` when the cursor is malformed (it is then ignored).
-
-    A relevance cursor has a third value: the start of its window of newest
-    tasks (``None`` when every match is ranked).
-    """
-    names = [name for name, _ in _ORDERINGS[sort]] + (["window"] if sort == "relevance" else [])
+    """The sort values of the last row seen; ``None`` when the cursor is malformed (it is then ignored)."""
+    names = [name for name, _ in _ORDERINGS[sort]]
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         values = json.loads(base64.urlsafe_b64decode(padded.encode()).decode())
@@ -307,9 +307,10 @@ def decode_cursor(cursor: str, *, sort: str) -> list[Any] | None:
 
 def _cursor_value(name: str, value: Any) -> Any:
     """One keyset value, checked against the type of its column; ValueError when it does not fit."""
-    if name == "window" and value is None:
-        return None
-    if name in ("published_at", "window"):
+    if name == "tier":
+        if value in TIERS and isinstance(value, int) and not isinstance(value, bool):
+            return value
+    elif name == "published_at":
         moment = datetime.fromisoformat(value) if isinstance(value, str) else None
         if moment is not None and timezone.is_aware(moment):
             return moment
@@ -317,9 +318,6 @@ def _cursor_value(name: str, value: Any) -> Any:
         day = parse_date(value) if isinstance(value, str) else None
         if day is not None:
             return day
-    elif name == "rank":
-        if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
-            return float(value)
     elif isinstance(value, int) and not isinstance(value, bool) and -(2**63) <= value < 2**63:
         return value
     raise ValueError(f"bad cursor value for {name}")
@@ -350,8 +348,7 @@ def _words_match(q: str, *, indexed: bool) -> Q:
     """
     if indexed:
         return Q(search_vector=task_search_query(q))
-    vector = Coalesce(F("search_vector"), Value("", output_field=SearchVectorField()))
-    return Q(SearchVectorExact(vector, task_search_query(q)))
+    return Q(SearchVectorExact(_unindexed_vector(), task_search_query(q)))
 
 
 def _words_in_band(q: str) -> Q:
@@ -366,8 +363,7 @@ def _words_in_band(q: str) -> Q:
     lexeme = _rarest_required_lexeme(q)
     if lexeme is None:
         return _words_match(q, indexed=True)
-    rarest = SearchQuery("'{}'".format(lexeme.replace("'", "''")), config="simple", search_type="raw")
-    return Q(search_vector=rarest) & _words_match(q, indexed=False)
+    return Q(search_vector=_lexeme_query(lexeme)) & _words_match(q, indexed=False)
 
 
 def _sorted_without_index(ordering: list[tuple[str, bool]]) -> list[Any]:
@@ -397,15 +393,17 @@ def search_tasks(
 ) -> TaskPage:
     """One page of open tasks matching ``filters`` that ``organization`` may see.
 
-    Relevance ranks title matches (weight A) over description matches
-    (weight B), see :data:`RELEVANCE_WINDOW`; ties fall back to the newer
-    task (higher id). The other sorts see every match. A malformed cursor is
-    ignored: the first page comes back. Two queries as a rule (the walk and
-    the page's rows), three when filters are sparse; words take two as a
-    rule and at most nine (two per band; relevance two or three), never more
-    with more rows. Words also cost one query the first time a process sees
-    them (cached) and one every ten minutes to re-read the statistics:
-    compare query counts with the words already seen.
+    Every sort is exact and sees every match, whatever the page size.
+    Relevance is a tiered rank (see :data:`TIERS`): tasks whose title
+    matches the words first, then those whose description does, newest
+    first within each. A malformed cursor is ignored: the first page comes
+    back. Two queries as a rule (the walk and the page's rows), three when
+    filters are sparse; words take two as a rule and at most nine (two per
+    band), relevance at most twice that (one search per tier, the second
+    only when the first tier runs out on the page), never more with more
+    rows. Words also cost one query the first time a process sees them
+    (cached) and one every ten minutes to re-read the statistics: compare
+    query counts with the words already seen.
     """
     page_size = max(1, min(page_size, MAX_PAGE_SIZE))
     sort = filters.effective_sort
@@ -413,13 +411,42 @@ def search_tasks(
         sort = "newest"
     values = decode_cursor(cursor, sort=sort) if cursor else None
     conditions = _visible(organization) & _filtered(filters)
-    if sort == "relevance":
-        return _search_by_relevance(filters=filters, conditions=conditions, values=values, page_size=page_size)
-
-    ordering = _ORDERINGS[sort]
     wanted = page_size + 1
+    if sort != "relevance":
+        words = _all_words(filters.q) if filters.q else None
+        rows = _in_order(filters, conditions, words=words, ordering=_ORDERINGS[sort], values=values, wanted=wanted)
+        return _page(rows, page_size=page_size, ordering=_ORDERINGS[sort], sort=sort)
+    # One tier after the other, each the newest sort of its own matches; the cursor says which tier
+    # the last row came from, so a later page skips the tiers before it.
+    rows = []
+    for tier, words in zip(TIERS, _tiers(filters.q), strict=True):
+        if values is not None and tier < values[0]:
+            continue
+        after = values[1:] if values is not None and tier == values[0] else None
+        found = _in_order(
+            filters, conditions, words=words, ordering=_ORDERINGS["newest"], values=after, wanted=wanted - len(rows)
+        )
+        for task in found:
+            task.tier = tier  # type: ignore[attr-defined]
+        rows += found
+        if len(rows) >= wanted:
+            break
+    return _page(rows, page_size=page_size, ordering=_ORDERINGS["relevance"], sort=sort)
+
+
+def _in_order(
+    filters: TaskFilters,
+    conditions: Q,
+    *,
+    words: _Words | None,
+    ordering: list[tuple[str, bool]],
+    values: list[Any] | None,
+    wanted: int,
+) -> list[Task]:
+    """The first ``wanted`` open tasks after ``values`` in ``ordering`` that meet ``conditions`` and ``words``."""
+    sort_key = ordering[0][0]
     start = _walk_start(filters, ordering)
-    if sort == "deadline":
+    if sort_key == "deadline":
         # Bidding closes by the deadline, so an open task's deadline is not
         # before today: the scan of the deadline index starts there instead
         # of skipping every stale task. A day's slack covers time zones.
@@ -429,7 +456,7 @@ def search_tasks(
     candidates = Task.objects.filter(start, conditions, status=TaskStatus.OPEN)
     rows: list[Task] = []
     past: Q | None = Q()  # the candidates not looked at yet; None once all were
-    if not filters.q:
+    if words is None:
         # 1. The next candidates in order, from a bounded walk that checks the filters on index entries.
         found, walked_to = _walk(conditions, start=start, ordering=ordering, examined=WALK, wanted=wanted)
         if found and walked_to is not None:
@@ -444,15 +471,12 @@ def search_tasks(
             found += more
         rows = _rows([pk for pk, _ in found], ordering)
         past = None if walked_to is None else _after(walked_to, ordering)
-    common_words = bool(filters.q) and word_frequency(filters.q) >= COMMON_WORDS
-    if common_words:
+    elif words.frequency >= COMMON_WORDS:
         # 1. The next SCAN_WINDOW candidates in order that pass the filters (a bounded walk), their
         # rows tested against the words.
         found, walked_to = _walk(conditions, start=start, ordering=ordering, examined=WALK, wanted=SCAN_WINDOW)
         # The ids as one array parameter (see core.lookups.AnyOf).
-        tested = Task.objects.filter(AnyOf(F("pk"), [pk for pk, _ in found])).filter(
-            _words_match(filters.q, indexed=False)
-        )
+        tested = Task.objects.filter(AnyOf(F("pk"), [pk for pk, _ in found])).filter(words.on_rows)
         rows = _rows(tested.order_by(*_order_by(ordering)).values("pk")[:wanted], ordering)
         if walked_to is not None:
             past = _after(walked_to, ordering)
@@ -467,12 +491,11 @@ def search_tasks(
         # Sparse filters (the walk did not fill its window) skip the bands: their candidates are few.
         name, descending = ordering[0]
         width, reach = SCAN_WINDOW * BAND_GROWTH, WIDE_WINDOW if len(found) == SCAN_WINDOW else 0
-        in_band = _words_in_band(filters.q)
         while len(rows) < wanted and past is not None and reach > 0:
             width = max(1, min(width, reach))
             ahead = Task.objects.filter(past, status=TaskStatus.OPEN).order_by(*_order_by(ordering))
             wide = next(iter(ahead.values_list(name, flat=True)[width - 1 : width]), None)
-            band = candidates.filter(past, in_band)
+            band = candidates.filter(past, words.in_band)
             if wide is not None:
                 band = band.filter(_within(name, descending, wide))
             ids = band.order_by(*_sorted_without_index(ordering)).values("pk")[: wanted - len(rows)]
@@ -484,11 +507,108 @@ def search_tasks(
         # 3. Sparse filters, rare words, or what is still missing: the matches come through the
         # filters' and the full-text index (few, or the steps above would have filled the page), sorted.
         beyond = candidates.filter(past)
-        if filters.q:
-            beyond = beyond.filter(_words_match(filters.q, indexed=True))
+        if words is not None:
+            beyond = beyond.filter(words.indexed)
         ids = beyond.order_by(*_sorted_without_index(ordering)).values("pk")[: wanted - len(rows)]
         rows += _rows(ids, ordering)
-    return _page(rows, page_size=page_size, ordering=ordering, sort=sort)
+    return rows
+
+
+@dataclass(frozen=True)
+class _Words:
+    """Which tasks the user's words match, spelled for each step of a search."""
+
+    frequency: float  # about what share of tasks match: common words are looked for by scanning candidates
+    on_rows: Q  # tested on rows already chosen, no index
+    indexed: Q  # every match, through a full-text index (and the filters' indexes)
+    in_band: Q  # within a band of the sort key, the full-text index ANDed with the key's range
+
+
+def _all_words(q: str) -> _Words:
+    """Tasks whose title or description matches the words."""
+    on_rows = _words_match(q, indexed=False)
+    if _only_exclusions(q):
+        # Only excluded words ("-booked"): nearly every task matches and no index finds them, so
+        # they are tested on the rows the walks and the filters' indexes choose. (Through the
+        # full-text index, ``!'book'`` reads the whole index and then every row: 2.8-3.9 s.)
+        return _Words(frequency=1.0, on_rows=on_rows, indexed=on_rows, in_band=on_rows)
+    return _Words(
+        frequency=word_frequency(q), on_rows=on_rows, indexed=_words_match(q, indexed=True), in_band=_words_in_band(q)
+    )
+
+
+def _tiers(q: str) -> tuple[_Words, _Words]:
+    """Relevance's tiers: the tasks whose title alone matches the words, then the other matches.
+
+    "The title alone matches" is the query tested on the title's lexemes
+    (weight A of ``search_vector``, see :class:`TitleLexemes`); a match must
+    also match as a whole, which only differs for excluded words ("audit
+    -berlin" with Berlin in the description is no match at all).
+    """
+    every = _all_words(q)
+    query = task_search_query(q)
+    title_on_rows = Q(SearchVectorExact(TitleLexemes(_unindexed_vector()), query))
+    if _only_exclusions(q):  # tested on rows, as for every match (see _all_words)
+        title_indexed = title_in_band = every.on_rows & title_on_rows
+        title_frequency = 1.0
+    else:
+        title_indexed = Q(SearchVectorExact(TitleLexemes(F("search_vector")), query)) & every.on_rows
+        lexeme = _rarest_required_lexeme(q, titles=True)
+        title_in_band = title_indexed
+        if lexeme is not None:
+            title_in_band = Q(SearchVectorExact(TitleLexemes(F("search_vector")), _lexeme_query(lexeme)))
+            title_in_band &= title_on_rows & every.on_rows
+        title_frequency = word_frequency(q, titles=True)
+    in_title = _Words(
+        frequency=title_frequency,
+        on_rows=every.on_rows & title_on_rows,
+        indexed=title_indexed,
+        in_band=title_in_band,
+    )
+    elsewhere = _Words(
+        frequency=every.frequency,
+        on_rows=every.on_rows & ~title_on_rows,
+        indexed=every.indexed & ~title_on_rows,
+        in_band=every.in_band & ~title_on_rows,
+    )
+    return in_title, elsewhere
+
+
+class TitleLexemes(Func):
+    """The title's lexemes: those of weight A in ``search_vector`` (see ``Task.search_vector``).
+
+    The same lexemes at the same positions as ``to_tsvector('english',
+    title)``, so phrases match as they would in the title alone, without
+    parsing the title again; migration 0005 indexes this expression.
+    """
+
+    function = "ts_filter"
+    template = "%(function)s(%(expressions)s, '{a}'::\"char\"[])"
+    output_field = SearchVectorField()
+
+
+def _unindexed_vector() -> Coalesce:
+    """``search_vector`` spelled so that no index matches it: the condition is tested on each row."""
+    return Coalesce(F("search_vector"), Value("", output_field=SearchVectorField()))
+
+
+def _lexeme_query(lexeme: str) -> SearchQuery:
+    """One lexeme, as it is (already stemmed), as a full-text query."""
+    return _LexemeQuery("'{}'".format(lexeme.replace("'", "''")))
+
+
+class _LexemeQuery(SearchQuery):
+    """A ``tsquery`` literal of one lexeme.
+
+    Not ``to_tsquery``: its parser splits "year-end" into the phrase
+    ``'year-end' <-> 'year' <-> 'end'``, which PostgreSQL guesses 17 titles
+    hold (19,785 do), so a band skipped the sort key's range and read 18,800
+    table pages (75 ms warm; seconds from disk).
+    """
+
+    def as_sql(self, compiler: Any, connection: Any, *args: Any, **kwargs: Any) -> Any:
+        sql, params = compiler.compile(self.source_expressions[-1])
+        return f"({sql})::tsquery", params
 
 
 # Filters that go with a sort key have an index with it (migration 0004): budgets go with the
@@ -530,26 +650,11 @@ def _walk(
     return found, last if len(found) < wanted else None
 
 
-def _window_start(conditions: Q, *, ordering: list[tuple[str, bool]], examined: int, wanted: int) -> Any | None:
-    """The first sort key of the ``wanted``-th open task meeting ``conditions`` among the first ``examined``.
-
-    Or of the last one looked at when fewer meet them; ``None`` when there
-    are fewer than ``examined`` open tasks and fewer than ``wanted`` meet
-    them (a window would hold every candidate).
-    """
-    sql, params = _numbered_walk(conditions, start=Q(), ordering=ordering, examined=examined, counted=True)
-    query = f"SELECT key FROM ({sql}) AS s WHERE (meets AND m = %s) OR n = %s LIMIT 1"  # noqa: S608
-    with connection.cursor() as cursor:
-        cursor.execute(query, [*params, wanted, examined])
-        row = cursor.fetchone()
-    return row[0] if row else None
-
-
 def _numbered_walk(
-    conditions: Q, *, start: Q, ordering: list[tuple[str, bool]], examined: int, counted: bool = False
+    conditions: Q, *, start: Q, ordering: list[tuple[str, bool]], examined: int
 ) -> tuple[str, list[Any]]:
     """SQL of the next ``examined`` open tasks from ``start`` in order: id, first sort key, and
-    ``meets`` (the conditions), ``n`` (its place) and if ``counted``, ``m`` (how many so far meet them).
+    ``meets`` (the conditions) and ``n`` (its place).
 
     One index-only scan of a covering index: the conditions are checked on
     its entries, and the scan stops after ``examined`` of them whatever
@@ -564,46 +669,12 @@ def _numbered_walk(
         .values_list("pk", ordering[0][0], "meets")[:examined]
     )
     sql, params = window.query.sql_with_params()  # the ORM's SQL: every value is a parameter
-    count = ", count(*) FILTER (WHERE meets) OVER (ROWS UNBOUNDED PRECEDING) AS m" if counted else ""
-    return f"SELECT w.*, row_number() OVER () AS n{count} FROM ({sql}) AS w (id, key, meets)", list(params)  # noqa: S608
+    return f"SELECT w.*, row_number() OVER () AS n FROM ({sql}) AS w (id, key, meets)", list(params)  # noqa: S608
 
 
 def _within(name: str, descending: bool, bound: Any) -> Q:
     """Rows whose first sort key comes no later than ``bound``."""
     return Q(**{f"{name}__gte" if descending else f"{name}__lte": bound})
-
-
-def _search_by_relevance(*, filters: TaskFilters, conditions: Q, values: list[Any] | None, page_size: int) -> TaskPage:
-    ordering = _ORDERINGS["relevance"]
-    wanted = page_size + 1
-    # float8, not ts_rank's float4: the value in the cursor must compare equal to the row's.
-    rank = Cast(SearchRank(F("search_vector"), task_search_query(filters.q)), output_field=FloatField())
-    candidates = Task.objects.filter(conditions, status=TaskStatus.OPEN)
-
-    def ranked(matches: QuerySet[Task]) -> list[Task]:
-        matches = matches.annotate(rank=rank)
-        if values is not None:
-            matches = matches.filter(_after(values, ordering))
-        # The page's ids first: only the page's rows are joined to their organization and category.
-        ids = matches.order_by("-rank", "-id").values("pk")[:wanted]
-        page = Task.objects.filter(pk__in=ids).annotate(rank=rank).select_related("category", "organization")
-        return list(page.defer("search_vector").order_by("-rank", "-id"))
-
-    if values is not None:
-        window = values[2]  # a later page keeps the first page's window
-    elif word_frequency(filters.q) >= COMMON_WORDS:  # a bounded walk of the newest open tasks, index-only
-        newest = _ORDERINGS["newest"]
-        window = _window_start(conditions, ordering=newest, examined=WALK, wanted=RELEVANCE_WINDOW)
-    else:
-        window = None  # rare words: ranking all their matches is cheap
-    rows: list[Task] = []
-    if window is not None:
-        rows = ranked(candidates.filter(published_at__gte=window).filter(_words_match(filters.q, indexed=False)))
-        if values is None and len(rows) < wanted:
-            window = None  # too few recent matches: rank them all
-    if window is None:
-        rows = ranked(candidates.filter(_words_match(filters.q, indexed=True)))
-    return _page(rows, page_size=page_size, ordering=ordering, sort="relevance", extra=[window])
 
 
 @functools.lru_cache(maxsize=2048)
@@ -615,31 +686,39 @@ def _query_lexemes(q: str) -> tuple[str, tuple[str, ...]]:
     return tree, tuple(lexeme.replace("''", "'") for lexeme in re.findall(r"'((?:[^']|'')*)'", tree))
 
 
-_lexeme_stats: dict[str, Any] = {"loaded": -math.inf, "frequencies": {}, "floor": 0.0}
+# Where ANALYZE keeps each vocabulary's statistics: the search vector of all tasks, and (migration
+# 0005's expression index) their titles' lexemes, each re-read every 10 minutes.
+_STATISTICS = {False: ("marketplace_task", "search_vector"), True: ("task_open_title_gin", "ts_filter")}
 
 
-def _lexeme_frequencies() -> tuple[dict[str, float], float]:
-    """Share of tasks holding each common lexeme, from ``ANALYZE``'s statistics (re-read every 10 minutes)."""
-    if monotonic() - _lexeme_stats["loaded"] > 600:
+_lexeme_stats: dict[bool, dict[str, Any]] = {
+    titles: {"loaded": -math.inf, "frequencies": {}, "floor": 0.0} for titles in _STATISTICS
+}
+
+
+def _lexeme_frequencies(*, titles: bool = False) -> tuple[dict[str, float], float]:
+    """Share of tasks (or of titles) holding each common lexeme, from ``ANALYZE``'s statistics."""
+    stats = _lexeme_stats[titles]
+    if monotonic() - stats["loaded"] > 600:
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT most_common_elems::text::text[], most_common_elem_freqs FROM pg_stats "
-                "WHERE schemaname = current_schema() AND tablename = %s AND attname = 'search_vector'",
-                [Task._meta.db_table],
+                "WHERE schemaname = current_schema() AND tablename = %s AND attname = %s",
+                list(_STATISTICS[titles]),
             )
             row = cursor.fetchone()
         lexemes, frequencies = (row[0] or [], row[1] or []) if row else ([], [])
-        _lexeme_stats.update(
+        stats.update(
             loaded=monotonic(),
             frequencies=dict(zip(lexemes, frequencies, strict=False)),
             # After the per-lexeme figures come the lowest and highest of them.
             floor=frequencies[len(lexemes)] if len(frequencies) > len(lexemes) else 0.0,
         )
-    return _lexeme_stats["frequencies"], _lexeme_stats["floor"]
+    return stats["frequencies"], stats["floor"]
 
 
-def word_frequency(q: str) -> float:
-    """About what share of tasks the words match, to choose how to find them (never what is found).
+def word_frequency(q: str, *, titles: bool = False) -> float:
+    """About what share of tasks (or titles) the words match, to choose how to find them (never what is found).
 
     Words that must all appear match at most as often as the rarest of them:
     unlike PostgreSQL's estimate, which multiplies their frequencies, this
@@ -648,26 +727,31 @@ def word_frequency(q: str) -> float:
     every one they do.
     """
     tree, lexemes = _query_lexemes(q)
-    if tree.strip() == "T":  # only excluded words: nearly everything matches
+    if _only_exclusions(q):  # nearly everything matches
         return 1.0
     if not lexemes:
         return 0.0
-    shares = _lexeme_shares(lexemes)
+    shares = _lexeme_shares(lexemes, titles=titles)
     return min(1.0, sum(shares.values())) if "|" in tree else min(shares.values())
 
 
-def _rarest_required_lexeme(q: str) -> str | None:
+def _only_exclusions(q: str) -> bool:
+    """Whether no index can find the words' matches: only excluded words ("-booked"), or ORed with one."""
+    return _query_lexemes(q)[0].strip() == "T"
+
+
+def _rarest_required_lexeme(q: str, *, titles: bool = False) -> str | None:
     """The rarest lexeme every match holds; ``None`` when the words have alternatives ("or") or none."""
     tree, lexemes = _query_lexemes(q)
     if not lexemes or "|" in tree:
         return None
-    shares = _lexeme_shares(lexemes)
+    shares = _lexeme_shares(lexemes, titles=titles)
     return min(shares, key=shares.__getitem__)
 
 
-def _lexeme_shares(lexemes: tuple[str, ...]) -> dict[str, float]:
+def _lexeme_shares(lexemes: tuple[str, ...], *, titles: bool = False) -> dict[str, float]:
     """Each lexeme's share of tasks; one the statistics do not list is rarer than every one they do."""
-    frequencies, floor = _lexeme_frequencies()
+    frequencies, floor = _lexeme_frequencies(titles=titles)
     return {lexeme: frequencies.get(lexeme, floor / 2) for lexeme in lexemes}
 
 

@@ -50,7 +50,8 @@ from marketplace.services.tasks import get_supplier
 from marketplace.templatetags.marketplace_tags import load_skill_names, revision_skill_slugs, skill_name
 
 SORT_LABELS = {
-    "relevance": "Best match",
+    # What relevance is (see marketplace.selectors.search.TIERS), not a promise of a "best" it does not compute.
+    "relevance": "Title matches first",
     "newest": "Newest",
     "budget_high": "Budget: high to low",
     "budget_low": "Budget: low to high",
