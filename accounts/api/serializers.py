@@ -11,6 +11,7 @@ from rest_framework import serializers
 
 from accounts.models import ApiToken, Invitation, Membership, Organization, Role, User
 from accounts.services import PROFILE_FIELDS
+from core import limits
 
 # Tokens live at most a year; a client that needs longer makes a new one.
 TOKEN_LIFETIME_DAYS_DEFAULT = 90
@@ -80,7 +81,7 @@ class MeSerializer(serializers.ModelSerializer[User]):
 
 
 class MeUpdateSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=150, allow_blank=True)
+    name = serializers.CharField(max_length=limits.PERSON_NAME, allow_blank=True)
 
 
 # --- organizations ----------------------------------------------------------------------
@@ -96,7 +97,13 @@ class OrganizationSerializer(CountryFieldMixin, serializers.ModelSerializer[Orga
         # The editable profile is defined once, by the service that writes it.
         fields = ("id", "slug", "is_personal", "role", *PROFILE_FIELDS, "created_at", "updated_at")
         read_only_fields = ("id", "slug", "is_personal", "role", "logo", "created_at", "updated_at")
-        extra_kwargs = {"name": {"required": True}}
+        extra_kwargs = {
+            "name": {"required": True},
+            "about": {"max_length": limits.ABOUT},
+            "languages": {"max_length": 30},
+            "skills": {"max_length": 30},
+            "portfolio_links": {"max_length": 10},
+        }
 
     @extend_schema_field(serializers.ChoiceField(choices=Role.choices, allow_null=True))
     def get_role(self, organization: Organization) -> str | None:
@@ -195,7 +202,7 @@ def _lifetime_field() -> serializers.IntegerField:
 
 
 class ApiTokenCreateSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=100)
+    name = serializers.CharField(max_length=limits.NAME)
     expires_in_days = _lifetime_field()
 
 
