@@ -414,7 +414,9 @@ class BidWriteSerializer(serializers.Serializer):
         required=False, allow_null=True, max_value=MAX_HOURS, min_value=-MAX_HOURS
     )
     start_date = serializers.DateField()
-    availability_hours_per_week = serializers.IntegerField(max_value=limits.SMALLINT_MAX, min_value=-limits.SMALLINT_MAX)
+    availability_hours_per_week = serializers.IntegerField(
+        max_value=limits.SMALLINT_MAX, min_value=-limits.SMALLINT_MAX
+    )
     delivery_date = serializers.DateField()
     cover_letter = serializers.CharField(max_length=limits.COVER_LETTER, allow_blank=True, trim_whitespace=False)
     milestones = serializers.ListField(child=MilestoneWriteSerializer(), required=False, max_length=100)

@@ -119,8 +119,7 @@ class TaskForm(forms.Form):
         max_length=limits.DESCRIPTION,
         error_messages={
             "required": "Describe the work so suppliers can price it.",
-            "max_length": f"Keep the description under {limits.DESCRIPTION:,} characters "
-            "(it has %(show_value)d).",
+            "max_length": f"Keep the description under {limits.DESCRIPTION:,} characters (it has %(show_value)d).",
         },
         widget=forms.Textarea(attrs={"rows": 10}),
         help_text=(
