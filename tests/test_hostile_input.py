@@ -172,7 +172,8 @@ class TestTextInAttributesIsEscaped:
         api = client.patch(f"{API}/organizations/{firm.pk}/", {"website": link}, format="json")
 
         assert field_errors(form, "website")
-        assert api.status_code == 400 and "website" in error(api)["fields"]
+        assert api.status_code == 400
+        assert "website" in error(api)["fields"]
         assert Organization.objects.get(pk=firm.pk).website == ""
 
 
@@ -195,13 +196,15 @@ class TestTextIsBounded:
 
         response = signed_in(firm.owner, firm).post(f"{API}/tasks/", api_task(description=too_long), format="json")
 
-        assert response.status_code == 400 and "description" in error(response)["fields"]
+        assert response.status_code == 400
+        assert "description" in error(response)["fields"]
 
     def test_the_excerpt_is_bounded_plain_text_written_on_create_and_edit(self, firm):
         task = open_task(firm, description="# Scope\n\n" + "**Payroll** for forty people. " * 100)
 
         assert task.excerpt.startswith("Scope Payroll for forty people.")
-        assert len(task.excerpt) <= limits.EXCERPT and task.excerpt.endswith("…")
+        assert len(task.excerpt) <= limits.EXCERPT
+        assert task.excerpt.endswith("…")
 
         services.update_task(actor=firm.owner, task=task, data=task_input(description="Just *one* line."))
 
@@ -307,7 +310,8 @@ class TestNumbersFitTheirColumns:
     def test_an_api_budget_filter_out_of_range_is_a_400_naming_it(self, firm):
         response = signed_in(firm.owner, firm).get(f"{API}/tasks/", {"budget_min": "99999999999999999999"})
 
-        assert response.status_code == 400 and "budget_min" in error(response)["fields"]
+        assert response.status_code == 400
+        assert "budget_min" in error(response)["fields"]
 
     @pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31", "2024-02-30"])
     def test_dates_no_time_zone_holds_are_dropped(self, day):
@@ -364,8 +368,10 @@ class TestNulAndInvisibleText:
         task = client.post(f"{API}/tasks/", api_task(title="a\x00b"), format="json")
         saved = client.post(f"{API}/saved-searches/", {"name": "x", "filters": {"q": "a\x00b"}}, format="json")
 
-        assert task.status_code == 400 and "title" in error(task)["fields"]
-        assert saved.status_code == 400 and "filters" in error(saved)["fields"]
+        assert task.status_code == 400
+        assert "title" in error(task)["fields"]
+        assert saved.status_code == 400
+        assert "filters" in error(saved)["fields"]
 
     def test_a_title_of_zero_width_characters_is_blank_in_the_form_and_the_api(self, firm):
         client = signed_in(firm.owner, firm)
@@ -373,8 +379,10 @@ class TestNulAndInvisibleText:
         form = client.post("/tasks/new/", task_form(title=ZERO_WIDTH))
         api = client.post(f"{API}/tasks/", api_task(title=ZERO_WIDTH, description="\u00a0\u2028\u200b"), format="json")
 
-        assert form.status_code == 400 and "Give the task a title." in field_errors(form, "title")
-        assert api.status_code == 400 and {"title", "description"} <= set(error(api)["fields"])
+        assert form.status_code == 400
+        assert "Give the task a title." in field_errors(form, "title")
+        assert api.status_code == 400
+        assert {"title", "description"} <= set(error(api)["fields"])
         assert not Task.objects.exists()
 
     def test_a_message_of_zero_width_characters_is_not_sent(self, firm, other_firm):
@@ -386,7 +394,8 @@ class TestNulAndInvisibleText:
             f"{API}/threads/{thread.pk}/messages/", {"body": ZERO_WIDTH}, format="json"
         )
 
-        assert response.status_code == 400 and "body" in error(response)["fields"]
+        assert response.status_code == 400
+        assert "body" in error(response)["fields"]
         assert not thread.messages.exists()
 
     def test_a_bid_cover_letter_of_invisible_characters_is_blank(self, firm, other_firm):

@@ -76,7 +76,7 @@ class JSONParser(parsers.JSONParser):
 
 
 class FormParser(parsers.FormParser):
-    def parse(self, stream: IO[bytes], media_type: str | None = None, parser_context: Any = None) -> QueryDict:
+    def parse(self, stream: IO[bytes], media_type: str | None = None, parser_context: Any = None) -> Any:
         parser_context = parser_context or {}
         encoding = parser_context.get("encoding", settings.DEFAULT_CHARSET)
         return QueryDict(read_bounded(stream), encoding=encoding)
