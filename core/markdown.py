@@ -61,7 +61,7 @@ _EXCERPT_SOURCE = 20_000
 # code, links, HTML, entities, escapes, tables, lists, rules or quotes. Most
 # descriptions are plain prose, and skipping the renderer makes them 20 times
 # cheaper to summarise (a million generated tasks, for one).
-_MARKUP = re.compile(r"[\\`*_\[\]<>&|~!]|^[ \t]*(?:[-+=>#]|\d{1,9}[.)])|^(?: {4}|\t)", re.MULTILINE)
+_MARKUP = re.compile(r"[\\`*_\[\]<>&|~!\x00\r\x0b\x0c]|^[ \t]*(?:[-+=>#]|\d{1,9}[.)])|^(?: {4}|\t)", re.MULTILINE)
 
 
 def plain_text(text: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django_countries.serializer_fields import CountryField
 from django_countries.serializers import CountryFieldMixin
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -87,10 +88,24 @@ class MeUpdateSerializer(serializers.Serializer):
 # --- organizations ----------------------------------------------------------------------
 
 
+class BoundedCountryField(CountryField):
+    """A country by code or name, refusing text longer than any country's name.
+
+    django-countries reads a string of digits as a numeric code with ``int()``,
+    which raises past 4,300 digits: without the bound such a country was a 500.
+    """
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, str) and len(data) > 100:
+            self.fail("invalid_choice", input=data[:100])
+        return super().to_internal_value(data)
+
+
 class OrganizationSerializer(CountryFieldMixin, serializers.ModelSerializer[Organization]):
     """An organization as its members see it. ``role`` is the caller's role in it."""
 
     role = serializers.SerializerMethodField()
+    country = BoundedCountryField(required=False, allow_blank=True)
 
     class Meta:
         model = Organization
