@@ -9,7 +9,7 @@ A 4xx (or a 200 that ignores the nonsense) is fine; a 500 is a bug.
 
 Bounded so the suite stays quick: a few examples per target, no deadline
 (the first request of a test pays for template loading). Set
-``HYPOTHESIS_PROFILE=hostile-long`` for a longer hunt.
+``HYPOTHESIS_PROFILE_HOSTILE=hostile-long`` for a longer hunt.
 """
 
 from __future__ import annotations
