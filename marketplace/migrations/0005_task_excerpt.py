@@ -13,18 +13,27 @@ MAX_AMOUNT = 10**12  # core.limits.MAX_AMOUNT when this was written
 
 
 def backfill_excerpts(apps, schema_editor):
+    from django.db import connection
+
     from core.markdown import excerpt
 
     Task = apps.get_model("marketplace", "Task")
+    table = connection.ops.quote_name(Task._meta.db_table)
     last = 0
     while True:
-        batch = list(Task.objects.filter(pk__gt=last).order_by("pk").only("pk", "description")[:BATCH])
-        if not batch:
+        rows = list(Task.objects.filter(pk__gt=last).order_by("pk").values_list("pk", "description")[:BATCH])
+        if not rows:
             return
-        for task in batch:
-            task.excerpt = excerpt(task.description, 300)
-        Task.objects.bulk_update(batch, ["excerpt"])
-        last = batch[-1].pk
+        params = [value for pk, description in rows for value in (pk, excerpt(description, 300))]
+        # One UPDATE joined to a VALUES list: bulk_update's CASE per row is quadratic in the batch.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} AS task SET excerpt = v.excerpt "  # noqa: S608 - the table name is ours
+                f"FROM (VALUES {', '.join(['(%s::bigint, %s)'] * len(rows))}) AS v(id, excerpt) "
+                "WHERE task.id = v.id",
+                params,
+            )
+        last = rows[-1][0]
 
 
 def bound_saved_filters(apps, schema_editor):
