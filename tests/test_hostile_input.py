@@ -478,3 +478,32 @@ class TestTextHelpers:
     def test_an_excerpt_is_cut_at_a_word_with_an_ellipsis(self):
         assert excerpt("alpha beta gamma delta", 12) == "alpha beta…"
         assert excerpt("short", 12) == "short"
+
+
+class TestIdsNoColumnHolds:
+    ROUTES = (
+        "/tasks/{n}/",
+        "/tasks/{n}/edit/",
+        "/tasks/{n}/attachments/{n}/",
+        "/bids/{n}/",
+        "/messages/{n}/",
+        "/settings/members/{n}/role/",
+        f"{API}/tasks/{{n}}/",
+        f"{API}/bids/{{n}}/",
+        f"{API}/threads/{{n}}/messages/",
+        f"{API}/organizations/{{n}}/",
+        f"{API}/saved-searches/{{n}}/",
+        f"{API}/memberships/{{n}}/",
+    )
+
+    @pytest.mark.parametrize("number", [2**31, 10**30])
+    def test_an_id_past_bigint_is_not_found_not_a_500(self, firm, number):
+        client = signed_in(firm.owner, firm)
+
+        answers = {
+            (method, route): getattr(client, method)(route.format(n=number)).status_code
+            for route in self.ROUTES
+            for method in ("get", "post", "patch", "delete")
+        }
+
+        assert not {key: status for key, status in answers.items() if status >= 500}
