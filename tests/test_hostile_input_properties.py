@@ -366,10 +366,28 @@ HTML_FORMS: list[tuple[str, str, Any, Any]] = [
         lambda w: f"/tasks/{w.fixed.pk}/messages/{w.supplier.pk}/",
         lambda w: {"body": "Hi"},
     ),
+    # allauth's forms, drawn by the product's templates.
+    ("login", "anonymous", lambda w: "/accounts/login/", lambda w: {"login": "a@b.test", "password": "secret"}),
+    (
+        "signup",
+        "anonymous",
+        lambda w: "/accounts/signup/",
+        lambda w: {"email": "new@b.test", "password1": "correct-horse-battery", "password2": "correct-horse-battery"},
+    ),
+    ("password reset", "anonymous", lambda w: "/accounts/password/reset/", lambda w: {"email": "a@b.test"}),
+    (
+        "password change",
+        "client",
+        lambda w: "/accounts/password/change/",
+        lambda w: {"oldpassword": "correct-horse-battery", "password1": "x-Y-z-12345", "password2": "x-Y-z-12345"},
+    ),
+    ("email", "client", lambda w: "/accounts/email/", lambda w: {"email": "second@b.test", "action_add": ""}),
 ]
 
 
 def _client_of(w: SimpleNamespace, who: str) -> Client:
+    if who == "anonymous":
+        return Client()
     return {"client": w.client, "supplier": w.supplier_client, "bidder": w.bidder_client}[who]
 
 
@@ -584,7 +602,7 @@ API_WRITES: list[tuple[str, str, str, Any, Any]] = [
 def _api_client_of(w: SimpleNamespace, who: str) -> APIClient:
     if who == "anonymous":
         return APIClient()
-    return _client_of(w, who)  # type: ignore[return-value]
+    return _client_of(w, who)  # type: ignore[return-value]  # signed_in() gives APIClients
 
 
 @pytest.mark.parametrize(
