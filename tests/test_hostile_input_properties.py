@@ -638,6 +638,8 @@ CONTENT_TYPES = st.sampled_from(
     [
         "application/json",
         "application/json; charset=latin-1",
+        "application/json; charset=utf-16",
+        "application/json; charset=no-such-charset",
         "application/x-www-form-urlencoded",
         "text/plain",
         "multipart/form-data; boundary=xyz",
