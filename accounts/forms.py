@@ -23,8 +23,8 @@ from accounts.models import Organization, Role
 from core import limits
 from core.money import RATE_CURRENCIES, from_minor, to_minor
 
-MAX_LIST_ITEMS = 30
-MAX_PORTFOLIO_LINKS = 10
+MAX_LIST_ITEMS = limits.PROFILE_LIST
+MAX_PORTFOLIO_LINKS = limits.PORTFOLIO_LINKS
 
 
 @cache

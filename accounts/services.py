@@ -185,7 +185,11 @@ _PROFILE_TEXT = {
     "about": limits.ABOUT,
     "city": limits.CITY,
 }
-_PROFILE_LISTS = {"languages": 30, "skills": 30, "portfolio_links": 10}
+_PROFILE_LISTS = {
+    "languages": limits.PROFILE_LIST,
+    "skills": limits.PROFILE_LIST,
+    "portfolio_links": limits.PORTFOLIO_LINKS,
+}
 
 
 def _check_profile_sizes(values: dict[str, Any]) -> None:

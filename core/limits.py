@@ -45,6 +45,8 @@ CITY = 100
 POSTAL_CODE = 20
 SKILL = 60  # one skill tag
 MAX_SKILLS = 15  # skill tags on a task, skills in a search
+PROFILE_LIST = 30  # an organization's skills, its languages
+PORTFOLIO_LINKS = 10
 EXCERPT = 300  # the plain-text summary of a description shown in lists
 
 
@@ -72,7 +74,9 @@ __all__ = [
     "NAME",
     "ORGANIZATION_NAME",
     "PERSON_NAME",
+    "PORTFOLIO_LINKS",
     "POSTAL_CODE",
+    "PROFILE_LIST",
     "SEARCH_WORDS",
     "SHORT_NOTE",
     "SKILL",

@@ -115,9 +115,9 @@ class OrganizationSerializer(CountryFieldMixin, serializers.ModelSerializer[Orga
         extra_kwargs = {
             "name": {"required": True},
             "about": {"max_length": limits.ABOUT},
-            "languages": {"max_length": 30},
-            "skills": {"max_length": 30},
-            "portfolio_links": {"max_length": 10},
+            "languages": {"max_length": limits.PROFILE_LIST},
+            "skills": {"max_length": limits.PROFILE_LIST},
+            "portfolio_links": {"max_length": limits.PORTFOLIO_LINKS},
         }
 
     @extend_schema_field(serializers.ChoiceField(choices=Role.choices, allow_null=True))
