@@ -20,10 +20,11 @@ from django.utils import timezone
 from django_countries import countries
 
 from accounts.models import Organization, Role
+from core import limits
 from core.money import RATE_CURRENCIES, from_minor, to_minor
 
-MAX_LIST_ITEMS = 30
-MAX_PORTFOLIO_LINKS = 10
+MAX_LIST_ITEMS = limits.PROFILE_LIST
+MAX_PORTFOLIO_LINKS = limits.PORTFOLIO_LINKS
 
 
 @cache
@@ -47,10 +48,15 @@ class CommaListField(forms.CharField):
 
     def to_python(self, value: Any) -> list[str]:  # type: ignore[override]
         text = super().to_python(value) or ""
+        # Room for every entry at its longest; anything longer is refused before it is split.
+        if len(text) > MAX_LIST_ITEMS * (self.item_max_length + 2):
+            raise ValidationError(f"List at most {MAX_LIST_ITEMS} entries of {self.item_max_length} characters.")
         items: list[str] = []
+        seen: set[str] = set()
         for raw in text.split(","):
             item = " ".join(raw.split())
-            if item and item.casefold() not in {existing.casefold() for existing in items}:
+            if item and item.casefold() not in seen:
+                seen.add(item.casefold())
                 items.append(item)
         return items
 
@@ -84,6 +90,8 @@ class UrlLinesField(forms.CharField):
 
     def to_python(self, value: Any) -> list[str]:  # type: ignore[override]
         text = super().to_python(value) or ""
+        if len(text) > MAX_PORTFOLIO_LINKS * 2_100:  # ten of the longest addresses browsers take
+            raise ValidationError(f"List at most {MAX_PORTFOLIO_LINKS} links.")
         return [line.strip() for line in text.splitlines() if line.strip()]
 
     def validate(self, value: Any) -> None:
@@ -107,12 +115,12 @@ class OrganizationSwitchForm(forms.Form):
 class OrganizationCreateForm(forms.Form):
     name = forms.CharField(
         label="Organization name",
-        max_length=150,
+        max_length=limits.ORGANIZATION_NAME,
         help_text="Your company or team as clients and suppliers will see it.",
         widget=forms.TextInput(attrs={"autocomplete": "organization", "autofocus": True}),
     )
     headline = forms.CharField(
-        max_length=200,
+        max_length=limits.HEADLINE,
         required=False,
         help_text="One line about what you do, e.g. “Payroll and bookkeeping for small firms”.",
     )
@@ -121,16 +129,19 @@ class OrganizationCreateForm(forms.Form):
 class OrganizationProfileForm(forms.Form):
     """The public profile. Built from the organization, never bound to it: the service writes."""
 
-    name = forms.CharField(max_length=150, widget=forms.TextInput(attrs={"autocomplete": "organization"}))
-    headline = forms.CharField(max_length=200, required=False)
+    name = forms.CharField(
+        max_length=limits.ORGANIZATION_NAME, widget=forms.TextInput(attrs={"autocomplete": "organization"})
+    )
+    headline = forms.CharField(max_length=limits.HEADLINE, required=False)
     about = forms.CharField(
         required=False,
+        max_length=limits.ABOUT,
         widget=forms.Textarea(attrs={"rows": 6}),
         help_text="What you do, for whom, and how you work.",
     )
     logo = forms.ImageField(required=False, help_text="Square PNG or JPEG, at most 5 MB.")
     country = forms.ChoiceField(required=False)
-    city = forms.CharField(max_length=100, required=False)
+    city = forms.CharField(max_length=limits.CITY, required=False)
     time_zone = forms.ChoiceField(label="Time zone")
     languages = CommaListField(item_max_length=40, help_text="Separate with commas, e.g. English, German.")
     skills = CommaListField(item_max_length=60, help_text="Separate with commas, e.g. Payroll, DATEV, Excel.")
@@ -195,7 +206,7 @@ class MemberRoleForm(forms.Form):
 class UserProfileForm(forms.Form):
     name = forms.CharField(
         label="Full name",
-        max_length=150,
+        max_length=limits.PERSON_NAME,
         required=False,
         help_text="Shown to the members of your organizations and on contracts you sign.",
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
@@ -204,7 +215,7 @@ class UserProfileForm(forms.Form):
 
 class ApiTokenCreateForm(forms.Form):
     name = forms.CharField(
-        max_length=100,
+        max_length=limits.NAME,
         help_text="Something to recognise it by, e.g. “Accounting sync”.",
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
@@ -215,6 +226,13 @@ class ApiTokenCreateForm(forms.Form):
         help_text="Leave empty for a token that works until you revoke it.",
         widget=forms.DateInput(attrs={"type": "date"}),
     )
+
+    def clean_expires_at(self) -> Any:
+        day = self.cleaned_data.get("expires_at")
+        # A far date is a typo, and the day after 31 December 9999 does not exist.
+        if day is not None and day > timezone.localdate() + timedelta(days=10 * 366):
+            raise ValidationError("Choose a date within the next ten years, or leave it empty.")
+        return day
 
     def expiry(self) -> datetime | None:
         """The token works through the chosen day (in the server's time zone)."""

@@ -32,9 +32,10 @@ from accounts.models import (
     User,
     hash_secret,
 )
-from core import audit
+from core import audit, limits
 from core.exceptions import AuthenticationFailed, Conflict, DomainError, NotFound, PermissionDenied, RateLimited
 from core.outbox import enqueue
+from core.text import is_blank, visible
 
 INVITATION_LIFETIME = timedelta(days=7)
 
@@ -129,11 +130,12 @@ def create_personal_organization(*, user: User) -> Organization:
 def create_organization(*, actor: User, name: str, **profile: Any) -> Organization:
     """Create a firm with the actor as its owner."""
     name = name.strip()
-    if not name:
+    if is_blank(name):
         raise DomainError("An organization needs a name.", field="name")
     unknown = set(profile) - set(PROFILE_FIELDS)
     if unknown:
         raise DomainError(f"Unknown profile fields: {', '.join(sorted(unknown))}")
+    _check_profile_sizes({"name": name, **profile})
     if "skills" in profile:
         profile["skills"] = normalise_skills(profile["skills"])
     organization = Organization.objects.create(name=name, slug=_unique_slug(name), **profile)
@@ -155,8 +157,9 @@ def update_organization_profile(*, actor: User, organization: Organization, **ch
     unknown = set(changes) - set(PROFILE_FIELDS)
     if unknown:
         raise DomainError(f"Unknown profile fields: {', '.join(sorted(unknown))}")
-    if "name" in changes and not str(changes["name"]).strip():
+    if "name" in changes and is_blank(str(changes["name"]).strip()):
         raise DomainError("An organization needs a name.", field="name")
+    _check_profile_sizes(changes)
     if "skills" in changes:
         changes["skills"] = normalise_skills(changes["skills"])
     organization = lock_organization(organization)
@@ -175,10 +178,37 @@ def update_organization_profile(*, actor: User, organization: Organization, **ch
     return organization
 
 
+# The longest text and the most entries each profile field takes (see core.limits).
+_PROFILE_TEXT = {
+    "name": limits.ORGANIZATION_NAME,
+    "headline": limits.HEADLINE,
+    "about": limits.ABOUT,
+    "city": limits.CITY,
+}
+_PROFILE_LISTS = {
+    "languages": limits.PROFILE_LIST,
+    "skills": limits.PROFILE_LIST,
+    "portfolio_links": limits.PORTFOLIO_LINKS,
+}
+
+
+def _check_profile_sizes(values: dict[str, Any]) -> None:
+    """Refuse text longer, and lists longer, than the profile keeps; name the field."""
+    for field, most in _PROFILE_TEXT.items():
+        if field in values and len(str(values[field] or "")) > most:
+            raise DomainError(f"Keep it under {most:,} characters.", field=field)
+    for field, most in _PROFILE_LISTS.items():
+        if field in values and len(values[field] or []) > most:
+            raise DomainError(f"List at most {most} entries.", field=field)
+    rate = values.get("hourly_rate")
+    if rate is not None and not 0 <= rate <= limits.INTEGER_MAX:
+        raise DomainError(f"Enter a rate from 0 to {limits.INTEGER_MAX:,} minor units.", field="hourly_rate")
+
+
 @transaction.atomic
 def update_user_profile(*, user: User, name: str) -> User:
     """A user edits their own name; it is also shown on their personal organization."""
-    name = name.strip()
+    name = visible(name)[: limits.PERSON_NAME]
     if user.name != name:
         user.name = name
         user.save(update_fields=["name"])
@@ -377,7 +407,7 @@ def create_api_token(
     """Create a personal token for the actor in one organization. The secret is shown once."""
     require_member(actor=actor, organization=organization)
     name = name.strip()
-    if not name:
+    if is_blank(name):
         raise DomainError("Give the token a name so you can recognise it later.", field="name")
     if expires_at is not None and expires_at <= timezone.now():
         raise DomainError("The expiry date must be in the future.", field="expires_at")

@@ -20,6 +20,7 @@ from django.db.models import Exists, F, OuterRef, Q
 from django.urls import reverse
 from django_countries.fields import CountryField
 
+from core import limits
 from core.lookups import AnyOf
 
 # --- vocabulary -----------------------------------------------------------------------
@@ -116,8 +117,16 @@ class Task(models.Model):
         "accounts.Organization", on_delete=models.PROTECT, related_name="tasks", help_text="The client."
     )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    title = models.CharField(max_length=200)
+    title = models.CharField(max_length=limits.TITLE)
     description = models.TextField(help_text="Markdown; sanitised when rendered.")
+    # Lists and meta tags show this instead of rendering every description's
+    # Markdown: a 50,000-character description costs the same as a short one.
+    excerpt = models.CharField(
+        max_length=limits.EXCERPT,
+        blank=True,
+        editable=False,
+        help_text="The description's start as plain text; written with the description by the task services.",
+    )
     category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="tasks")
     skills = ArrayField(models.SlugField(max_length=60), default=list, blank=True)
 
@@ -138,8 +147,8 @@ class Task(models.Model):
 
     location_type = models.CharField(max_length=10, choices=LocationType.choices, default=LocationType.REMOTE)
     country = CountryField(blank=True)
-    city = models.CharField(max_length=100, blank=True)
-    postal_code = models.CharField(max_length=20, blank=True)
+    city = models.CharField(max_length=limits.CITY, blank=True)
+    postal_code = models.CharField(max_length=limits.POSTAL_CODE, blank=True)
     visibility = models.CharField(max_length=12, choices=Visibility.choices, default=Visibility.PUBLIC)
 
     status = models.CharField(max_length=10, choices=TaskStatus.choices, default=TaskStatus.DRAFT)
@@ -368,7 +377,7 @@ class BidMilestone(models.Model):
 
     bid = models.ForeignKey(Bid, on_delete=models.CASCADE, related_name="milestones")
     position = models.PositiveSmallIntegerField()
-    title = models.CharField(max_length=200)
+    title = models.CharField(max_length=limits.TITLE)
     amount = models.BigIntegerField(help_text="Minor units of the bid's currency.")
     due_date = models.DateField()
 
@@ -454,7 +463,7 @@ class SavedSearch(models.Model):
 
     organization = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="saved_searches")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_searches")
-    name = models.CharField(max_length=100)
+    name = models.CharField(max_length=limits.NAME)
     filters = models.JSONField(default=dict, help_text="The browse page's query parameters.")
     notify = models.BooleanField(default=True, help_text="Email a digest of new matching tasks.")
     last_notified_at = models.DateTimeField(null=True, blank=True)

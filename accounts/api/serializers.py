@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django_countries.serializer_fields import CountryField
 from django_countries.serializers import CountryFieldMixin
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -11,6 +12,7 @@ from rest_framework import serializers
 
 from accounts.models import ApiToken, Invitation, Membership, Organization, Role, User
 from accounts.services import PROFILE_FIELDS
+from core import limits
 
 # Tokens live at most a year; a client that needs longer makes a new one.
 TOKEN_LIFETIME_DAYS_DEFAULT = 90
@@ -80,23 +82,43 @@ class MeSerializer(serializers.ModelSerializer[User]):
 
 
 class MeUpdateSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=150, allow_blank=True)
+    name = serializers.CharField(max_length=limits.PERSON_NAME, allow_blank=True)
 
 
 # --- organizations ----------------------------------------------------------------------
+
+
+class BoundedCountryField(CountryField):
+    """A country by code or name, refusing text longer than any country's name.
+
+    django-countries reads a string of digits as a numeric code with ``int()``,
+    which raises past 4,300 digits: without the bound such a country was a 500.
+    """
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, str) and len(data) > 100:
+            self.fail("invalid_choice", input=data[:100])
+        return super().to_internal_value(data)
 
 
 class OrganizationSerializer(CountryFieldMixin, serializers.ModelSerializer[Organization]):
     """An organization as its members see it. ``role`` is the caller's role in it."""
 
     role = serializers.SerializerMethodField()
+    country = BoundedCountryField(required=False, allow_blank=True)
 
     class Meta:
         model = Organization
         # The editable profile is defined once, by the service that writes it.
         fields = ("id", "slug", "is_personal", "role", *PROFILE_FIELDS, "created_at", "updated_at")
         read_only_fields = ("id", "slug", "is_personal", "role", "logo", "created_at", "updated_at")
-        extra_kwargs = {"name": {"required": True}}
+        extra_kwargs = {
+            "name": {"required": True},
+            "about": {"max_length": limits.ABOUT},
+            "languages": {"max_length": limits.PROFILE_LIST},
+            "skills": {"max_length": limits.PROFILE_LIST},
+            "portfolio_links": {"max_length": limits.PORTFOLIO_LINKS},
+        }
 
     @extend_schema_field(serializers.ChoiceField(choices=Role.choices, allow_null=True))
     def get_role(self, organization: Organization) -> str | None:
@@ -195,7 +217,7 @@ def _lifetime_field() -> serializers.IntegerField:
 
 
 class ApiTokenCreateSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=100)
+    name = serializers.CharField(max_length=limits.NAME)
     expires_in_days = _lifetime_field()
 
 

@@ -21,6 +21,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from core.api.parsers import RequestTooLarge
 from core.exceptions import DomainError
 
 # Sent with every 401, as HTTP requires: the API's only scheme is the bearer token.
@@ -40,12 +41,6 @@ def _flatten(detail: Any) -> Any:
     if isinstance(detail, list):
         return [_flatten(item) for item in detail]
     return str(detail)
-
-
-class RequestTooLarge(exceptions.APIException):
-    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-    default_detail = "The request body is too large."
-    default_code = "request_too_large"
 
 
 def _as_api_exception(exc: Exception) -> Exception:

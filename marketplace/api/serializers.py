@@ -23,6 +23,7 @@ from rest_framework import serializers
 
 from accounts.api.serializers import OrganizationSummarySerializer
 from accounts.models import Organization, User
+from core import limits
 from core.api.serializers import CompiledRepresentation
 from marketplace.comparison import FACTORS
 from marketplace.comparison import SORTS as COMPARISON_SORTS
@@ -47,11 +48,10 @@ from marketplace.models import (
 from marketplace.selectors import SORTS
 from marketplace.services._common import ALLOWED_EXTENSIONS, MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS
 
-# Upper bounds that keep integers inside their columns (a bigger number is a
-# client bug, refused as a field error instead of a database error).
-MAX_AMOUNT = 10**13  # minor units: a hundred billion in a two-decimal currency
-MAX_HOURS = 1_000_000
-MAX_TEXT = 50_000
+# The product's limits (core.limits), shared with the HTML forms and the
+# services: a bigger number or a longer text is a field error, never a database error.
+MAX_AMOUNT = limits.MAX_AMOUNT
+MAX_HOURS = limits.MAX_HOURS
 COUNTRY_CHOICES = [("", "(none)"), *((str(code), str(name)) for code, name in countries)]
 
 
@@ -172,6 +172,7 @@ TASK_FIELDS = (
     "id",
     "title",
     "description",
+    "excerpt",
     "category",
     "skills",
     "budget_type",
@@ -210,6 +211,9 @@ class TaskSerializer(CompiledRepresentation, CountryFieldMixin, serializers.Mode
     client = OrganizationSummarySerializer(source="organization", read_only=True)
     attachments = TaskAttachmentSerializer(many=True, read_only=True)
     is_open_for_bids = serializers.BooleanField(read_only=True)
+    excerpt = serializers.CharField(
+        read_only=True, help_text=f"The description's start as plain text, at most {limits.EXCERPT} characters."
+    )
     budget_amount = serializers.IntegerField(
         read_only=True, help_text="Minor units of `currency`. Fixed price: the budget; hourly: the cap."
     )
@@ -262,11 +266,14 @@ class TaskPageSerializer(serializers.Serializer):
 class TaskWriteSerializer(serializers.Serializer):
     """A task's terms. On PATCH, fields left out keep their current value."""
 
-    title = serializers.CharField(max_length=200, allow_blank=True, trim_whitespace=False)
-    description = serializers.CharField(max_length=MAX_TEXT, allow_blank=True, trim_whitespace=False)
+    title = serializers.CharField(max_length=limits.TITLE, allow_blank=True, trim_whitespace=False)
+    description = serializers.CharField(max_length=limits.DESCRIPTION, allow_blank=True, trim_whitespace=False)
     category = serializers.IntegerField(help_text="A category id from `GET /api/v1/categories/`.")
     skills = serializers.ListField(
-        child=serializers.CharField(max_length=60), max_length=50, required=False, help_text="Free-text skill tags."
+        child=serializers.CharField(max_length=limits.SKILL),
+        max_length=50,
+        required=False,
+        help_text="Free-text skill tags.",
     )
     budget_type = serializers.ChoiceField(choices=BudgetType.choices)
     currency = serializers.CharField(max_length=3, help_text="ISO 4217 code of every amount on the task.")
@@ -280,8 +287,8 @@ class TaskWriteSerializer(serializers.Serializer):
     bidding_closes_at = serializers.DateTimeField()
     location_type = serializers.ChoiceField(choices=LocationType.choices, required=False)
     country = serializers.ChoiceField(choices=COUNTRY_CHOICES, required=False, help_text="ISO 3166 alpha-2 code.")
-    city = serializers.CharField(max_length=100, required=False, allow_blank=True)
-    postal_code = serializers.CharField(max_length=20, required=False, allow_blank=True)
+    city = serializers.CharField(max_length=limits.CITY, required=False, allow_blank=True)
+    postal_code = serializers.CharField(max_length=limits.POSTAL_CODE, required=False, allow_blank=True)
     visibility = serializers.ChoiceField(choices=Visibility.choices, required=False)
     in_house_cost_estimate = _amount_field(
         required=False, allow_null=True, help_text="Minor units: what doing it in-house would cost (private)."
@@ -293,8 +300,10 @@ class TaskCreateSerializer(TaskWriteSerializer):
 
 
 class BidInvitationCreateSerializer(serializers.Serializer):
-    supplier = serializers.IntegerField(help_text="Id of the supplier organization to invite.")
-    message = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
+    supplier = serializers.IntegerField(
+        min_value=1, max_value=limits.INTEGER_MAX, help_text="Id of the supplier organization to invite."
+    )
+    message = serializers.CharField(max_length=limits.SHORT_NOTE, required=False, allow_blank=True, default="")
 
 
 class BidInvitationSerializer(serializers.ModelSerializer[BidInvitation]):
@@ -309,12 +318,14 @@ class BidInvitationSerializer(serializers.ModelSerializer[BidInvitation]):
 class TaskFiltersSerializer(serializers.Serializer):
     """The browse page's filters; amounts in minor units. All optional: none means every open task."""
 
-    q = serializers.CharField(max_length=200, required=False, allow_blank=True, help_text="Full-text search.")
+    q = serializers.CharField(
+        max_length=limits.SEARCH_WORDS, required=False, allow_blank=True, help_text="Full-text search."
+    )
     category = serializers.CharField(max_length=80, required=False, allow_blank=True, help_text="Category slug.")
     skills = serializers.ListField(
-        child=serializers.CharField(max_length=60),
+        child=serializers.CharField(max_length=limits.SKILL),
         required=False,
-        max_length=15,
+        max_length=limits.MAX_SKILLS,
         help_text="Skill slugs (repeat the parameter or separate with commas); a task must have all of them.",
     )
     budget_type = serializers.ChoiceField(choices=BudgetType.choices, required=False)
@@ -322,7 +333,7 @@ class TaskFiltersSerializer(serializers.Serializer):
     budget_max = serializers.IntegerField(min_value=0, max_value=MAX_AMOUNT, required=False)
     location_type = serializers.ChoiceField(choices=LocationType.choices, required=False)
     country = serializers.CharField(max_length=2, required=False, allow_blank=True, help_text="ISO 3166 alpha-2.")
-    city = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    city = serializers.CharField(max_length=limits.CITY, required=False, allow_blank=True)
     deadline_before = serializers.DateField(required=False, help_text="Deadline on or before this date.")
     posted_since = serializers.DateField(required=False, help_text="Published on or after this date.")
     sort = serializers.ChoiceField(
@@ -392,7 +403,7 @@ class BidSerializer(serializers.ModelSerializer[Bid]):
 
 
 class MilestoneWriteSerializer(serializers.Serializer):
-    title = serializers.CharField(max_length=200, allow_blank=True)
+    title = serializers.CharField(max_length=limits.TITLE, allow_blank=True)
     amount = _amount_field(help_text="Minor units of the task's currency.")
     due_date = serializers.DateField()
 
@@ -409,9 +420,11 @@ class BidWriteSerializer(serializers.Serializer):
         required=False, allow_null=True, max_value=MAX_HOURS, min_value=-MAX_HOURS
     )
     start_date = serializers.DateField()
-    availability_hours_per_week = serializers.IntegerField(max_value=MAX_HOURS, min_value=-MAX_HOURS)
+    availability_hours_per_week = serializers.IntegerField(
+        max_value=limits.SMALLINT_MAX, min_value=-limits.SMALLINT_MAX
+    )
     delivery_date = serializers.DateField()
-    cover_letter = serializers.CharField(max_length=MAX_TEXT, allow_blank=True, trim_whitespace=False)
+    cover_letter = serializers.CharField(max_length=limits.COVER_LETTER, allow_blank=True, trim_whitespace=False)
     milestones = serializers.ListField(child=MilestoneWriteSerializer(), required=False, max_length=100)
 
 
@@ -420,7 +433,7 @@ class ShortlistSerializer(serializers.Serializer):
 
 
 class DeclineSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    reason = serializers.CharField(max_length=limits.SHORT_NOTE, required=False, allow_blank=True, default="")
 
 
 class BidListParamsSerializer(serializers.Serializer):
@@ -568,7 +581,7 @@ class MessageCreateSerializer(serializers.Serializer):
     """JSON for text only; multipart to attach files. A message needs a body, files, or both."""
 
     body = serializers.CharField(
-        max_length=MAX_TEXT, allow_blank=True, trim_whitespace=False, required=False, default=""
+        max_length=limits.MESSAGE, allow_blank=True, trim_whitespace=False, required=False, default=""
     )
     attachments = _uploads_field(required=False, default=list)
 
@@ -594,7 +607,7 @@ class SavedSearchSerializer(serializers.ModelSerializer[SavedSearch]):
 
 
 class SavedSearchCreateSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=100, allow_blank=True)
+    name = serializers.CharField(max_length=limits.NAME, allow_blank=True)
     filters = TaskFiltersSerializer(
         required=False, default=dict, help_text="The task search's filters to keep; left out: every open task."
     )
@@ -638,16 +651,18 @@ class SupplierSerializer(CountryFieldMixin, serializers.ModelSerializer[Organiza
 
 
 class SupplierSearchParamsSerializer(serializers.Serializer):
-    q = serializers.CharField(max_length=200, required=False, allow_blank=True, help_text="Name or headline.")
+    q = serializers.CharField(
+        max_length=limits.SEARCH_WORDS, required=False, allow_blank=True, help_text="Name or headline."
+    )
     skills = serializers.ListField(
-        child=serializers.CharField(max_length=60),
+        child=serializers.CharField(max_length=limits.SKILL),
         required=False,
-        max_length=15,
+        max_length=limits.MAX_SKILLS,
         help_text="Skills (repeat the parameter or separate with commas); a supplier needs any of them.",
     )
     category = serializers.CharField(max_length=80, required=False, allow_blank=True, help_text="Category slug.")
     country = serializers.CharField(max_length=2, required=False, allow_blank=True, help_text="ISO 3166 alpha-2.")
-    city = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    city = serializers.CharField(max_length=limits.CITY, required=False, allow_blank=True)
     min_rating = serializers.IntegerField(min_value=1, max_value=5, required=False)
     rate_max = serializers.IntegerField(
         min_value=0, max_value=MAX_AMOUNT, required=False, help_text="Highest hourly rate, minor units."

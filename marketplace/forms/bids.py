@@ -13,6 +13,7 @@ from typing import Any
 
 from django import forms
 
+from core import limits
 from core.money import from_minor, to_minor
 from marketplace.comparison import DEFAULT_WEIGHTS, FACTOR_LABELS, FACTOR_QUESTIONS, FACTORS, MAX_WEIGHT
 from marketplace.forms.tasks import MoneyField, MultipleFileField
@@ -47,8 +48,12 @@ class BidForm(forms.Form):
     estimated_hours = forms.IntegerField(
         label="Estimated hours",
         min_value=0,
+        max_value=limits.MAX_HOURS,
         help_text="What you expect to bill in total.",
-        error_messages={"required": "Estimate the hours the work takes."},
+        error_messages={
+            "required": "Estimate the hours the work takes.",
+            "max_value": f"Estimate at most {limits.MAX_HOURS:,} hours.",
+        },
     )
     start_date = forms.DateField(
         label="Earliest start", widget=DateInput(), error_messages={"required": "When can you start?"}
@@ -59,13 +64,17 @@ class BidForm(forms.Form):
     availability_hours_per_week = forms.IntegerField(
         label="Availability",
         min_value=0,
-        max_value=10_000,
+        max_value=limits.HOURS_PER_WEEK,
         help_text="Hours a week you can give this task.",
-        error_messages={"required": "Give the hours a week you can work on this."},
+        error_messages={
+            "required": "Give the hours a week you can work on this.",
+            "max_value": f"Give the hours a week you can work on this (1 to {limits.HOURS_PER_WEEK}).",
+        },
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
     )
     cover_letter = forms.CharField(
         label="Cover letter",
+        max_length=limits.COVER_LETTER,
         error_messages={"required": "Tell the client why you are the right choice."},
         widget=forms.Textarea(attrs={"rows": 8}),
         help_text="Why you, how you would go about it, what you need from the client. Markdown works.",
@@ -134,7 +143,7 @@ class MilestoneForm(forms.Form):
     use_required_attribute = False  # blank rows are allowed, so browsers must not insist
 
     title = forms.CharField(
-        label="Milestone", max_length=200, error_messages={"required": "Give the milestone a title."}
+        label="Milestone", max_length=limits.TITLE, error_messages={"required": "Give the milestone a title."}
     )
     amount = MoneyField(label="Amount", required=True, error_messages={"required": "Enter the milestone's amount."})
     due_date = forms.DateField(label="Due", widget=DateInput(), error_messages={"required": "When is it due?"})
@@ -197,7 +206,7 @@ class DeclineForm(forms.Form):
     reason = forms.CharField(
         label="Reason",
         required=False,
-        max_length=2000,
+        max_length=limits.SHORT_NOTE,
         widget=forms.Textarea(attrs={"rows": 3, "placeholder": "Optional: helps the supplier bid better next time."}),
         help_text="Shown to the supplier.",
     )

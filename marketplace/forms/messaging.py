@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
+from core import limits
 from marketplace.forms.tasks import MultipleFileField
 
 
@@ -12,6 +13,7 @@ class MessageForm(forms.Form):
         label="Your message",
         required=False,
         strip=False,
+        max_length=limits.MESSAGE,
         widget=forms.Textarea(attrs={"rows": 4, "placeholder": "Write a message…"}),
     )
     attachments = MultipleFileField(

@@ -18,6 +18,7 @@ from django.utils.text import slugify
 from django_countries import countries
 
 from accounts.forms import CommaListField
+from core import limits
 from core.money import RATE_CURRENCIES, from_minor, to_minor
 from core.widgets import QuickSelect, country_choices
 from marketplace import selectors
@@ -33,6 +34,8 @@ _SYMBOLS = re.compile(r"[€$£¥₹\s\u00a0,_]|^(?:EUR|USD|GBP|CHF)", re.IGNORE
 
 def parse_amount(text: str) -> Decimal | None:
     """ "2,800.00", "€2800", "2 800" -> Decimal("2800.00"); blank -> None; nonsense raises ValidationError."""
+    if len(text or "") > 64:  # longer than any amount written out, commas and all
+        raise ValidationError("That amount is too large.", code="max_value")
     cleaned = _SYMBOLS.sub("", (text or "").strip())
     if not cleaned:
         return None
@@ -42,7 +45,9 @@ def parse_amount(text: str) -> Decimal | None:
         amount = Decimal(cleaned)
     except InvalidOperation:
         raise ValidationError("Enter an amount like 2,800.00.", code="invalid") from None
-    if abs(amount) >= Decimal(10) ** 12:
+    # Coarse, before the currency is known: the service refuses what is over
+    # core.limits.MAX_AMOUNT minor units, in the field's currency.
+    if abs(amount) > limits.MAX_AMOUNT:
         raise ValidationError("That amount is too large.", code="max_value")
     return amount
 
@@ -106,13 +111,17 @@ class TaskForm(forms.Form):
     """Every term of a task. Built from a task to edit it, never bound to it: the service writes."""
 
     title = forms.CharField(
-        max_length=200,
+        max_length=limits.TITLE,
         error_messages={"required": "Give the task a title."},
         widget=forms.TextInput(attrs={"placeholder": "e.g. Monthly payroll for 40 employees"}),
         help_text="What needs doing, in a few words. Suppliers see it first.",
     )
     description = forms.CharField(
-        error_messages={"required": "Describe the work so suppliers can price it."},
+        max_length=limits.DESCRIPTION,
+        error_messages={
+            "required": "Describe the work so suppliers can price it.",
+            "max_length": f"Keep the description under {limits.DESCRIPTION:,} characters (it has %(show_value)d).",
+        },
         widget=forms.Textarea(attrs={"rows": 10}),
         help_text=(
             "Scope, deliverables, what you will provide and how you will judge the result. "
@@ -153,6 +162,8 @@ class TaskForm(forms.Form):
     hours_cap = forms.IntegerField(
         label="Hours cap",
         required=False,
+        max_value=limits.MAX_HOURS,
+        error_messages={"max_value": f"Cap the hours at {limits.MAX_HOURS:,} or fewer."},
         widget=forms.NumberInput(attrs={"inputmode": "numeric", "placeholder": "100"}),
         help_text="The most hours you will pay for. The cap is the highest rate times these hours.",
     )
@@ -175,8 +186,8 @@ class TaskForm(forms.Form):
         error_messages={"required": "Choose remote, on-site or hybrid."},
     )
     country = forms.ChoiceField(required=False)
-    city = forms.CharField(max_length=100, required=False)
-    postal_code = forms.CharField(label="Postal code", max_length=20, required=False)
+    city = forms.CharField(max_length=limits.CITY, required=False)
+    postal_code = forms.CharField(label="Postal code", max_length=limits.POSTAL_CODE, required=False)
     visibility = forms.ChoiceField(
         label="Who can see it?",
         choices=Visibility.choices,
@@ -284,10 +295,10 @@ class TaskForm(forms.Form):
 class InviteSupplierForm(forms.Form):
     """Ask one supplier (by its id, from the directory or the suggestions) to bid."""
 
-    supplier = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+    supplier = forms.IntegerField(min_value=1, max_value=limits.INTEGER_MAX, widget=forms.HiddenInput)
     message = forms.CharField(
         required=False,
-        max_length=2000,
+        max_length=limits.SHORT_NOTE,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Optional: a line on why you thought of them.",
     )
@@ -295,12 +306,12 @@ class InviteSupplierForm(forms.Form):
 
 class SaveSearchForm(forms.Form):
     name = forms.CharField(
-        max_length=100,
+        max_length=limits.NAME,
         error_messages={"required": "Name the search so you can find it again."},
         widget=forms.TextInput(attrs={"placeholder": "e.g. Payroll in Manchester"}),
     )
     notify = forms.BooleanField(required=False, initial=True, label="Email me new matching tasks")
-    query = forms.CharField(required=False, widget=forms.HiddenInput)
+    query = forms.CharField(required=False, max_length=4_000, widget=forms.HiddenInput)
 
     def filters(self) -> dict[str, Any]:
         """The browse page's filters the search was saved from (the service keeps only known ones)."""
@@ -347,7 +358,7 @@ class SupplierSearchForm(forms.Form):
     q = forms.CharField(
         label="Search",
         required=False,
-        max_length=100,
+        max_length=limits.SEARCH_WORDS,
         widget=forms.TextInput(attrs={"type": "search", "placeholder": "Name or headline"}),
     )
     skills = CommaListField(
@@ -357,7 +368,7 @@ class SupplierSearchForm(forms.Form):
     )
     category = forms.ChoiceField(required=False, widget=QuickSelect)
     country = forms.ChoiceField(required=False, widget=QuickSelect)
-    city = forms.CharField(required=False, max_length=100)
+    city = forms.CharField(required=False, max_length=limits.CITY)
     min_rating = forms.TypedChoiceField(
         label="Rating", choices=RATING_CHOICES, coerce=int, empty_value=None, required=False
     )

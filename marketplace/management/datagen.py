@@ -49,6 +49,8 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from accounts.models import Membership, Organization, User
+from core import limits
+from core.markdown import excerpt
 from marketplace.management import vocabulary as words
 from marketplace.models import (
     Bid,
@@ -510,6 +512,7 @@ class Generator:
             rng.choice(words.CLOSINGS),
         ]
         description = "\\n\\n".join(paragraphs)  # a COPY-escaped blank line between paragraphs
+        summary = excerpt("\n\n".join(paragraphs), limits.EXCERPT)  # what create_task would store
         skills = rng.sample(cat.skills, k=min(len(cat.skills), rng.randint(1, 4)))
 
         currency = place.currency if rng.random() < 0.85 else rng.choice(("EUR", "USD"))
@@ -579,6 +582,7 @@ class Generator:
                     str(task_id),
                     title,
                     description,
+                    summary,
                     array(skills),
                     "hourly" if hourly else "fixed",
                     currency,
@@ -858,6 +862,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "id",
         "title",
         "description",
+        "excerpt",
         "skills",
         "budget_type",
         "currency",

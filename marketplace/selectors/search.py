@@ -32,7 +32,9 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date
 
 from accounts.models import Organization
+from core import limits
 from core.lookups import AnyOf
+from core.text import clean
 from marketplace.models import (
     BidInvitation,
     BudgetType,
@@ -71,13 +73,18 @@ class TaskFilters:
 
     @classmethod
     def from_params(cls, params: Any) -> TaskFilters:
-        """Build from a QueryDict or a plain dict (saved searches)."""
+        """Build from a QueryDict or a plain dict (saved searches).
+
+        The one gate of every filter, whether typed, linked or saved: values
+        come out of the ranges and sizes the columns and the API schema
+        accept, and without the control characters (NUL) PostgreSQL refuses.
+        """
 
         def get(name: str) -> str:
             value = params.get(name, "")
             if isinstance(value, list):
                 value = value[0] if value else ""
-            return str(value or "").strip()
+            return clean(value or "")[:2000].strip()
 
         def get_list(name: str) -> list[str]:
             if hasattr(params, "getlist"):
@@ -86,32 +93,32 @@ class TaskFilters:
                 raw = params.get(name, [])
                 values = raw if isinstance(raw, list) else [raw]
             out: list[str] = []
-            for value in values:
-                out.extend(part.strip() for part in str(value).split(",") if part.strip())
+            for value in values[: limits.MAX_SKILLS]:
+                out.extend(part.strip()[: limits.SKILL] for part in clean(value).split(",") if part.strip())
             return out
 
-        def get_int(name: str) -> int | None:
-            try:
-                value = int(get(name))
-            except ValueError:
+        def get_amount(name: str) -> int | None:
+            text = get(name)
+            if not (text.isascii() and text.isdigit()) or len(text) > len(str(limits.MAX_AMOUNT)):
                 return None
-            return value if value >= 0 else None
+            value = int(text)
+            return value if value <= limits.MAX_AMOUNT else None
 
         budget_type = get("budget_type")
         location_type = get("location_type")
         sort = get("sort")
         return cls(
-            q=get("q")[:200],
+            q=get("q")[: limits.SEARCH_WORDS],
             category=get("category")[:80],
-            skills=get_list("skills")[:15],
+            skills=get_list("skills")[: limits.MAX_SKILLS],
             budget_type=budget_type if budget_type in BudgetType.values else "",
-            budget_min=get_int("budget_min"),
-            budget_max=get_int("budget_max"),
+            budget_min=get_amount("budget_min"),
+            budget_max=get_amount("budget_max"),
             location_type=location_type if location_type in LocationType.values else "",
             country=get("country").upper()[:2],
-            city=get("city")[:100],
-            deadline_before=parse_date(get("deadline_before")) if _is_date(get("deadline_before")) else None,
-            posted_since=parse_date(get("posted_since")) if _is_date(get("posted_since")) else None,
+            city=get("city")[: limits.CITY],
+            deadline_before=_date_or_none(get("deadline_before")),
+            posted_since=_date_or_none(get("posted_since")),
             sort=sort if sort in SORTS else "",
         )
 
@@ -133,11 +140,17 @@ class TaskFilters:
         return not self.as_params()
 
 
-def _is_date(value: str) -> bool:
+# Dates a filter can mean; beyond them a date turned into a moment in the
+# current time zone can fall outside what Python and PostgreSQL represent.
+_FIRST_DAY, _LAST_DAY = date(1900, 1, 1), date(9000, 12, 31)
+
+
+def _date_or_none(value: str) -> date | None:
     try:
-        return parse_date(value) is not None
+        day = parse_date(value)
     except ValueError:
-        return False
+        return None
+    return day if day is not None and _FIRST_DAY <= day <= _LAST_DAY else None
 
 
 def visible_tasks(*, organization: Organization | None) -> QuerySet[Task]:

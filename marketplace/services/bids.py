@@ -11,8 +11,9 @@ from django.utils import timezone
 
 from accounts.models import Organization, User
 from contracts import services as contract_services
-from core import audit
+from core import audit, limits
 from core.exceptions import Conflict, DomainError, ErrorCollector, NotFound
+from core.text import is_blank
 from marketplace import notifications
 from marketplace.models import (
     LIVE_BID_STATUSES,
@@ -75,17 +76,28 @@ class BidInput:
 def _clean_bid_input(*, task: Task, data: BidInput) -> dict[str, object]:
     errors = ErrorCollector()
     values: dict[str, object] = {"price_type": task.budget_type, "currency": task.currency}
+    most = limits.too_much(task.currency)
     if task.budget_type == BudgetType.FIXED:
         if data.amount is None or data.amount <= 0:
             errors.add("amount", "Enter a price above zero.")
+        elif data.amount > limits.MAX_AMOUNT:
+            errors.add("amount", f"Enter a price of {most}.")
         values.update(amount=data.amount, hourly_rate=None, estimated_hours=None)
     else:
-        if data.hourly_rate is None or data.hourly_rate <= 0:
+        rate, hours = data.hourly_rate, data.estimated_hours
+        if rate is None or rate <= 0:
             errors.add("hourly_rate", "Enter an hourly rate above zero.")
-        if data.estimated_hours is None or data.estimated_hours <= 0:
+        elif rate > limits.MAX_AMOUNT:
+            errors.add("hourly_rate", f"Enter an hourly rate of {most}.")
+        if hours is None or hours <= 0:
             errors.add("estimated_hours", "Estimate the hours the work takes.")
-        elif task.hours_cap and data.estimated_hours > task.hours_cap:
+        elif task.hours_cap and hours > task.hours_cap:
             errors.add("estimated_hours", f"The client pays for at most {task.hours_cap} hours.")
+        elif hours > limits.MAX_HOURS:
+            errors.add("estimated_hours", f"Estimate at most {limits.MAX_HOURS:,} hours.")
+        elif rate is not None and 0 < rate <= limits.MAX_AMOUNT and rate * hours > limits.MAX_AMOUNT:
+            # The bid's amount is rate x hours: it must fit where amounts are kept.
+            errors.add("estimated_hours", f"The hourly rate times the hours must come to {most}.")
         values.update(
             amount=(data.hourly_rate or 0) * (data.estimated_hours or 0),
             hourly_rate=data.hourly_rate,
@@ -97,18 +109,27 @@ def _clean_bid_input(*, task: Task, data: BidInput) -> dict[str, object]:
         errors.add("start_date", "The start date cannot be in the past.")
     if data.delivery_date < data.start_date:
         errors.add("delivery_date", "Delivery cannot come before the start.")
-    if not 1 <= data.availability_hours_per_week <= 168:
-        errors.add("availability_hours_per_week", "Give the hours a week you can work on this (1 to 168).")
-    if not data.cover_letter.strip():
+    if not 1 <= data.availability_hours_per_week <= limits.HOURS_PER_WEEK:
+        errors.add(
+            "availability_hours_per_week",
+            f"Give the hours a week you can work on this (1 to {limits.HOURS_PER_WEEK}).",
+        )
+    if is_blank(data.cover_letter):
         errors.add("cover_letter", "Tell the client why you are the right choice.")
+    elif len(data.cover_letter.strip()) > limits.COVER_LETTER:
+        errors.add("cover_letter", f"Keep the cover letter under {limits.COVER_LETTER:,} characters.")
 
     if len(data.milestones) > MAX_MILESTONES:
         errors.add("milestones", f"Propose at most {MAX_MILESTONES} milestones.")
-    for number, milestone in enumerate(data.milestones, start=1):
-        if not milestone.title.strip():
+    for number, milestone in enumerate(data.milestones[: MAX_MILESTONES + 1], start=1):
+        if is_blank(milestone.title):
             errors.add("milestones", f"Milestone {number} needs a title.")
+        elif len(milestone.title.strip()) > limits.TITLE:
+            errors.add("milestones", f"Keep milestone {number}'s title under {limits.TITLE} characters.")
         if milestone.amount <= 0:
             errors.add("milestones", f"Milestone {number} needs an amount above zero.")
+        elif milestone.amount > limits.MAX_AMOUNT:
+            errors.add("milestones", f"Milestone {number} must come to {most}.")
         if milestone.due_date < data.start_date:
             errors.add("milestones", f"Milestone {number} is due before the work starts.")
     if task.budget_type == BudgetType.FIXED:
@@ -324,7 +345,7 @@ def decline_bid(*, actor: User, bid: Bid, reason: str = "") -> Bid:
         target=BidStatus.DECLINED,
         action="bid.declined",
         acting_for=task.organization,
-        decline_reason=reason.strip()[:2000],
+        decline_reason=reason.strip()[: limits.SHORT_NOTE],
     )
     if not already:
         notifications.bid_declined(bid=bid)

@@ -7,12 +7,14 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import Organization, User
+from core import limits
 from core.exceptions import DomainError, NotFound
+from core.text import is_blank
 from marketplace import notifications
 from marketplace.models import BidInvitation, Message, MessageAttachment, Task, Thread, ThreadReadMark
 from marketplace.services._common import check_uploads, require_member
 
-MAX_MESSAGE_LENGTH = 10_000
+MAX_MESSAGE_LENGTH = limits.MESSAGE
 
 
 def get_or_create_thread(*, task: Task, supplier: Organization) -> Thread:
@@ -58,6 +60,8 @@ def send_message(
     if organization.pk not in (thread.task.organization_id, thread.supplier_id):
         raise NotFound("No such conversation.")
     body = body.strip()
+    if is_blank(body):
+        body = ""  # invisible characters alone say nothing
     if not body and not attachments:
         raise DomainError("Write a message or attach a file.", field="body")
     if len(body) > MAX_MESSAGE_LENGTH:

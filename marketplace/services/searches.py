@@ -6,8 +6,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Organization, User
-from core import audit
+from core import audit, limits
 from core.exceptions import DomainError, NotFound
+from core.text import is_blank
 from marketplace.models import SavedSearch
 from marketplace.services._common import require_member
 
@@ -27,8 +28,8 @@ def save_search(
     from marketplace.selectors import TaskFilters
 
     require_member(actor=actor, organization=organization)
-    name = name.strip()[:100]
-    if not name:
+    name = name.strip()[: limits.NAME]
+    if is_blank(name):
         raise DomainError("Name the search so you can find it again.", field="name")
     clean = TaskFilters.from_params(filters).as_params()  # drops what the browse page does not understand
     User.objects.select_for_update().get(pk=actor.pk)  # serialises this user's saves

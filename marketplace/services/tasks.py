@@ -12,9 +12,11 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from accounts.models import Organization, User
-from core import audit
+from core import audit, limits
 from core.exceptions import Conflict, DomainError, ErrorCollector, NotFound
+from core.markdown import excerpt
 from core.money import RATE_CURRENCIES
+from core.text import is_blank
 from marketplace import notifications
 from marketplace.models import (
     PENDING_BID_STATUSES,
@@ -67,7 +69,7 @@ BIDDER_VISIBLE_FIELDS = (
     "postal_code",
     "visibility",
 )
-MAX_SKILLS = 15
+MAX_SKILLS = limits.MAX_SKILLS
 
 
 @dataclass
@@ -98,33 +100,48 @@ def _clean_task_input(data: TaskInput) -> dict[str, Any]:
     """Check every rule of a task's terms at once; return the model field values."""
     errors = ErrorCollector()
     title = data.title.strip()
-    if not title:
+    if is_blank(title):
         errors.add("title", "Give the task a title.")
-    elif len(title) > 200:
-        errors.add("title", "Keep the title under 200 characters.")
-    if not data.description.strip():
+    elif len(title) > limits.TITLE:
+        errors.add("title", f"Keep the title under {limits.TITLE} characters.")
+    description = data.description.strip()
+    if is_blank(description):
         errors.add("description", "Describe the work so suppliers can price it.")
+    elif len(description) > limits.DESCRIPTION:
+        errors.add("description", f"Keep the description under {limits.DESCRIPTION:,} characters.")
     if not Category.objects.filter(pk=data.category_id).exists():
         errors.add("category", "Choose a category.")
     currency = (data.currency or "").upper()
     if currency not in RATE_CURRENCIES:
         errors.add("currency", f"Choose one of: {', '.join(RATE_CURRENCIES)}.")
+    most = limits.too_much(currency if currency in RATE_CURRENCIES else "EUR")
 
     values: dict[str, Any] = {"hourly_rate_min": None, "hourly_rate_max": None, "hours_cap": None}
     if data.budget_type == BudgetType.FIXED:
         if data.budget_amount is None or data.budget_amount <= 0:
             errors.add("budget_amount", "Enter a budget above zero.")
+        elif data.budget_amount > limits.MAX_AMOUNT:
+            errors.add("budget_amount", f"Enter a budget of {most}.")
         values["budget_amount"] = data.budget_amount
     elif data.budget_type == BudgetType.HOURLY:
         low, high, cap = data.hourly_rate_min, data.hourly_rate_max, data.hours_cap
         if low is None or low <= 0:
             errors.add("hourly_rate_min", "Enter a lowest hourly rate above zero.")
+        elif low > limits.MAX_AMOUNT:
+            errors.add("hourly_rate_min", f"Enter a lowest hourly rate of {most}.")
         if high is None or high <= 0:
             errors.add("hourly_rate_max", "Enter a highest hourly rate above zero.")
+        elif high > limits.MAX_AMOUNT:
+            errors.add("hourly_rate_max", f"Enter a highest hourly rate of {most}.")
         elif low is not None and high < low:
             errors.add("hourly_rate_max", "The highest rate cannot be below the lowest.")
         if cap is None or cap <= 0:
             errors.add("hours_cap", "Enter the most hours you will pay for.")
+        elif cap > limits.MAX_HOURS:
+            errors.add("hours_cap", f"Cap the hours at {limits.MAX_HOURS:,} or fewer.")
+        elif high is not None and 0 < high <= limits.MAX_AMOUNT and high * cap > limits.MAX_AMOUNT:
+            # The cap is the budget, so it must fit where budgets are kept.
+            errors.add("hours_cap", f"The highest rate times the hours cap must come to {most}.")
         values.update(hourly_rate_min=low, hourly_rate_max=high, hours_cap=cap)
         # The budget of an hourly task is its cap: the most it can cost.
         values["budget_amount"] = (high or 0) * (cap or 0)
@@ -133,6 +150,8 @@ def _clean_task_input(data: TaskInput) -> dict[str, Any]:
 
     if data.in_house_cost_estimate is not None and data.in_house_cost_estimate <= 0:
         errors.add("in_house_cost_estimate", "An in-house estimate must be above zero, or left empty.")
+    elif data.in_house_cost_estimate is not None and data.in_house_cost_estimate > limits.MAX_AMOUNT:
+        errors.add("in_house_cost_estimate", f"Enter an in-house estimate of {most}.")
 
     today = timezone.localdate()
     if data.deadline <= today:
@@ -142,9 +161,14 @@ def _clean_task_input(data: TaskInput) -> dict[str, Any]:
     elif data.bidding_closes_at.date() > data.deadline:
         errors.add("bidding_closes_at", "Bidding must close before the deadline.")
 
+    city, postal_code = data.city.strip(), data.postal_code.strip()
+    if len(city) > limits.CITY:
+        errors.add("city", f"Keep the city under {limits.CITY} characters.")
+    if len(postal_code) > limits.POSTAL_CODE:
+        errors.add("postal_code", f"Keep the postal code under {limits.POSTAL_CODE} characters.")
     if data.location_type not in LocationType.values:
         errors.add("location_type", "Choose remote, on-site or hybrid.")
-    elif data.location_type != LocationType.REMOTE and not (data.country and data.city.strip()):
+    elif data.location_type != LocationType.REMOTE and not (data.country and not is_blank(city)):
         errors.add("city", "On-site and hybrid work need a country and a city.")
     if data.visibility not in Visibility.values:
         errors.add("visibility", "Choose public or invite only.")
@@ -156,7 +180,8 @@ def _clean_task_input(data: TaskInput) -> dict[str, Any]:
 
     values.update(
         title=title,
-        description=data.description.strip(),
+        description=description,
+        excerpt=excerpt(description, limits.EXCERPT),
         category_id=data.category_id,
         budget_type=data.budget_type,
         currency=currency,
@@ -165,8 +190,8 @@ def _clean_task_input(data: TaskInput) -> dict[str, Any]:
         skills=skills,
         location_type=data.location_type,
         country=data.country or "",
-        city=data.city.strip(),
-        postal_code=data.postal_code.strip(),
+        city=city,
+        postal_code=postal_code,
         visibility=data.visibility,
         in_house_cost_estimate=data.in_house_cost_estimate,
     )
@@ -243,7 +268,7 @@ def update_task(*, actor: User, task: Task, data: TaskInput) -> Task:
         actor=actor,
         organization=task.organization,
         target=task,
-        details={"fields": sorted(changed)},
+        details={"fields": sorted(set(changed) - {"excerpt"})},  # the excerpt follows the description
     )
     return task
 
@@ -366,6 +391,8 @@ def invite_supplier_to_bid(*, actor: User, task: Task, supplier: Organization, m
         raise DomainError("You cannot invite your own organization.", field="supplier")
     if not task.is_editable:
         raise DomainError("Only draft or open tasks take invitations to bid.")
+    if len(message.strip()) > limits.SHORT_NOTE:
+        raise DomainError(f"Keep the message under {limits.SHORT_NOTE:,} characters.", field="message")
     existing = BidInvitation.objects.filter(task=task, supplier=supplier).first()
     if existing is not None:
         return existing

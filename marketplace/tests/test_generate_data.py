@@ -11,6 +11,8 @@ from django.db import connection
 from django.db.models import Count, F, Q, Sum
 
 from accounts.models import Membership, Organization, User
+from core import limits
+from core.markdown import excerpt
 from marketplace.management.datagen import GENERATED_PASSWORD
 from marketplace.models import Bid, BidInvitation, BidMilestone, Task, Thread
 from marketplace.selectors import TaskFilters, search_tasks
@@ -76,6 +78,13 @@ def test_tasks_keep_the_rules_of_the_services(generated):
     assert not tasks.exclude(location_type="remote").filter(Q(city="") | Q(country="")).exists()
     assert tasks.filter(visibility="public").count() > tasks.filter(visibility="invite_only").count() > 0
     assert tasks.filter(description__contains="\n\n").count() == 500  # multi-paragraph, unescaped
+
+
+def test_tasks_carry_the_excerpt_the_services_would_write(generated):
+    rows = Task.objects.values_list("description", "excerpt")
+
+    assert all(stored == excerpt(description, limits.EXCERPT) for description, stored in rows)
+    assert all(stored for _description, stored in rows)
 
 
 def test_bids_keep_the_rules_of_the_services(generated):
