@@ -304,6 +304,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "core.api.schema.document_shared_errors",
+    ],
     # Choice sets shared by several fields (or fields of one name with different choices) get one clear name.
     "ENUM_NAME_OVERRIDES": {
         "TaskStatusEnum": "marketplace.models.TaskStatus",

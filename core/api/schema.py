@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
 
@@ -29,7 +31,8 @@ class ErrorDetailSerializer(serializers.Serializer):
         declared["fields"] = serializers.DictField(
             child=serializers.ListField(child=serializers.CharField()),
             required=False,
-            help_text="Per-field messages, for validation errors.",
+            help_text="Per-field messages, for validation errors. A field inside a list or object is named by "
+            "its path: `milestones.1.amount`, `skills.0`; an item's own errors by the item's: `milestones.1`.",
         )
         return declared
 
@@ -48,3 +51,26 @@ def error_responses(*status_codes: int, descriptions: dict[int, str] | None = No
         code: OpenApiResponse(response=ErrorSerializer, description=wording.get(code, "Error."))
         for code in status_codes
     }
+
+
+def document_shared_errors(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict[str, Any]:
+    """Document the errors that come from machinery every view shares, not from the view itself.
+
+    A postprocessing hook (``SPECTACULAR_SETTINGS``): a body DRF cannot parse
+    answers 400, one in a media type the view does not take 415, a paginated
+    list answers 400 to a cursor it did not give out, and the throttles
+    (``REST_FRAMEWORK``) answer 429 anywhere.
+    """
+    error = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            shared = {"429": ERROR_DESCRIPTIONS[429]}
+            if "requestBody" in operation:
+                shared["400"] = "The body cannot be parsed, or `fields` names each field and what is wrong with it."
+                shared["415"] = "The body is in a media type this operation does not take."
+            if any(parameter.get("name") == "cursor" for parameter in operation.get("parameters", [])):
+                shared.setdefault("400", "The `cursor` is not one this list gave out.")
+            responses = operation.setdefault("responses", {})
+            for code, description in shared.items():
+                responses.setdefault(code, {"description": description}).setdefault("content", error)
+    return result
