@@ -290,10 +290,9 @@ REST_FRAMEWORK = {
         "user": env.str("API_THROTTLE_USER", default="1000/min"),
         "token_exchange": env.str("API_THROTTLE_TOKEN_EXCHANGE", default="10/min"),
     },
-    "DEFAULT_RENDERER_CLASSES": [
-        "rest_framework.renderers.JSONRenderer",
-        "rest_framework.renderers.BrowsableAPIRenderer",
-    ],
+    # JSON only, as the schema says: a browser's Accept header still gets JSON (through */*), not
+    # the browsable API's HTML pages, which no schema describes (Swagger UI is at /api/docs/).
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": f"{SITE_NAME} API",

@@ -1,7 +1,8 @@
 """The API against its own schema: schemathesis fuzzes every operation of ``/api/schema/``.
 
 Each operation gets random (valid and invalid) path parameters, query strings
-and bodies, sent by a member of an organization with its API token, and every
+and bodies, with the Accept headers clients send, by a member of one of three
+organizations (a client, two suppliers) with its API token, and every
 answer must be something the schema promises: no 5xx, a documented status
 code, a documented content type and a body of the documented shape.
 
@@ -51,6 +52,10 @@ pytestmark = [pytest.mark.fuzz, pytest.mark.django_db]
 # for a deeper look by hand, raise FUZZ_EXAMPLES and set FUZZ_SEED to explore others.
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "40"))
 SEED = os.environ.get("FUZZ_SEED")
+
+# What clients put in Accept: nothing, JSON, anything, a browser's, and a type the API does not make.
+BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+ACCEPT = [None, "application/json", "*/*", BROWSER_ACCEPT, "text/csv"]
 
 CHECKS = [
     not_a_server_error,
@@ -188,7 +193,7 @@ def _fuzz(operation, actors: list[Actor]) -> None:  # type: ignore[no-untyped-de
     """Send the operation EXAMPLES generated requests; raise on the first one the schema does not allow."""
     cases = st.one_of(operation.as_strategy(GenerationMode.POSITIVE), operation.as_strategy(GenerationMode.NEGATIVE))
 
-    @given(case=cases, actor=st.sampled_from(actors))
+    @given(case=cases, actor=st.sampled_from(actors), accept=st.sampled_from(ACCEPT))
     @seed(int(SEED or 0))
     @settings(
         max_examples=EXAMPLES,
@@ -198,9 +203,10 @@ def _fuzz(operation, actors: list[Actor]) -> None:  # type: ignore[no-untyped-de
         phases=[Phase.explicit, Phase.generate, Phase.shrink],
         suppress_health_check=list(HealthCheck),
     )
-    def send(case, actor: Actor) -> None:  # type: ignore[no-untyped-def]
+    def send(case, actor: Actor, accept: str | None) -> None:  # type: ignore[no-untyped-def]
+        headers = {"Authorization": f"Bearer {actor.secret}"} | ({"Accept": accept} if accept else {})
         with _one_connection(), transaction.atomic():
-            case.call_and_validate(headers={"Authorization": f"Bearer {actor.secret}"}, checks=CHECKS)
+            case.call_and_validate(headers=headers, checks=CHECKS)
             transaction.set_rollback(True)
 
     send()

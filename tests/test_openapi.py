@@ -92,6 +92,8 @@ def test_errors_of_the_shared_machinery_are_documented_everywhere(schema):
         for method, operation in operations.items():
             responses = operation["responses"]
             assert "429" in responses, (method, path)
+            if not path.endswith("/attachments/{attachment_id}/") or method != "get":  # a download is the file
+                assert "406" in responses, (method, path)
             if "requestBody" in operation:
                 assert {"400", "415"} <= set(responses), (method, path)
             if any(parameter["name"] == "cursor" for parameter in operation.get("parameters", [])):

@@ -111,6 +111,22 @@ def test_406_for_a_format_the_api_cannot_produce(user):
     assert_error_body(response, 406, "not_acceptable")
 
 
+@pytest.mark.parametrize("path", ["/api/v1/me/", "/api/v1/tasks/999999/", "/api/v1/tasks/999999/attachments/1/"])
+def test_a_browser_gets_json_too(user, path):
+    # The schema documents JSON only; a browser's Accept header must not turn answers into HTML pages.
+    accept = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+
+    response = signed_in(user).get(path, HTTP_ACCEPT=accept)
+
+    assert response["Content-Type"] == "application/json"
+
+
+def test_406_for_html_only(user):
+    response = signed_in(user).get("/api/v1/tasks/999999/", HTTP_ACCEPT="text/html")
+
+    assert_error_body(response, 406, "not_acceptable")
+
+
 def test_415_for_a_body_in_an_unsupported_media_type(user):
     response = signed_in(user).post("/api/v1/organizations/", data="name=x", content_type="text/plain")
 
