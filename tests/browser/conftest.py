@@ -60,8 +60,8 @@ def page_factory(browser, live_server, accessibility):  # type: ignore[no-untype
     """New isolated browser sessions (one per person in the journey), each audited by axe-core."""
     contexts = []
 
-    def new_page():  # type: ignore[no-untyped-def]
-        context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
+    def new_page(width: int = 1280, height: int = 900):  # type: ignore[no-untyped-def]
+        context = browser.new_context(base_url=live_server.url, viewport={"width": width, "height": height})
         context.set_default_timeout(15_000)
         accessibility.attach(context)
         contexts.append(context)

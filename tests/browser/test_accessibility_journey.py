@@ -110,6 +110,16 @@ def test_every_main_page_passes_axe_for_visitors_clients_and_suppliers(page_fact
     ]:
         visit(bob, path, screenshot, name)
 
+    # On a phone the header folds (the organization's name goes out of sight) and the columns stack.
+    phone = page_factory(width=390, height=844)
+    sign_in(phone, "alice@demo.test", "Northwind Trading")
+    for path, name in [
+        ("/", "phone-dashboard"),
+        ("/suppliers/", "phone-suppliers"),
+        (f"/tasks/{task.pk}/compare/", "phone-comparison"),
+    ]:
+        visit(phone, path, screenshot, name)
+
     # Every page above was audited (the violations, if any, fail the test after its last step).
     audited = accessibility.audited_paths()
     for path in ["/suppliers/", f"/tasks/{task.pk}/compare/", "/bids/", "/messages/", "/settings/members/", "/"]:
