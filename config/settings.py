@@ -337,10 +337,9 @@ REST_FRAMEWORK = {
         "user": env.str("API_THROTTLE_USER", default="1000/min"),
         "token_exchange": env.str("API_THROTTLE_TOKEN_EXCHANGE", default="10/min"),
     },
-    "DEFAULT_RENDERER_CLASSES": [
-        "rest_framework.renderers.JSONRenderer",
-        "rest_framework.renderers.BrowsableAPIRenderer",
-    ],
+    # JSON only, as the schema says: a browser's Accept header still gets JSON (through */*), not
+    # the browsable API's HTML pages, which no schema describes (Swagger UI is at /api/docs/).
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": f"{SITE_NAME} API",
@@ -351,6 +350,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "core.api.schema.document_shared_errors",
+    ],
     # Choice sets shared by several fields (or fields of one name with different choices) get one clear name.
     "ENUM_NAME_OVERRIDES": {
         "TaskStatusEnum": "marketplace.models.TaskStatus",

@@ -1,4 +1,5 @@
-"""What bin/start and bin/test set up: URLs that round-trip through the settings, the embedded Redis, debug off."""
+"""What bin/start and bin/test set up: URLs that round-trip through the settings, the embedded Redis, debug off,
+test tools."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import environ
 import pytest
 import redis
 
+from config.devstack import testrun
 from config.devstack.engines import EmbeddedRedis, postgres_url
 from config.devstack.start import BASE_DIR, Supervisor
 from config.settings import _celery_redis_url
@@ -155,3 +157,41 @@ def test_bin_start_keeps_djangos_debug_pages_behind_a_variable(monkeypatch):
 
     assert seen["debug"] is True
     assert seen["url patterns listed"] is True
+
+
+class TestAxeCoreInstall:
+    """bin/test installs axe-core for the browser journeys exactly as package-lock.json pins it."""
+
+    @pytest.fixture
+    def checkout(self, tmp_path, monkeypatch):
+        (tmp_path / "package-lock.json").write_text('{"lockfileVersion": 3}')
+        monkeypatch.setattr(testrun, "BASE_DIR", tmp_path)
+        monkeypatch.setattr(testrun, "LOCKFILE", tmp_path / "package-lock.json")
+        monkeypatch.setattr(testrun, "NPM_STAMP", tmp_path / "node_modules" / ".installed-from-lock")
+        monkeypatch.setattr(testrun.shutil, "which", lambda name: f"/usr/bin/{name}")
+        calls = []
+
+        def npm(argv, **kwargs):
+            calls.append(argv)
+            (tmp_path / "node_modules").mkdir(exist_ok=True)  # what npm ci leaves behind
+            return subprocess.CompletedProcess(argv, 0)
+
+        monkeypatch.setattr(testrun.subprocess, "run", npm)
+        return tmp_path, calls
+
+    def test_a_fresh_clone_runs_npm_ci_once(self, checkout):
+        _root, calls = checkout
+
+        testrun.ensure_node_modules()
+        testrun.ensure_node_modules()
+
+        assert [argv[:2] for argv in calls] == [["/usr/bin/npm", "ci"]]
+
+    def test_a_changed_lock_installs_again(self, checkout):
+        root, calls = checkout
+        testrun.ensure_node_modules()
+
+        (root / "package-lock.json").write_text('{"lockfileVersion": 3, "packages": {}}')
+        testrun.ensure_node_modules()
+
+        assert len(calls) == 2

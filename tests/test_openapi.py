@@ -76,6 +76,32 @@ def test_the_schema_generates_without_warnings(tmp_path):
     assert yaml.safe_load((tmp_path / "schema.yml").read_text())["paths"]
 
 
+def test_output_fields_that_may_be_empty_say_so(schema):
+    components = schema["components"]["schemas"]
+    blank = {"$ref": "#/components/schemas/BlankEnum"}
+    # A remote task, or a supplier that gave no country, has "" as its country.
+    assert blank in components["Task"]["properties"]["country"]["oneOf"]
+    assert blank in components["Supplier"]["properties"]["country"]["oneOf"]
+    # A supplier nobody has reviewed yet has no rating.
+    assert components["Supplier"]["properties"]["rating"]["nullable"] is True
+
+
+def test_errors_of_the_shared_machinery_are_documented_everywhere(schema):
+    # Throttles apply to every operation, parsers to every body, the paginator to every cursor.
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            responses = operation["responses"]
+            assert "429" in responses, (method, path)
+            if not path.endswith("/attachments/{attachment_id}/") or method != "get":  # a download is the file
+                assert "406" in responses, (method, path)
+            if "requestBody" in operation:
+                assert {"400", "415"} <= set(responses), (method, path)
+            if any(parameter["name"] == "cursor" for parameter in operation.get("parameters", [])):
+                assert responses["400"]["content"]["application/json"]["schema"] == {
+                    "$ref": "#/components/schemas/Error"
+                }, (method, path)
+
+
 def test_swagger_ui_is_served_from_our_origin():
     response = APIClient().get("/api/docs/")
 

@@ -49,7 +49,7 @@ from accounts.api.serializers import (
     TokenExchangeSerializer,
     UserMembershipSerializer,
 )
-from accounts.models import ApiToken, Invitation, Membership, Organization
+from accounts.models import ApiToken, Invitation, Membership, Organization, Role
 from core.api.schema import NO_CONTENT, error_responses
 from core.exceptions import NotFound
 from core.idempotency import idempotent
@@ -187,8 +187,9 @@ class OrganizationViewSet(viewsets.GenericViewSet):
         serializer = OrganizationSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         organization = services.create_organization(actor=current_user(request), **serializer.validated_data)
-        self.kwargs["pk"] = organization.pk
-        return Response(OrganizationSerializer(self.get_object()).data, status=status.HTTP_201_CREATED)
+        # Not looked up again: a token's reach is its own organization, which the new firm is not.
+        organization.my_role = Role.OWNER  # type: ignore[attr-defined]
+        return Response(OrganizationSerializer(organization).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(responses={200: OrganizationSerializer, **error_responses(401, 404)}, tags=["organizations"])
     def retrieve(self, request: Request, pk: int) -> Response:

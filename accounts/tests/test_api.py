@@ -529,6 +529,14 @@ class TestOrganizationCreate:
         assert response.json()["role"] == "owner"
         assert audited("organization.created", organization)
 
+    def test_a_token_of_another_organization_gets_the_new_firm_back(self, firm):
+        # The token acts in `firm` only, so the new firm is out of its reach afterwards; the answer still shows it.
+        response = with_token(firm.owner, firm).post("/api/v1/organizations/", {"name": "Initech"}, format="json")
+
+        assert response.status_code == 201, response.content
+        assert (response.json()["name"], response.json()["role"]) == ("Initech", "owner")
+        assert Membership.objects.get(organization_id=response.json()["id"]).user == firm.owner
+
     def test_a_blank_name_is_refused(self, user):
         count = Organization.objects.count()
 

@@ -1,5 +1,9 @@
 """``bin/test``: every check CI runs, against real PostgreSQL and Redis.
 
+Before them, the browser journeys' tools: Debian's chromium (apt-get, as
+root) and axe-core exactly as ``package-lock.json`` pins it (``npm ci``,
+skipped while ``node_modules`` already holds that lock).
+
 Steps, in order: ``ruff check``, ``ruff format --check``, ``mypy``,
 ``makemigrations --check --dry-run`` and ``pytest`` (extra arguments go to
 pytest). All steps run even when one fails; the summary lists each with its
@@ -17,6 +21,7 @@ one does not answer, an embedded one is started for the run and stopped after
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import os
 import shutil
 import signal
@@ -74,6 +79,42 @@ def ensure_chromium() -> None:
             f"{CHROMIUM} is missing, so the browser tests will fail. Install Debian's chromium "
             '(sudo apt-get install chromium), or skip them: bin/test -m "not browser"'
         )
+
+
+# --- axe-core ----------------------------------------------------------------------
+
+
+NODE_MODULES = BASE_DIR / "node_modules"
+LOCKFILE = BASE_DIR / "package-lock.json"
+# What the last ``npm ci`` installed, so a run whose lock has not changed skips it.
+NPM_STAMP = NODE_MODULES / ".installed-from-lock"
+
+
+def ensure_node_modules() -> None:
+    """The browser journeys inject axe-core from node_modules: install it exactly as locked."""
+    if not LOCKFILE.exists():
+        return
+    wanted = hashlib.sha256(LOCKFILE.read_bytes()).hexdigest()
+    if NPM_STAMP.exists() and NPM_STAMP.read_text().strip() == wanted:
+        return
+    if not shutil.which("npm") and os.geteuid() == 0 and shutil.which("apt-get"):
+        log("installing npm (apt-get) for the accessibility audit of the browser tests ...")
+        if not _apt_get("install", "-y", "-qq", "npm"):
+            _apt_get("update", "-qq")
+            _apt_get("install", "-y", "-qq", "npm")
+    npm = shutil.which("npm")
+    if npm is None:
+        log(
+            "npm is missing, so the browser tests cannot audit accessibility and will fail. Install Node.js "
+            'and npm, then run npm ci; or skip them: bin/test -m "not browser"'
+        )
+        return
+    log("installing axe-core from package-lock.json (npm ci) ...")
+    argv = [npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"]
+    if subprocess.run(argv, cwd=BASE_DIR, check=False).returncode != 0:  # noqa: S603 - npm, our lockfile
+        log("npm ci failed: the browser tests will fail until node_modules matches package-lock.json")
+        return
+    NPM_STAMP.write_text(wanted + "\n")
 
 
 # --- services ------------------------------------------------------------------------
@@ -230,6 +271,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, _interrupt)
     signal.signal(signal.SIGHUP, _interrupt)
     ensure_chromium()
+    ensure_node_modules()
     results: list[Result] = []
     try:
         with services() as found:

@@ -2,6 +2,9 @@
 
     {"error": {"code": "validation_error", "message": "...", "fields": {"email": ["..."]}}}
 
+``fields`` maps a field's path to its messages: an item of a list or a field
+of a nested object is named by its path (``milestones.1.amount``, ``skills.0``).
+
 Domain errors raised by services map to the same shape with their own code
 and status, so the API and the HTML pages tell the user the same thing.
 DRF's own errors (401, 403, 404, 405, 406, 415, 429, parse errors) and the
@@ -19,6 +22,7 @@ from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from core.api.parsers import RequestTooLarge
@@ -35,12 +39,37 @@ def error_body(code: str, message: str, fields: dict[str, Any] | None = None) ->
     return {"error": body}
 
 
-def _flatten(detail: Any) -> Any:
+def _field_messages(detail: Any, path: str) -> dict[str, list[str]]:
+    """DRF's error detail as one list of messages per field path, e.g. ``milestones.0.title``.
+
+    Nested serializers, list items and list fields report objects (``{"0": {...}}``);
+    the schema promises a list of strings under each key of ``fields``, and a
+    client can act on a path without walking a tree whose shape depends on the field.
+    """
+    messages: dict[str, list[str]] = {}
+
+    def add(found: dict[str, list[str]]) -> None:
+        for name, texts in found.items():
+            messages.setdefault(name, []).extend(texts)
+
     if isinstance(detail, dict):
-        return {key: _flatten(value) for key, value in detail.items()}
-    if isinstance(detail, list):
-        return [_flatten(item) for item in detail]
-    return str(detail)
+        for key, value in detail.items():
+            # An item's own (non-field) errors belong to the item's path.
+            child = path if (key == api_settings.NON_FIELD_ERRORS_KEY and path) else _join(path, str(key))
+            add(_field_messages(value, child))
+    elif isinstance(detail, list):
+        for index, item in enumerate(detail):
+            if isinstance(item, dict | list):
+                add(_field_messages(item, _join(path, str(index))))
+            else:
+                add({path: [str(item)]})
+    else:
+        messages[path] = [str(detail)]
+    return messages
+
+
+def _join(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else key
 
 
 def _as_api_exception(exc: Exception) -> Exception:
@@ -57,14 +86,13 @@ def _as_api_exception(exc: Exception) -> Exception:
 
 
 def _validation_body(exc: exceptions.ValidationError) -> dict[str, Any]:
-    detail = _flatten(exc.detail)
-    if not isinstance(detail, dict):
-        detail = {"non_field_errors": detail if isinstance(detail, list) else [detail]}
+    detail = exc.detail if isinstance(exc.detail, dict) else {api_settings.NON_FIELD_ERRORS_KEY: exc.detail}
+    fields = _field_messages(detail, "")
     message = "Some fields are not valid."
-    non_field = detail.get("non_field_errors")
-    if non_field and len(detail) == 1:
+    non_field = fields.get(api_settings.NON_FIELD_ERRORS_KEY)
+    if non_field and len(fields) == 1:
         message = non_field[0]
-    return error_body("validation_error", message, detail)
+    return error_body("validation_error", message, fields)
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:

@@ -11,7 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
-from rest_framework import pagination
+from rest_framework import exceptions, pagination
+from rest_framework.pagination import Cursor
 from rest_framework.request import Request
 
 
@@ -27,3 +28,10 @@ class CursorPagination(pagination.CursorPagination):
         ):
             return (view_ordering,) if isinstance(view_ordering, str) else tuple(view_ordering)
         return super().get_ordering(request, queryset, view)
+
+    def decode_cursor(self, request: Request) -> Cursor | None:
+        # DRF answers a cursor it cannot read with 404, as if the list were gone; it is bad input.
+        try:
+            return super().decode_cursor(request)
+        except exceptions.NotFound as exc:
+            raise exceptions.ValidationError({self.cursor_query_param: [self.invalid_cursor_message]}) from exc

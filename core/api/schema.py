@@ -33,7 +33,8 @@ class ErrorDetailSerializer(serializers.Serializer):
         declared["fields"] = serializers.DictField(
             child=serializers.ListField(child=serializers.CharField()),
             required=False,
-            help_text="Per-field messages, for validation errors.",
+            help_text="Per-field messages, for validation errors. A field inside a list or object is named by "
+            "its path: `milestones.1.amount`, `skills.0`; an item's own errors by the item's: `milestones.1`.",
         )
         return declared
 
@@ -94,3 +95,38 @@ class AutoSchema(openapi.AutoSchema):
             for code, response in error_responses(400, 422).items():
                 responses.setdefault(str(code), self._get_response_for_code(response, str(code), direction=direction))
         return responses
+
+
+def document_shared_errors(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict[str, Any]:
+    """Document the errors that come from machinery every view shares, not from the view itself.
+
+    A postprocessing hook (``SPECTACULAR_SETTINGS``): a body DRF cannot parse
+    answers 400, one in a media type the view does not take 415, a paginated
+    list answers 400 to a cursor it did not give out, content negotiation 406
+    to an ``Accept`` without JSON, and the throttles (``REST_FRAMEWORK``) 429
+    anywhere.
+    """
+    error = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            shared = {"429": ERROR_DESCRIPTIONS[429]}
+            if _answers_json(operation):
+                shared["406"] = "The `Accept` header does not allow JSON, the only type this API answers in."
+            if "requestBody" in operation:
+                shared["400"] = "The body cannot be parsed, or `fields` names each field and what is wrong with it."
+                shared["415"] = "The body is in a media type this operation does not take."
+            if any(parameter.get("name") == "cursor" for parameter in operation.get("parameters", [])):
+                shared.setdefault("400", "The `cursor` is not one this list gave out.")
+            responses = operation.setdefault("responses", {})
+            for code, description in shared.items():
+                responses.setdefault(code, {"description": description}).setdefault("content", error)
+    return result
+
+
+def _answers_json(operation: dict[str, Any]) -> bool:
+    """Whether the operation negotiates JSON (file downloads do not negotiate: they answer with the file)."""
+    return any(
+        "application/json" in response.get("content", {"application/json": None})
+        for code, response in operation.get("responses", {}).items()
+        if code.startswith("2")
+    )

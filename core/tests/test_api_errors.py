@@ -111,6 +111,22 @@ def test_406_for_a_format_the_api_cannot_produce(user):
     assert_error_body(response, 406, "not_acceptable")
 
 
+@pytest.mark.parametrize("path", ["/api/v1/me/", "/api/v1/tasks/999999/", "/api/v1/tasks/999999/attachments/1/"])
+def test_a_browser_gets_json_too(user, path):
+    # The schema documents JSON only; a browser's Accept header must not turn answers into HTML pages.
+    accept = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+
+    response = signed_in(user).get(path, HTTP_ACCEPT=accept)
+
+    assert response["Content-Type"] == "application/json"
+
+
+def test_406_for_html_only(user):
+    response = signed_in(user).get("/api/v1/tasks/999999/", HTTP_ACCEPT="text/html")
+
+    assert_error_body(response, 406, "not_acceptable")
+
+
 def test_415_for_a_body_in_an_unsupported_media_type(user):
     response = signed_in(user).post("/api/v1/organizations/", data="name=x", content_type="text/plain")
 
@@ -130,6 +146,13 @@ def test_400_validation_errors_name_each_field(user):
     assert error["message"] == "Some fields are not valid."
     assert set(error["fields"]) == {"name", "hourly_rate"}
     assert all(isinstance(messages, list) and messages for messages in error["fields"].values())
+
+
+def test_400_for_a_cursor_the_list_did_not_give_out(user):
+    response = signed_in(user).get("/api/v1/organizations/", {"cursor": "not-a-cursor"})
+
+    error = assert_error_body(response, 400, "validation_error")
+    assert error["fields"] == {"cursor": ["Invalid cursor"]}
 
 
 def test_409_for_a_refused_domain_rule(firm):
@@ -225,16 +248,33 @@ def test_a_non_field_validation_error_becomes_the_message():
     }
 
 
-def test_nested_validation_errors_keep_their_shape():
-    detail = {"owner": {"email": ["Enter a valid email address."]}, "skills": {0: ["Too long."]}}
+def test_nested_validation_errors_are_named_by_their_path():
+    # The schema promises a list of messages under each key: nested objects and list items must not nest.
+    detail = {
+        "owner": {"email": ["Enter a valid email address."]},
+        "skills": {0: ["Too long."], 3: ["Null characters are not allowed."]},
+        "milestones": [{}, {"amount": ["Too big."], "non_field_errors": ["Due before the start."]}],
+        "attachments": {"0": ["Not a file."]},
+    }
 
     response = exception_handler(exceptions.ValidationError(detail), {})
 
     assert response is not None
     assert response.data["error"]["fields"] == {
-        "owner": {"email": ["Enter a valid email address."]},
-        "skills": {0: ["Too long."]},
+        "owner.email": ["Enter a valid email address."],
+        "skills.0": ["Too long."],
+        "skills.3": ["Null characters are not allowed."],
+        "milestones.1.amount": ["Too big."],
+        "milestones.1": ["Due before the start."],
+        "attachments.0": ["Not a file."],
     }
+
+
+def test_a_field_with_plain_messages_keeps_its_name():
+    response = exception_handler(exceptions.ValidationError({"milestones": ["They must add up to the price."]}), {})
+
+    assert response is not None
+    assert response.data["error"]["fields"] == {"milestones": ["They must add up to the price."]}
 
 
 def test_unexpected_exceptions_are_left_to_django():

@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 from django.db.models import Manager
 from django.urls import reverse
 from django_countries import countries
+from django_countries.serializer_fields import CountryField
 from django_countries.serializers import CountryFieldMixin
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -214,6 +215,8 @@ class TaskSerializer(CompiledRepresentation, CountryFieldMixin, serializers.Mode
     excerpt = serializers.CharField(
         read_only=True, help_text=f"The description's start as plain text, at most {limits.EXCERPT} characters."
     )
+    # Read-only fields lose the model's blank=True; a remote task has no country.
+    country = CountryField(read_only=True, allow_blank=True, help_text="ISO 3166 alpha-2 code; empty for none.")
     budget_amount = serializers.IntegerField(
         read_only=True, help_text="Minor units of `currency`. Fixed price: the budget; hourly: the cap."
     )
@@ -618,6 +621,7 @@ class SavedSearchCreateSerializer(serializers.Serializer):
 
 
 class SupplierSerializer(CountryFieldMixin, serializers.ModelSerializer[Organization]):
+    country = CountryField(read_only=True, allow_blank=True, help_text="ISO 3166 alpha-2 code; empty for none.")
     hourly_rate = serializers.IntegerField(
         read_only=True, allow_null=True, help_text="Typical rate, minor units of `hourly_rate_currency` per hour."
     )
@@ -644,7 +648,7 @@ class SupplierSerializer(CountryFieldMixin, serializers.ModelSerializer[Organiza
         )
         read_only_fields = fields
 
-    @extend_schema_field(OpenApiTypes.FLOAT)
+    @extend_schema_field(serializers.FloatField(allow_null=True))
     def get_rating(self, organization: Organization) -> float | None:
         rating = getattr(organization, "rating", None)
         return round(rating, 2) if rating is not None else None

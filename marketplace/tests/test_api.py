@@ -599,7 +599,7 @@ class TestBidSubmit:
             ({"start_date": "2020-01-01"}, "start_date"),
             ({"availability_hours_per_week": 0}, "availability_hours_per_week"),
             ({"cover_letter": " "}, "cover_letter"),
-            ({"milestones": [{"title": "All", "amount": "many", "due_date": "2030-01-01"}]}, "milestones"),
+            ({"milestones": [{"title": "All", "amount": "many", "due_date": "2030-01-01"}]}, "milestones.0.amount"),
         ],
     )
     def test_bad_terms_are_field_errors(self, supplier_api, task, overrides, field):

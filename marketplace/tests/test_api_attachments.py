@@ -17,7 +17,7 @@ from rest_framework.test import APIClient
 from core.models import AuditEvent
 from marketplace import services
 from marketplace.models import BidAttachment, Message, MessageAttachment, TaskAttachment
-from marketplace.services._common import MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS
+from marketplace.services._common import ALLOWED_EXTENSIONS, MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS
 from marketplace.tests.api_support import API, audited, count_queries, error, signed_in, submit
 from tests.factories import open_task
 
@@ -405,7 +405,9 @@ def test_the_schema_documents_uploads_as_multipart_and_downloads_as_files():
     upload = paths["/api/v1/tasks/{task_id}/attachments/"]["post"]
     download = paths["/api/v1/bids/{bid_id}/attachments/{attachment_id}/"]["get"]
     assert list(upload["requestBody"]["content"]) == ["multipart/form-data"]
-    assert download["responses"]["200"]["content"] == {
-        "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
+    # Each type an upload may have, as the file is served with the type it was stored as.
+    assert download["responses"]["200"]["content"]["application/pdf"] == {
+        "schema": {"type": "string", "format": "binary"}
     }
+    assert set(download["responses"]["200"]["content"]) == set(ALLOWED_EXTENSIONS.values())
     assert "404" in download["responses"]

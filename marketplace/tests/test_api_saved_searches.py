@@ -90,9 +90,9 @@ class TestCreate:
             ({"name": "  "}, "name"),
             ({}, "name"),
             ({"name": "x" * 101}, "name"),
-            ({"name": "Bad", "filters": {"budget_min": "lots"}}, "filters"),
-            ({"name": "Bad", "filters": {"sort": "cheapest"}}, "filters"),
-            ({"name": "Bad", "filters": {"deadline_before": "next week"}}, "filters"),
+            ({"name": "Bad", "filters": {"budget_min": "lots"}}, "filters.budget_min"),
+            ({"name": "Bad", "filters": {"sort": "cheapest"}}, "filters.sort"),
+            ({"name": "Bad", "filters": {"deadline_before": "next week"}}, "filters.deadline_before"),
             ({"name": "Bad", "notify": "perhaps"}, "notify"),
         ],
     )

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.browser.accessibility import AccessibilityAudit
+
 # Playwright's sync API runs an event loop in this thread; the ORM calls the
 # tests make between browser steps are ordinary blocking calls.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -46,19 +48,41 @@ def browser() -> Iterator[object]:
 
 
 @pytest.fixture
-def page_factory(browser, live_server):  # type: ignore[no-untyped-def]
-    """New isolated browser sessions (one per person in the journey)."""
+def accessibility(request):  # type: ignore[no-untyped-def]
+    """axe-core's findings on every page this test's browser sessions load (see accessibility.py)."""
+    audit = AccessibilityAudit()
+    request.node.accessibility = audit
+    return audit
+
+
+@pytest.fixture
+def page_factory(browser, live_server, accessibility):  # type: ignore[no-untyped-def]
+    """New isolated browser sessions (one per person in the journey), each audited by axe-core."""
     contexts = []
 
-    def new_page():  # type: ignore[no-untyped-def]
-        context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
+    def new_page(width: int = 1280, height: int = 900):  # type: ignore[no-untyped-def]
+        context = browser.new_context(base_url=live_server.url, viewport={"width": width, "height": height})
         context.set_default_timeout(15_000)
+        accessibility.attach(context)
         contexts.append(context)
-        return context.new_page()
+        return accessibility.watch(context.new_page())
 
     yield new_page
     for context in contexts:
         context.close()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):  # type: ignore[no-untyped-def]
+    """Fail the journey itself, after its last step, when a page it visited has serious or critical violations."""
+    result = yield
+    audit = getattr(item, "accessibility", None)
+    if audit is not None:
+        audit.finish()
+        report = audit.report()
+        if report:
+            pytest.fail(report, pytrace=False)
+    return result
 
 
 @pytest.fixture

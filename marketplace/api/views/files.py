@@ -25,8 +25,12 @@ from rest_framework.views import APIView
 from core.api.schema import NO_CONTENT, error_responses
 from core.idempotency import idempotent
 from marketplace.api.serializers import AttachmentSerializer, AttachmentUploadSerializer
+from marketplace.services._common import ALLOWED_EXTENSIONS
 
 Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
+
+# A download is served with the type its file was stored as, one of the types uploads may have.
+DOWNLOAD_TYPES = {(200, media_type): OpenApiTypes.BINARY for media_type in sorted(set(ALLOWED_EXTENSIONS.values()))}
 
 UPLOAD_ERRORS = error_responses(
     400,
@@ -104,7 +108,7 @@ def attachment_endpoint(*, tag: str, download: str, delete: str = "") -> Decorat
             summary=download,
             description="The file as a download (`Content-Disposition: attachment`), with the content type it "
             "was stored with.",
-            responses={(200, "application/octet-stream"): OpenApiTypes.BINARY, **error_responses(401, 403, 404)},
+            responses={**DOWNLOAD_TYPES, **error_responses(401, 403, 404)},
             tags=[tag],
         )(view)
 
