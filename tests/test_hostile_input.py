@@ -225,7 +225,7 @@ class TestTextIsBounded:
         second = open_task(firm, description="Second task.\n\n- with\n- a list")
         Task.objects.update(excerpt="")
 
-        migration = importlib.import_module("marketplace.migrations.0005_task_excerpt")
+        migration = importlib.import_module("marketplace.migrations.0006_task_excerpt")
         migration.backfill_excerpts(apps, None)
 
         assert dict(Task.objects.values_list("pk", "excerpt")) == {
@@ -333,7 +333,7 @@ class TestNumbersFitTheirColumns:
         saved = services.save_search(actor=firm.owner, organization=firm, name="Old", filters={"q": "x"})
         SavedSearch.objects.filter(pk=saved.pk).update(filters={"q": "x", "budget_min": 10**20, "budget_max": 5})
 
-        importlib.import_module("marketplace.migrations.0005_task_excerpt").bound_saved_filters(apps, None)
+        importlib.import_module("marketplace.migrations.0006_task_excerpt").bound_saved_filters(apps, None)
 
         assert SavedSearch.objects.get(pk=saved.pk).filters == {"q": "x", "budget_max": 5}
 
@@ -371,7 +371,7 @@ class TestNulAndInvisibleText:
         assert task.status_code == 400
         assert "title" in error(task)["fields"]
         assert saved.status_code == 400
-        assert "filters" in error(saved)["fields"]
+        assert "filters.q" in error(saved)["fields"]
 
     def test_a_title_of_zero_width_characters_is_blank_in_the_form_and_the_api(self, firm):
         client = signed_in(firm.owner, firm)
