@@ -61,9 +61,25 @@ def _seeded_vocabulary(request):  # type: ignore[no-untyped-def]
     importlib.import_module("marketplace.migrations.0002_seed_categories").seed(apps, None)
 
 
+_DATABASE_FIXTURES = {"db", "transactional_db", "live_server", "django_db_setup"}
+
+
+def _uses_database(item: pytest.Item) -> bool:
+    return item.get_closest_marker("django_db") is not None or bool(
+        _DATABASE_FIXTURES & set(getattr(item, "fixturenames", ()))
+    )
+
+
 @pytest.fixture(scope="session", autouse=True)
-def _vocabulary_at_session_start(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
-    """A reused test database may end a run flushed (transactional tests run last): seed it again."""
+def _vocabulary_at_session_start(request, django_db_blocker):  # type: ignore[no-untyped-def]
+    """A reused test database may end a run flushed (transactional tests run last): seed it again.
+
+    A run without a database test (``pytest tests/test_compose.py``) sets up
+    no test database, so there is nothing to seed.
+    """
+    if not any(_uses_database(item) for item in request.session.items):
+        return
+    request.getfixturevalue("django_db_setup")
     import importlib
 
     from django.apps import apps
