@@ -82,8 +82,8 @@ def member(firm):
     return make_member(firm, role=Role.MEMBER)
 
 
-# Session, user, acting membership (the middleware), then the page itself: nothing per row.
-LIST_QUERIES = 4
+# User and acting membership (the middleware; the session comes from the cache), then the page: nothing per row.
+LIST_QUERIES = 3
 
 
 def count_queries(client: APIClient, url: str) -> int:
