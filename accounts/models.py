@@ -116,6 +116,10 @@ class Organization(models.Model):
 
     class Meta:
         ordering = ["name"]
+        indexes = [
+            # The supplier directory's unrated suppliers, a page at a time by name (marketplace.selectors.suppliers).
+            models.Index(fields=["name", "id"], condition=~models.Q(skills=[]), name="org_supplier_name_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, QuerySet
+from typing import Any
+
+from django.db.models import Count, F, FilteredRelation, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import ApiToken, Invitation, Membership, Organization, User, hash_secret
@@ -64,13 +66,37 @@ def get_api_token(*, user: User, organization: Organization, token_id: int) -> A
     return token
 
 
-def active_token_by_key(*, key: str) -> ApiToken | None:
-    return (
+def active_token_and_membership(*, key: str) -> tuple[ApiToken | None, Membership | None]:
+    """The active token of ``key`` (with its user and organization) and its user's membership of the
+    token's organization (None once they left it), in one query: every API call by token pays it."""
+    token = (
         ApiToken.objects.active()
         .select_related("user", "organization")
         .filter(key_hash=hash_secret(key), user__is_active=True)
+        .annotate(
+            # At most one row: one membership per user and organization.
+            own=FilteredRelation("user__memberships", condition=Q(user__memberships__organization=F("organization"))),
+            membership_pk=F("own__pk"),
+            membership_role=F("own__role"),
+            membership_created_at=F("own__created_at"),
+        )
         .first()
     )
+    if token is None:
+        return None, None
+    found: Any = token  # the annotations
+    if found.membership_pk is None:
+        return token, None
+    membership = Membership(
+        pk=found.membership_pk,
+        user=token.user,
+        organization=token.organization,
+        role=found.membership_role,
+        created_at=found.membership_created_at,
+    )
+    membership._state.adding = False
+    membership._state.db = token._state.db
+    return token, membership
 
 
 def public_organization(*, slug: str) -> Organization:

@@ -182,6 +182,8 @@ class Task(models.Model):
             models.Index(fields=["category", "status", "-published_at"], name="task_category_status"),
             models.Index(fields=["country", "city"], name="task_location"),
             models.Index(fields=["organization", "status"], name="task_org_status"),
+            # The client dashboard: an organization's newest tasks, a page at a time (not all of them sorted).
+            models.Index(fields=["organization", "-created_at", "-id"], name="task_org_newest"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(budget_amount__gt=0), name="task_budget_positive"),

@@ -22,7 +22,12 @@ What it does, in one run:
   in slices of ``--slice`` seconds that INTERLEAVE with the same number of
   slices of a minimal view, so both see the same background load on a
   shared machine. The minimal view does one indexed query (a task by
-  primary key) through the same middleware. Pages with words also
+  primary key) through the same middleware. A signed-in page also
+  interleaves that minimal view AS THE SAME VIEWER (its session cookie; for
+  the API token, a DRF view with the API's authentication and throttles),
+  so the table gives two shares: against the anonymous minimal view (what
+  the issue's targets were set against) and against the signed-in one
+  (what the page costs beyond signing in). Pages with words also
   interleave a view that runs only their search selector
   (``search_tasks`` on the same query string, as the same viewer), so the
   cost of the page around the search can be read off.
@@ -63,6 +68,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 MINIMAL_PATH = "/__bench__/minimal/"
+# The same one query as a DRF view with the API's authentication, permission and throttles:
+# what an API token pays before any list runs.
+API_MINIMAL_PATH = "/__bench__/api-minimal/"
 SEARCH_PATH = "/__bench__/search/"
 urlpatterns: list[Any] = []  # filled by wsgi_app() in the server process
 handler404 = "core.api.views.not_found"
@@ -98,7 +106,19 @@ def wsgi_app() -> Any:
         page = search_tasks(filters=filters, organization=getattr(request, "organization", None), cursor="")
         return HttpResponse(f"{len(page.tasks)}\n", content_type="text/plain")
 
-    urlpatterns[:] = [path(MINIMAL_PATH[1:], minimal), path(SEARCH_PATH[1:], search_only), *product_patterns]
+    from rest_framework.decorators import api_view
+    from rest_framework.response import Response
+
+    @api_view(["GET"])
+    def api_minimal(request: Any) -> Response:
+        return Response({"id": Task.objects.filter(pk=probe_id).values_list("pk", flat=True).first()})
+
+    urlpatterns[:] = [
+        path(MINIMAL_PATH[1:], minimal),
+        path(API_MINIMAL_PATH[1:], api_minimal),
+        path(SEARCH_PATH[1:], search_only),
+        *product_patterns,
+    ]
     settings.ROOT_URLCONF = __name__
     return get_wsgi_application()
 
@@ -468,6 +488,7 @@ class Row:
     label: str
     page: Stream
     minimal: Stream
+    signed_minimal: Stream | None = None
     selector: Stream | None = None
     selector_inprocess: tuple[float, float] | None = None
 
@@ -476,6 +497,7 @@ def run_pages(args: argparse.Namespace, port: int, rng: random.Random, the_cast:
     def cookie(session: str) -> dict[str, str]:
         return {"Cookie": f"sessionid={session}"}
 
+    token = {"Authorization": f"Bearer {the_cast.token_secret}"}
     supplier, client, member = (
         cookie(the_cast.supplier_session),
         cookie(the_cast.client_session),
@@ -491,6 +513,7 @@ def run_pages(args: argparse.Namespace, port: int, rng: random.Random, the_cast:
     pages: list[tuple[str, Stream, list[str] | None]] = [
         # What signing in costs every page: the session, the user and the memberships, before any view.
         ("minimal view, signed in (supplier)", Stream("page", [MINIMAL_PATH], supplier), None),
+        ("minimal API view (token)", Stream("page", [API_MINIMAL_PATH], token), None),
         ("browse `/tasks/` (anonymous)", Stream("page", ["/tasks/"]), None),
         ("browse `/tasks/` (supplier)", Stream("page", ["/tasks/"], supplier), None),
         ("browse, no results (anonymous)", Stream("page", [f"/tasks/?{q}" for q in nothing]), None),
@@ -503,7 +526,7 @@ def run_pages(args: argparse.Namespace, port: int, rng: random.Random, the_cast:
         ("supplier directory (supplier)", Stream("page", ["/suppliers/"], member), None),
         (
             "API task list (token)",
-            Stream("page", ["/api/v1/tasks/"], {"Authorization": f"Bearer {the_cast.token_secret}"}),
+            Stream("page", ["/api/v1/tasks/"], token),
             None,
         ),
     ]
@@ -514,6 +537,10 @@ def run_pages(args: argparse.Namespace, port: int, rng: random.Random, the_cast:
         minimal = Stream("minimal", [MINIMAL_PATH])
         row = Row(label, page, minimal)
         streams = [page, minimal]
+        if page.headers and not page.urls[0].startswith("/__bench__/"):
+            signed_path = API_MINIMAL_PATH if "Authorization" in page.headers else MINIMAL_PATH
+            row.signed_minimal = Stream("signed-in minimal", [signed_path], page.headers)
+            streams.append(row.signed_minimal)
         if queries is not None:
             row.selector = Stream("selector", [f"{SEARCH_PATH}?{q}" for q in queries], page.headers)
             streams.append(row.selector)
@@ -522,9 +549,14 @@ def run_pages(args: argparse.Namespace, port: int, rng: random.Random, the_cast:
         for stream in streams:
             if stream.failures:
                 print(f"  ! {label} {stream.label}: non-200 answers {stream.failures}")
+        signed = (
+            f"  signed-in minimal {row.signed_minimal.rps:7.1f}/s share {page.rps / row.signed_minimal.rps:5.0%}"
+            if row.signed_minimal is not None and row.signed_minimal.rps
+            else ""
+        )
         print(
             f"{label:<36} {page.rps:7.1f}/s  minimal {minimal.rps:7.1f}/s  "
-            f"share {page.rps / minimal.rps:5.0%}  load {load_average()}",
+            f"share {page.rps / minimal.rps:5.0%}{signed}  load {load_average()}",
             flush=True,
         )
         rows.append(row)
@@ -535,13 +567,19 @@ def print_table(rows: list[Row], args: argparse.Namespace) -> None:
     def cost(stream: Stream) -> float:
         return 1000 * args.workers / stream.rps if stream.rps else float("nan")
 
-    print("| page | requests/s | p50 ms | p95 ms | ms/req | minimal view requests/s | share of the minimal view |")
-    print("|---|---:|---:|---:|---:|---:|---:|")
+    print(
+        "| page | requests/s | p50 ms | p95 ms | ms/req | minimal view requests/s | share of the minimal view "
+        "| signed-in minimal view requests/s | share of the signed-in minimal view |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for row in rows:
-        page, minimal = row.page, row.minimal
+        page, minimal, signed = row.page, row.minimal, row.signed_minimal
+        against_signed = (
+            f"{signed.rps:.0f} | **{page.rps / signed.rps:.0%}**" if signed is not None and signed.rps else "- | -"
+        )
         print(
             f"| {row.label} | {page.rps:.0f} | {page.percentile(0.5):.1f} | {page.percentile(0.95):.1f} "
-            f"| {cost(page):.1f} | {minimal.rps:.0f} | **{page.rps / minimal.rps:.0%}** |"
+            f"| {cost(page):.1f} | {minimal.rps:.0f} | **{page.rps / minimal.rps:.0%}** | {against_signed} |"
         )
     with_words = [row for row in rows if row.selector is not None]
     if with_words:

@@ -8,7 +8,7 @@ from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
 from accounts import selectors, services
-from accounts.models import ApiToken, Membership
+from accounts.models import ApiToken
 
 
 class ApiTokenAuthentication(authentication.BaseAuthentication):
@@ -26,10 +26,9 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
             raise exceptions.AuthenticationFailed("Malformed token.") from exc
         if not key.startswith(f"{ApiToken.PREFIX}_"):
             raise exceptions.AuthenticationFailed("Malformed token.")
-        token = selectors.active_token_by_key(key=key)
+        token, membership = selectors.active_token_and_membership(key=key)
         if token is None:
             raise exceptions.AuthenticationFailed("Invalid, expired or revoked token.")
-        membership = Membership.objects.filter(user=token.user, organization=token.organization).first()
         if membership is None:
             raise exceptions.AuthenticationFailed("The token's user is no longer a member of its organization.")
         services.touch_api_token(token=token)

@@ -82,8 +82,8 @@ def member(firm):
     return make_member(firm, role=Role.MEMBER)
 
 
-# Session, user, acting membership (the middleware), then the page itself: nothing per row.
-LIST_QUERIES = 4
+# User and acting membership (the middleware; the session comes from the cache), then the page: nothing per row.
+LIST_QUERIES = 3
 
 
 def count_queries(client: APIClient, url: str) -> int:
@@ -373,6 +373,23 @@ class TestTokenAuthentication:
         assert error["code"] == "authentication_failed"
         assert error["message"]
         assert response["WWW-Authenticate"] == 'Bearer realm="api"'
+
+    def test_a_token_finds_its_user_organization_and_membership_in_one_query(self, firm, member):
+        client = with_token(member, firm)
+        client.get("/api/v1/organizations/")  # the first call records when the token was last used
+
+        # The token with its membership, then the page.
+        assert count_queries(client, "/api/v1/organizations/") == 2
+
+    def test_the_tokens_membership_is_the_one_of_its_organization_with_its_current_role(self, firm, other_firm):
+        user = make_member(other_firm, role=Role.ADMIN)
+        make_member(firm, role=Role.MEMBER, user=user)
+        client = with_token(user, firm)
+        invite = {"email": "new@example.test", "role": Role.MEMBER}
+
+        assert client.post("/api/v1/invitations/", invite, format="json").status_code == 403  # a member in firm
+        Membership.objects.filter(user=user, organization=firm).update(role=Role.ADMIN)
+        assert client.post("/api/v1/invitations/", invite, format="json").status_code == 201
 
     def test_a_token_acts_only_in_its_own_organization_whatever_the_session_says(self, firm, other_firm):
         # The owner of firm also belongs to other_firm and chose it in the browser session...

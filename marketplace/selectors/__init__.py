@@ -48,6 +48,7 @@ from marketplace.selectors.search import (
     word_frequency,
 )
 from marketplace.selectors.suppliers import (
+    SupplierDirectory,
     SupplierFilters,
     count_suppliers,
     search_suppliers,
@@ -81,6 +82,7 @@ __all__ = [
     "TIERS",
     "WIDE_WINDOW",
     "BidEvent",
+    "SupplierDirectory",
     "SupplierFilters",
     "TaskFilters",
     "TaskPage",

@@ -13,6 +13,7 @@ from unittest import mock
 import pytest
 from django import forms
 from django.core.cache import cache
+from django.db.models import F
 from django.template.loader import get_template, render_to_string
 from django.urls import reverse
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -276,3 +277,59 @@ def test_a_page_that_used_a_token_or_nonce_of_its_own_is_not_kept(rf, page_cache
         view(request)
 
     assert len(rendered) == 2
+
+
+# --- the supplier directory, a page at a time --------------------------------------------------
+
+
+@pytest.mark.parametrize("filters", [{}, {"country": "DE"}, {"min_rating": 3}, {"q": "bake"}])
+def test_the_directory_pages_list_what_the_full_search_lists_in_its_order(firm, other_firm, filters):
+    from django.utils import timezone
+
+    from accounts.models import Organization
+    from contracts.models import Contract
+    from marketplace.models import Review
+    from marketplace.selectors import SupplierDirectory, SupplierFilters, search_suppliers
+
+    def reviewed(subject: Organization, *ratings: int, revealed: bool = True) -> None:
+        for rating in ratings:
+            contract = Contract.objects.create(
+                client=firm, supplier=subject, title="Earlier work", scope="Done", currency="EUR",
+                total_amount=100_000, status="completed",
+            )  # fmt: skip
+            Review.objects.create(
+                contract=contract, author=firm, subject=subject, rating=rating, communication_rating=rating,
+                revealed_at=timezone.now() if revealed else None,
+            )  # fmt: skip
+
+    made = [
+        Organization.objects.create(name=name, slug=f"s-{n}", country=country, skills=["payroll"])
+        for n, (name, country) in enumerate(
+            [("Bakery A", "DE"), ("Bakery B", "FR"), ("Cakes", "DE"), ("Alpha", "DE"), ("Zed", "FR"), ("Mid", "DE")]
+            + [(f"Plain {n}", "DE" if n % 2 else "FR") for n in range(7)]
+        )
+    ]
+    reviewed(made[0], 4, 5)
+    reviewed(made[1], 5)
+    reviewed(made[2], 2)
+    reviewed(made[3], 4, 5)  # ties with made[0]: the name decides
+    reviewed(made[4], 1, revealed=False)  # not revealed: unrated
+    Organization.objects.create(name="No skills", slug="none", skills=[])
+    chosen = SupplierFilters(**filters)
+    expected = [
+        (row.pk, row.rating, row.review_count, row.completed_contracts)
+        for row in search_suppliers(filters=chosen, exclude=firm).order_by(
+            F("rating").desc(nulls_last=True), "name", "id"
+        )
+    ]
+    assert expected  # every case lists someone
+
+    directory = SupplierDirectory(filters=chosen, exclude=firm)
+    paged = [
+        (row.pk, row.rating, row.review_count, row.completed_contracts)
+        for start in range(0, len(expected) + 3, 3)
+        for row in directory[start : start + 3]
+    ]
+
+    assert paged == expected
+    assert directory.count() == len(expected)

@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 from django_countries import countries
 
+from accounts.models import Organization
 from core.idempotency import submit_once
 from core.routing import public
 from core.web import (
@@ -387,9 +388,9 @@ def supplier_list(request: AuthedRequest) -> HttpResponse:
     form = SupplierSearchForm(request.GET or None)
     form.is_valid()
     filters = form.to_filters()
-    suppliers = selectors.search_suppliers(filters=filters, exclude=request.organization)
-    paginator = Paginator(suppliers, SUPPLIERS_PER_PAGE)
-    paginator.count = selectors.count_suppliers(filters=filters, exclude=request.organization)
+    suppliers = selectors.SupplierDirectory(filters=filters, exclude=request.organization)
+    paginator: Paginator[Organization] = Paginator(suppliers, SUPPLIERS_PER_PAGE)  # type: ignore[arg-type]
+    paginator.count = suppliers.count()
     page = paginator.get_page(request.GET.get("page"))
     rows = list(page.object_list)
     names = load_skill_names(slug for supplier in rows for slug in supplier.skills)
