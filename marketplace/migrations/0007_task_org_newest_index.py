@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0003_organization_supplier_name_index'),
-        ('marketplace', '0004_task_category_budget_index'),
+        ('marketplace', '0006_task_excerpt'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
