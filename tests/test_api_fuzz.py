@@ -16,6 +16,8 @@ after it. Throttling is off: hundreds of requests a minute are the point.
 from __future__ import annotations
 
 import os
+import sys
+import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -25,7 +27,7 @@ import pytest
 import schemathesis
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
-from django.core.signals import request_finished, request_started
+from django.core.signals import got_request_exception, request_finished, request_started
 from django.db import close_old_connections, transaction
 from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis import strategies as st
@@ -92,6 +94,27 @@ def _one_connection() -> Iterator[None]:
     finally:
         request_started.connect(close_old_connections)
         request_finished.connect(close_old_connections)
+
+
+@contextmanager
+def _server_tracebacks() -> Iterator[list[str]]:
+    """Collect the traceback of every exception the app turns into a 500 while the block runs.
+
+    Django answers an uncaught exception with a bare 500 and logs it; the check
+    that fails on the 500 sees only the status. A 5xx that hypothesis found
+    once in a deep run may not come back, so its cause goes into the report.
+    """
+    found: list[str] = []
+
+    def record(sender, request=None, **kwargs):  # type: ignore[no-untyped-def]
+        where = f"{request.method} {request.get_full_path()}" if request is not None else "a request"
+        found.append(f"{where} raised:\n" + "".join(traceback.format_exception(*sys.exc_info())))
+
+    got_request_exception.connect(record, dispatch_uid="test_api_fuzz")
+    try:
+        yield found
+    finally:
+        got_request_exception.disconnect(dispatch_uid="test_api_fuzz")
 
 
 def _pdf(name: str) -> SimpleUploadedFile:
@@ -207,9 +230,16 @@ def _fuzz(operation, actors: list[Actor]) -> None:  # type: ignore[no-untyped-de
     )
     def send(case, actor: Actor, accept: str | None) -> None:  # type: ignore[no-untyped-def]
         headers = {"Authorization": f"Bearer {actor.secret}"} | ({"Accept": accept} if accept else {})
-        with _one_connection(), transaction.atomic():
-            case.call_and_validate(headers=headers, checks=CHECKS)
-            transaction.set_rollback(True)
+        with _one_connection(), _server_tracebacks() as tracebacks, transaction.atomic():
+            try:
+                case.call_and_validate(headers=headers, checks=CHECKS)
+            except BaseException as exc:
+                # Hypothesis re-raises the last run of the minimal example, notes and all.
+                for found in tracebacks:
+                    exc.add_note(f"Server traceback of {found}")
+                raise
+            finally:
+                transaction.set_rollback(True)
 
     send()
 
@@ -225,7 +255,8 @@ def test_every_operation_answers_as_its_schema_says(api_schema, actors):  # type
         try:
             _fuzz(operation, actors)
         except (Exception, FailureGroup) as exc:  # every operation is fuzzed; all failures are reported together
-            failures.append(f"{operation.label}:\n{exc}")
+            notes = "\n".join(getattr(exc, "__notes__", []))
+            failures.append(f"{operation.label}:\n{exc}\n{notes}")
     assert operations > 50
     assert not failures, f"{len(failures)} of {operations} operations answer outside the schema:\n\n" + "\n\n".join(
         failures
