@@ -1,7 +1,8 @@
 """The API against its own schema: schemathesis fuzzes every operation of ``/api/schema/``.
 
 Each operation gets random (valid and invalid) path parameters, query strings
-and bodies, with the Accept headers clients send, by a member of one of three
+and bodies, with the Accept headers clients send (and, now and then, a
+forged X-Forwarded-For or a NUL in the User-Agent), by a member of one of three
 organizations (a client, two suppliers) with its API token, and every
 answer must be something the schema promises: no 5xx, a documented status
 code, a documented content type and a body of the documented shape.
@@ -11,6 +12,7 @@ a conversation) plus a file on each, so the detail routes see ids that exist,
 besides random ones. Each request runs in a savepoint that is rolled back, so
 an operation that cancels a task or revokes a token does not starve the ones
 after it. Throttling is off: hundreds of requests a minute are the point.
+A 5xx reports the server's traceback.
 """
 
 from __future__ import annotations
@@ -60,6 +62,14 @@ ONLY = os.environ.get("FUZZ_ONLY", "")
 # What clients put in Accept: nothing, JSON, anything, a browser's, and a type the API does not make.
 BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 ACCEPT = [None, "application/json", "*/*", BROWSER_ACCEPT, "text/csv"]
+# Headers no operation documents but every request carries, written by the client: the proxy passes
+# X-Forwarded-For on as sent, and the audit log of every state-changing operation records both.
+AMBIENT = [
+    {},
+    {"X-Forwarded-For": "198.51.100.7, 10.0.0.1"},
+    {"X-Forwarded-For": "not-an-ip, 10.0.0.1"},
+    {"User-Agent": "fuzz\x00agent/1.0"},
+]
 
 CHECKS = [
     not_a_server_error,
@@ -218,7 +228,7 @@ def _fuzz(operation, actors: list[Actor]) -> None:  # type: ignore[no-untyped-de
     """Send the operation EXAMPLES generated requests; raise on the first one the schema does not allow."""
     cases = st.one_of(operation.as_strategy(GenerationMode.POSITIVE), operation.as_strategy(GenerationMode.NEGATIVE))
 
-    @given(case=cases, actor=st.sampled_from(actors), accept=st.sampled_from(ACCEPT))
+    @given(case=cases, actor=st.sampled_from(actors), accept=st.sampled_from(ACCEPT), ambient=st.sampled_from(AMBIENT))
     @seed(int(SEED or 0))
     @settings(
         max_examples=EXAMPLES,
@@ -228,8 +238,8 @@ def _fuzz(operation, actors: list[Actor]) -> None:  # type: ignore[no-untyped-de
         phases=[Phase.explicit, Phase.generate, Phase.shrink],
         suppress_health_check=list(HealthCheck),
     )
-    def send(case, actor: Actor, accept: str | None) -> None:  # type: ignore[no-untyped-def]
-        headers = {"Authorization": f"Bearer {actor.secret}"} | ({"Accept": accept} if accept else {})
+    def send(case, actor: Actor, accept: str | None, ambient: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
+        headers = ambient | {"Authorization": f"Bearer {actor.secret}"} | ({"Accept": accept} if accept else {})
         with _one_connection(), _server_tracebacks() as tracebacks, transaction.atomic():
             try:
                 case.call_and_validate(headers=headers, checks=CHECKS)
