@@ -310,3 +310,22 @@ def test_the_same_key_of_another_organization_is_its_own(firm, supplier, task, b
     response = apis["client"].post(f"{API}/bids/{other.pk}/accept/", HTTP_IDEMPOTENCY_KEY="k")
 
     assert response.status_code == 200, response.content[:2000]
+
+
+# --- editing a bid: milestones are whole on a PATCH too ----------------------------------------------
+
+
+@pytest.mark.parametrize("left_out", ["title", "amount", "due_date"])
+def test_a_patched_milestone_missing_a_field_is_a_validation_error(supplier, bid, apis, left_out):
+    milestone = {
+        "title": "All of it",
+        "amount": 280_000,
+        "due_date": (timezone.localdate() + timedelta(days=20)).isoformat(),
+    }
+    del milestone[left_out]
+
+    response = apis["supplier"].patch(f"{API}/bids/{bid.pk}/", {"milestones": [milestone]}, format="json")
+
+    assert response.status_code == 400, response.content[:2000]
+    assert list(error(response)["fields"]) == [f"milestones.0.{left_out}"]
+    assert bid.milestones.count() == 2
