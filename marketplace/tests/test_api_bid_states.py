@@ -329,3 +329,17 @@ def test_a_patched_milestone_missing_a_field_is_a_validation_error(supplier, bid
     assert response.status_code == 400, response.content[:2000]
     assert list(error(response)["fields"]) == [f"milestones.0.{left_out}"]
     assert bid.milestones.count() == 2
+
+
+@pytest.mark.parametrize("bidding_over", [False, True])
+@pytest.mark.parametrize("verb", TASK_ACTIONS)
+def test_every_task_action_on_a_draft_answers_without_a_server_error(firm, apis, draft, verb, bidding_over):
+    if bidding_over:
+        Task.objects.filter(pk=draft.pk).update(bidding_closes_at=timezone.now() - timedelta(hours=1))
+
+    response = apis["client"].post(f"{API}/tasks/{draft.pk}/{verb}/", {}, format="json")
+
+    _decided(response)
+    if verb == "publish" and bidding_over:
+        assert response.status_code == 400
+        assert "bidding_closes_at" in error(response)["fields"]
