@@ -12,6 +12,23 @@ import pytest
 from tests.factories import OrganizationFactory, UserFactory, make_member
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):  # type: ignore[no-untyped-def]
+    """Before the test database is created or reused: make sure no other pytest run is using it."""
+    from django.db import connections
+
+    from tests.database_guard import DatabaseInUse, claim
+
+    connection = connections["default"]
+    test_database = connection.creation._get_test_db_name()
+    try:
+        holder = claim(connection.get_connection_params(), test_database, connection.Database.connect)
+    except DatabaseInUse as exc:
+        pytest.exit(str(exc), returncode=3)
+    yield
+    holder.close()
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache_and_origin(settings):  # type: ignore[no-untyped-def]
     """Rate limits and throttles live in the cache; each test starts with none."""

@@ -412,7 +412,10 @@ LOGGING = {
         },
         "console": {
             "()": "structlog.stdlib.ProcessorFormatter",
-            "processor": structlog.dev.ConsoleRenderer(colors=False),
+            # A plain traceback: rich's (the default when rich is installed) prints each frame's locals, and
+            # repr() of a queryset queries the database from inside the failed request (in an aborted
+            # transaction each such query fails again, and buries the cause under its own errors).
+            "processor": structlog.dev.ConsoleRenderer(colors=False, exception_formatter=structlog.dev.plain_traceback),
         },
     },
     "handlers": {

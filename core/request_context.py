@@ -8,12 +8,15 @@ empty, which the audit log shows as a system action.
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
 
 import structlog
 from django.http import HttpRequest, HttpResponse
+
+from core.text import clean
 
 
 @dataclass(frozen=True)
@@ -33,13 +36,32 @@ def current_request_id() -> str:
     return str(structlog.contextvars.get_contextvars().get("request_id", ""))
 
 
+def _address(value: str) -> str | None:
+    """``value`` as an IP address the audit log's ``inet`` column takes, or None."""
+    try:
+        address = ipaddress.ip_address(value.strip())
+    except ValueError:
+        return None
+    if getattr(address, "scope_id", None):  # "fe80::1%eth0": PostgreSQL has no zone ids
+        return None
+    return str(address)
+
+
 def client_ip(request: HttpRequest) -> str | None:
-    # Behind the proxy the first X-Forwarded-For hop is the client; Django's
-    # SECURE_PROXY_SSL_HEADER already assumes a trusted proxy in front.
+    """The client's address: a valid one, or None.
+
+    Behind the proxy the first X-Forwarded-For hop is the client; Django's
+    SECURE_PROXY_SSL_HEADER already assumes a trusted proxy in front. The
+    proxy passes on whatever the client put there, though, so a hop that is
+    not an address (every audited action of such a request was a 500) counts
+    as none, and the connection's peer is what we know.
+    """
     forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
     if forwarded:
-        return forwarded.split(",")[0].strip() or None
-    return request.META.get("REMOTE_ADDR") or None
+        address = _address(forwarded.split(",")[0])
+        if address is not None:
+            return address
+    return _address(request.META.get("REMOTE_ADDR", ""))
 
 
 class RequestOriginMiddleware:
@@ -50,7 +72,8 @@ class RequestOriginMiddleware:
         token = _origin.set(
             RequestOrigin(
                 ip_address=client_ip(request),
-                user_agent=request.META.get("HTTP_USER_AGENT", "")[:500],
+                # Any client can send any bytes; a NUL would make the audit insert fail.
+                user_agent=clean(request.META.get("HTTP_USER_AGENT", ""))[:500],
             )
         )
         try:

@@ -1,7 +1,8 @@
 """The API against its own schema: schemathesis fuzzes every operation of ``/api/schema/``.
 
 Each operation gets random (valid and invalid) path parameters, query strings
-and bodies, with the Accept headers clients send, by a member of one of three
+and bodies, with the Accept headers clients send (and, now and then, a
+forged X-Forwarded-For or a NUL in the User-Agent), by a member of one of three
 organizations (a client, two suppliers) with its API token, and every
 answer must be something the schema promises: no 5xx, a documented status
 code, a documented content type and a body of the documented shape.
@@ -11,11 +12,14 @@ a conversation) plus a file on each, so the detail routes see ids that exist,
 besides random ones. Each request runs in a savepoint that is rolled back, so
 an operation that cancels a task or revokes a token does not starve the ones
 after it. Throttling is off: hundreds of requests a minute are the point.
+A 5xx reports the server's traceback.
 """
 
 from __future__ import annotations
 
 import os
+import sys
+import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -25,7 +29,7 @@ import pytest
 import schemathesis
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
-from django.core.signals import request_finished, request_started
+from django.core.signals import got_request_exception, request_finished, request_started
 from django.db import close_old_connections, transaction
 from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis import strategies as st
@@ -58,6 +62,14 @@ ONLY = os.environ.get("FUZZ_ONLY", "")
 # What clients put in Accept: nothing, JSON, anything, a browser's, and a type the API does not make.
 BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 ACCEPT = [None, "application/json", "*/*", BROWSER_ACCEPT, "text/csv"]
+# Headers no operation documents but every request carries, written by the client: the proxy passes
+# X-Forwarded-For on as sent, and the audit log of every state-changing operation records both.
+AMBIENT = [
+    {},
+    {"X-Forwarded-For": "198.51.100.7, 10.0.0.1"},
+    {"X-Forwarded-For": "not-an-ip, 10.0.0.1"},
+    {"User-Agent": "fuzz\x00agent/1.0"},
+]
 
 CHECKS = [
     not_a_server_error,
@@ -92,6 +104,27 @@ def _one_connection() -> Iterator[None]:
     finally:
         request_started.connect(close_old_connections)
         request_finished.connect(close_old_connections)
+
+
+@contextmanager
+def _server_tracebacks() -> Iterator[list[str]]:
+    """Collect the traceback of every exception the app turns into a 500 while the block runs.
+
+    Django answers an uncaught exception with a bare 500 and logs it; the check
+    that fails on the 500 sees only the status. A 5xx that hypothesis found
+    once in a deep run may not come back, so its cause goes into the report.
+    """
+    found: list[str] = []
+
+    def record(sender, request=None, **kwargs):  # type: ignore[no-untyped-def]
+        where = f"{request.method} {request.get_full_path()}" if request is not None else "a request"
+        found.append(f"{where} raised:\n" + "".join(traceback.format_exception(*sys.exc_info())))
+
+    got_request_exception.connect(record, dispatch_uid="test_api_fuzz")
+    try:
+        yield found
+    finally:
+        got_request_exception.disconnect(dispatch_uid="test_api_fuzz")
 
 
 def _pdf(name: str) -> SimpleUploadedFile:
@@ -195,7 +228,7 @@ def _fuzz(operation, actors: list[Actor]) -> None:  # type: ignore[no-untyped-de
     """Send the operation EXAMPLES generated requests; raise on the first one the schema does not allow."""
     cases = st.one_of(operation.as_strategy(GenerationMode.POSITIVE), operation.as_strategy(GenerationMode.NEGATIVE))
 
-    @given(case=cases, actor=st.sampled_from(actors), accept=st.sampled_from(ACCEPT))
+    @given(case=cases, actor=st.sampled_from(actors), accept=st.sampled_from(ACCEPT), ambient=st.sampled_from(AMBIENT))
     @seed(int(SEED or 0))
     @settings(
         max_examples=EXAMPLES,
@@ -205,11 +238,18 @@ def _fuzz(operation, actors: list[Actor]) -> None:  # type: ignore[no-untyped-de
         phases=[Phase.explicit, Phase.generate, Phase.shrink],
         suppress_health_check=list(HealthCheck),
     )
-    def send(case, actor: Actor, accept: str | None) -> None:  # type: ignore[no-untyped-def]
-        headers = {"Authorization": f"Bearer {actor.secret}"} | ({"Accept": accept} if accept else {})
-        with _one_connection(), transaction.atomic():
-            case.call_and_validate(headers=headers, checks=CHECKS)
-            transaction.set_rollback(True)
+    def send(case, actor: Actor, accept: str | None, ambient: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
+        headers = ambient | {"Authorization": f"Bearer {actor.secret}"} | ({"Accept": accept} if accept else {})
+        with _one_connection(), _server_tracebacks() as tracebacks, transaction.atomic():
+            try:
+                case.call_and_validate(headers=headers, checks=CHECKS)
+            except BaseException as exc:
+                # Hypothesis re-raises the last run of the minimal example, notes and all.
+                for found in tracebacks:
+                    exc.add_note(f"Server traceback of {found}")
+                raise
+            finally:
+                transaction.set_rollback(True)
 
     send()
 
@@ -225,7 +265,8 @@ def test_every_operation_answers_as_its_schema_says(api_schema, actors):  # type
         try:
             _fuzz(operation, actors)
         except (Exception, FailureGroup) as exc:  # every operation is fuzzed; all failures are reported together
-            failures.append(f"{operation.label}:\n{exc}")
+            notes = "\n".join(getattr(exc, "__notes__", []))
+            failures.append(f"{operation.label}:\n{exc}\n{notes}")
     assert operations > 50
     assert not failures, f"{len(failures)} of {operations} operations answer outside the schema:\n\n" + "\n\n".join(
         failures

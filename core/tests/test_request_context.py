@@ -41,3 +41,48 @@ def test_each_request_gets_its_own_id_when_none_is_sent(client):
 
     assert first
     assert first != second
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("forwarded_for", "recorded"),
+    [
+        ("198.51.100.7, 10.0.0.1", "198.51.100.7"),
+        ("2001:db8::7", "2001:db8::7"),
+        ("not-an-ip, 10.0.0.1", "203.0.113.9"),
+        ("198.51.100.7\x00", "203.0.113.9"),
+        ("fe80::1%eth0", "203.0.113.9"),
+        ("", "203.0.113.9"),
+    ],
+)
+def test_the_audit_log_keeps_a_valid_client_address_whatever_the_client_forwards(client, firm, forwarded_for, recorded):
+    # The proxy passes X-Forwarded-For on as the client wrote it: it is not the client's to break the action.
+    client.force_login(firm.owner)
+    client.post(reverse("organization-switch"), {"organization": firm.pk})
+
+    response = client.post(
+        reverse("member-list"),
+        {"email": "someone@example.test", "role": "member"},
+        HTTP_X_FORWARDED_FOR=forwarded_for,
+        REMOTE_ADDR="203.0.113.9",
+    )
+
+    assert response.status_code < 500
+    assert AuditEvent.objects.get(action="invitation.created").ip_address == recorded
+
+
+@pytest.mark.django_db
+def test_a_user_agent_with_control_characters_is_audited_without_them(client, firm):
+    client.force_login(firm.owner)
+    client.post(reverse("organization-switch"), {"organization": firm.pk})
+
+    response = client.post(
+        reverse("member-list"),
+        {"email": "someone@example.test", "role": "member"},
+        HTTP_USER_AGENT="evil\x00agent\x01/1.0" + "x" * 600,
+    )
+
+    assert response.status_code < 500
+    agent = AuditEvent.objects.get(action="invitation.created").user_agent
+    assert agent.startswith("evilagent/1.0x")
+    assert len(agent) == 500

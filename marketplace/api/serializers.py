@@ -406,9 +406,19 @@ class BidSerializer(serializers.ModelSerializer[Bid]):
 
 
 class MilestoneWriteSerializer(serializers.Serializer):
+    """One proposed milestone, whole: on a PATCH too, where ``milestones`` replaces them all."""
+
     title = serializers.CharField(max_length=limits.TITLE, allow_blank=True)
     amount = _amount_field(help_text="Minor units of the task's currency.")
     due_date = serializers.DateField()
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        # DRF skips a missing required field anywhere under a partial serializer, items of a list
+        # included; a milestone without its date reached the service half-made (a 500).
+        missing = {name: [field.error_messages["required"]] for name, field in self.fields.items() if name not in attrs}
+        if missing:
+            raise serializers.ValidationError(missing)
+        return attrs
 
 
 class BidWriteSerializer(serializers.Serializer):
