@@ -6,6 +6,7 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
+from accounts.auth_backends import take_loaded_memberships
 from accounts.tenancy import SESSION_KEY, pick_membership, user_memberships
 
 
@@ -35,8 +36,12 @@ class ActingOrganizationMiddleware:
         zone = None
         if user is not None and user.is_authenticated:
             chosen = request.session.get(SESSION_KEY)
-            # One query for the acting membership and the header's organization switcher.
-            memberships = request.memberships = user_memberships(user=user)  # type: ignore[attr-defined,arg-type]
+            # The acting membership and the header's organization switcher: loaded with the user
+            # by the authentication backend (accounts.auth_backends), else one query here.
+            memberships = take_loaded_memberships(user)  # type: ignore[arg-type]
+            if memberships is None:
+                memberships = user_memberships(user=user)  # type: ignore[arg-type]
+            request.memberships = memberships  # type: ignore[attr-defined]
             membership = pick_membership(memberships, user=user, organization_id=chosen)  # type: ignore[arg-type]
             if membership is not None:
                 request.organization = membership.organization  # type: ignore[attr-defined]

@@ -7,6 +7,7 @@ session value falls back to an organization the user really belongs to.
 
 from __future__ import annotations
 
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from accounts.models import Membership, Organization, User
@@ -21,13 +22,14 @@ def resolve_membership(*, user: User, organization_id: int | None) -> Membership
     return pick_membership(user_memberships(user=user), user=user, organization_id=organization_id)
 
 
+def memberships_query() -> QuerySet[Membership]:
+    """Memberships with their organizations, in the order the switcher lists them."""
+    return Membership.objects.select_related("organization").order_by("-organization__is_personal", "organization__name")
+
+
 def user_memberships(*, user: User) -> list[Membership]:
     """Every membership of the user with its organization, in the order the switcher lists them."""
-    return list(
-        Membership.objects.filter(user=user)
-        .select_related("organization")
-        .order_by("-organization__is_personal", "organization__name")
-    )
+    return list(memberships_query().filter(user=user))
 
 
 def pick_membership(memberships: list[Membership], *, user: User, organization_id: int | None) -> Membership | None:

@@ -218,9 +218,10 @@ PUBLIC_PAGE_CACHE_SECONDS = env.int("PUBLIC_PAGE_CACHE_SECONDS", default=0 if TE
 
 # --- Auth: django-allauth with email login, verification and MFA ------------
 AUTH_USER_MODEL = "accounts.User"
+# Django's and allauth's backends, each loading the user's memberships with the user (one query).
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
+    "accounts.auth_backends.ModelBackend",
+    "accounts.auth_backends.AuthenticationBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
