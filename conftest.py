@@ -31,10 +31,16 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix): 
 
 @pytest.fixture(autouse=True)
 def _fresh_cache_and_origin(settings):  # type: ignore[no-untyped-def]
-    """Rate limits and throttles live in the cache; each test starts with none."""
+    """Rate limits and throttles live in the cache; each test starts with none, and with no
+    reference data (categories, skill names) remembered from another test's rolled-back rows."""
     from django.core.cache import cache
 
+    from core.memo import clear_all
+    from marketplace.templatetags.marketplace_tags import forget_skill_names
+
     cache.clear()
+    clear_all()
+    forget_skill_names()
 
 
 @pytest.fixture

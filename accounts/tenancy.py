@@ -24,7 +24,9 @@ def resolve_membership(*, user: User, organization_id: int | None) -> Membership
 
 def memberships_query() -> QuerySet[Membership]:
     """Memberships with their organizations, in the order the switcher lists them."""
-    return Membership.objects.select_related("organization").order_by("-organization__is_personal", "organization__name")
+    return Membership.objects.select_related("organization").order_by(
+        "-organization__is_personal", "organization__name"
+    )
 
 
 def user_memberships(*, user: User) -> list[Membership]:

@@ -86,6 +86,10 @@ class TaskStatus(models.TextChoices):
 EDITABLE_TASK_STATUSES = (TaskStatus.DRAFT, TaskStatus.OPEN)
 
 
+# A public task in these states is anyone's to see (see TaskQuerySet.visible_to and Task.is_listed).
+LISTED_STATUSES = (TaskStatus.OPEN, TaskStatus.AWARDED, TaskStatus.CLOSED)
+
+
 class TaskQuerySet(models.QuerySet["Task"]):
     def for_org(self, organization: Any) -> TaskQuerySet:
         """Tasks the organization posted (the client side), in every status."""
@@ -96,7 +100,7 @@ class TaskQuerySet(models.QuerySet["Task"]):
 
         ``None`` (an anonymous visitor) sees open public tasks only.
         """
-        listed = Q(status__in=[TaskStatus.OPEN, TaskStatus.AWARDED, TaskStatus.CLOSED], visibility=Visibility.PUBLIC)
+        listed = Q(status__in=LISTED_STATUSES, visibility=Visibility.PUBLIC)
         if organization is None:
             return self.filter(listed)
         # EXISTS, not joins: a join repeats the task per bid and invitation, and the DISTINCT that
@@ -203,6 +207,11 @@ class Task(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("task-detail", kwargs={"task_id": self.pk})
+
+    @property
+    def is_listed(self) -> bool:
+        """Anyone may see it, signed in or not: the ``listed`` part of :meth:`TaskQuerySet.visible_to`."""
+        return self.visibility == Visibility.PUBLIC and self.status in LISTED_STATUSES
 
     @property
     def is_editable(self) -> bool:

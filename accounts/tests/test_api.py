@@ -82,8 +82,9 @@ def member(firm):
     return make_member(firm, role=Role.MEMBER)
 
 
-# User and acting membership (the middleware; the session comes from the cache), then the page: nothing per row.
-LIST_QUERIES = 3
+# The user with their memberships (one query: accounts.auth_backends; the session comes from the cache),
+# then the page: nothing per row.
+LIST_QUERIES = 2
 
 
 def count_queries(client: APIClient, url: str) -> int:

@@ -55,6 +55,7 @@ from marketplace.selectors.suppliers import (
 )
 from marketplace.selectors.tasks import (
     categories,
+    category_list,
     client_dashboard_tasks,
     client_tasks,
     get_own_task,
@@ -92,6 +93,7 @@ __all__ = [
     "bids_on_own_task",
     "bids_on_task",
     "categories",
+    "category_list",
     "client_dashboard_tasks",
     "client_tasks",
     "count_suppliers",

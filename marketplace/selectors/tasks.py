@@ -6,9 +6,11 @@ from typing import Any
 
 from django.db.models import Count, Exists, IntegerField, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
+from django.db.models.signals import post_delete, post_save
 
 from accounts.models import Organization
 from core.exceptions import NotFound
+from core.memo import Memo
 from marketplace.models import (
     Bid,
     BidInvitation,
@@ -24,9 +26,18 @@ from marketplace.selectors.suppliers import SupplierFilters, search_suppliers
 
 
 def get_task_for_viewer(*, task_id: int, organization: Organization | None) -> Task:
-    """A task as a viewer may see it: its client, invited suppliers, bidders, or anyone if public and listed."""
-    task = Task.objects.visible_to(organization).select_related("category", "organization").filter(pk=task_id).first()
+    """A task as a viewer may see it: its client, invited suppliers, bidders, or anyone if public and listed.
+
+    Most views are of a listed task or of one's own, which the task's own row
+    decides; only the others ask :meth:`TaskQuerySet.visible_to` (invitations and
+    bids). Building that query costs more than running it.
+    """
+    task = Task.objects.select_related("category", "organization").filter(pk=task_id).order_by().first()
     if task is None:
+        raise NotFound("No such task.")
+    if task.is_listed or (organization is not None and task.organization_id == organization.pk):
+        return task
+    if organization is None or not Task.objects.visible_to(organization).filter(pk=task_id).exists():
         raise NotFound("No such task.")
     return task
 
@@ -41,6 +52,17 @@ def get_own_task(*, task_id: int, organization: Organization) -> Task:
 
 def categories() -> QuerySet[Category]:
     return Category.objects.all()
+
+
+# Staff edit categories in the admin; a page reads them from this copy, a minute old at most.
+_CATEGORIES: Memo[list[Category]] = Memo(lambda: list(Category.objects.all()), seconds=60)
+post_save.connect(_CATEGORIES.clear, sender=Category, dispatch_uid="marketplace.categories.saved")
+post_delete.connect(_CATEGORIES.clear, sender=Category, dispatch_uid="marketplace.categories.deleted")
+
+
+def category_list() -> list[Category]:
+    """Every category in display order, from a copy kept a minute (see :mod:`core.memo`). Do not modify."""
+    return _CATEGORIES.get()
 
 
 def client_tasks(*, organization: Organization) -> QuerySet[Task]:
@@ -85,7 +107,12 @@ def live_bid_count(*, task: Task) -> int:
 
 
 def task_revisions(*, task: Task) -> QuerySet[Any]:
-    """The edits of an open task, newest first: every viewer of the task may see them."""
+    """The edits of an open task, newest first: every viewer of the task may see them.
+
+    Recording an edit stamps the task's ``edited_at``, so a task without it has none.
+    """
+    if task.edited_at is None:
+        return TaskRevision.objects.none()
     return TaskRevision.objects.filter(task=task).order_by("-created_at", "-id")
 
 

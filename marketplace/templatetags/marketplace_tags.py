@@ -1,7 +1,8 @@
 """Template filters of the marketplace pages: ``{% load marketplace_tags %}``.
 
 Skill names: tasks and profiles store skill slugs. A view loads the names of
-every slug on its page in one query (``selectors.skill_names``) and passes
+every slug on its page (``load_skill_names``: the names this process already
+knows, one query for the rest) and passes
 them as ``skill_names``; ``{{ slug|skill_name:skill_names }}`` reads from that.
 Without the mapping the filter uses the names loaded so far in this process,
 else the slug humanised: it never queries on its own, so a list never costs a
@@ -14,6 +15,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import logging
+import time
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from typing import Any
@@ -21,6 +23,7 @@ from urllib.parse import urlencode
 
 from django import template
 from django.core.cache import cache
+from django.db.models.signals import post_delete, post_save
 from django.template.loader import get_template
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
@@ -31,28 +34,53 @@ from core.markdown import render_markdown
 from core.money import format_money
 from core.widgets import options_html
 from marketplace import selectors
-from marketplace.models import BudgetType, LocationType, Task
+from marketplace.models import BudgetType, LocationType, Skill, Task
 
 register = template.Library()
 logger = logging.getLogger(__name__)
 
-# Names seen by this process. Skills are only ever added (never renamed by
-# the product), so a name once known stays right; the bound keeps it small.
+# Names seen by this process. The product only ever adds skills; staff may
+# rename one in the admin, which this process hears at once (the signals
+# below) and the others within _KNOWN_SECONDS. The bound keeps it small.
 _KNOWN_NAMES: dict[str, str] = {}
 _KNOWN_LIMIT = 20_000
+_KNOWN_SECONDS = 600.0
+_known_until = [0.0]
 
 
 def remember_skill_names(names: Mapping[str, str]) -> None:
-    if len(_KNOWN_NAMES) + len(names) > _KNOWN_LIMIT:
+    now = time.monotonic()
+    if len(_KNOWN_NAMES) + len(names) > _KNOWN_LIMIT or now >= _known_until[0]:
         _KNOWN_NAMES.clear()
+        _known_until[0] = now + _KNOWN_SECONDS
     _KNOWN_NAMES.update(names)
 
 
+def _skill_changed(sender: Any, instance: Skill, **kwargs: Any) -> None:
+    _KNOWN_NAMES.clear()
+
+
+post_save.connect(_skill_changed, sender=Skill, dispatch_uid="marketplace.skill_names.saved")
+post_delete.connect(_skill_changed, sender=Skill, dispatch_uid="marketplace.skill_names.deleted")
+
+
 def load_skill_names(slugs: Iterable[str]) -> dict[str, str]:
-    """One query for the names of ``slugs``; what views pass to templates as ``skill_names``."""
-    names = selectors.skill_names(slugs=slugs)
-    remember_skill_names(names)
+    """The names of ``slugs``, what views pass to templates as ``skill_names``: the ones this
+    process knows, and one query for the others (none when every name is known)."""
+    wanted = {str(slug) for slug in slugs if slug}
+    if time.monotonic() >= _known_until[0]:
+        _KNOWN_NAMES.clear()
+    names = {slug: _KNOWN_NAMES[slug] for slug in wanted if slug in _KNOWN_NAMES}
+    if len(names) < len(wanted):
+        found = selectors.skill_names(slugs=wanted - names.keys())
+        remember_skill_names(found)
+        names.update(found)
     return names
+
+
+def forget_skill_names() -> None:
+    """For tests, whose rolled-back skills leave no trace otherwise."""
+    _KNOWN_NAMES.clear()
 
 
 def humanise_slug(slug: str) -> str:

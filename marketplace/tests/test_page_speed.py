@@ -333,3 +333,90 @@ def test_the_directory_pages_list_what_the_full_search_lists_in_its_order(firm, 
 
     assert paged == expected
     assert directory.count() == len(expected)
+
+
+# --- reference data kept in the process (core.memo, load_skill_names) ------------------------------
+
+
+def test_a_category_renamed_by_staff_shows_on_the_next_page(client, firm):
+    task = open_task(firm, title="Quarterly VAT return")
+    assert task.category.name in client.get(reverse("task-list")).content.decode()
+
+    category = Category.objects.get(pk=task.category_id)
+    category.name = "Tax & VAT (renamed)"
+    category.save()  # the admin saves through the model: the signal drops this process's copy
+
+    page = client.get(reverse("task-list") + "?q=nothing-matches-this").content.decode()
+    assert "Tax &amp; VAT (renamed)" in page
+
+
+def test_the_category_copy_of_another_process_expires_within_a_minute(firm):
+    from core.memo import Memo
+
+    loads = []
+    memo = Memo(lambda: loads.append(1) or len(loads), seconds=60)
+    with mock.patch("core.memo.time.monotonic", return_value=1000.0):
+        assert memo.get() == memo.get() == 1
+    with mock.patch("core.memo.time.monotonic", return_value=1059.0):
+        assert memo.get() == 1
+    with mock.patch("core.memo.time.monotonic", return_value=1060.5):
+        assert memo.get() == 2  # loaded again
+    memo.clear()
+    assert memo.get() == 3
+
+
+def test_a_skill_renamed_by_staff_shows_at_once_and_known_names_cost_no_query(firm, django_assert_num_queries):
+    open_task(firm, title="Payroll for ten people", skills=["Payroll"])
+    assert load_skill_names(["payroll"]) == {"payroll": "Payroll"}
+    with django_assert_num_queries(0):
+        assert load_skill_names(["payroll"]) == {"payroll": "Payroll"}
+
+    skill = Skill.objects.get(slug="payroll")
+    skill.name = "Payroll (DE)"
+    skill.save()
+
+    with django_assert_num_queries(1):
+        assert load_skill_names(["payroll"]) == {"payroll": "Payroll (DE)"}
+
+
+# --- one task as a viewer may see it: the row decides the common cases, the queryset the others -------
+
+
+@pytest.mark.parametrize("visibility", ["public", "invite_only"])
+def test_a_task_page_is_found_exactly_when_the_visibility_rule_says_so(firm, other_firm, visibility):
+    from core.exceptions import NotFound
+    from marketplace import selectors
+    from marketplace.models import Task, TaskStatus
+    from tests.factories import OrganizationFactory, bid_input, make_member
+
+    invited, bidder, stranger = other_firm, OrganizationFactory(name="Bidder Ltd"), OrganizationFactory()
+    make_member(bidder, role="owner")
+    task = open_task(firm, visibility=visibility)
+    services.invite_supplier_to_bid(actor=firm.owner, task=task, supplier=invited)
+    if visibility == "public":
+        services.submit_bid(actor=bidder.memberships.get().user, task=task, supplier=bidder, data=bid_input())
+    viewers = {"client": firm, "invited": invited, "bidder": bidder, "stranger": stranger, "anonymous": None}
+
+    seen = {}
+    for status in TaskStatus.values:
+        Task.objects.filter(pk=task.pk).update(status=status)
+        for name, organization in viewers.items():
+            expected = Task.objects.visible_to(organization).filter(pk=task.pk).exists()
+            try:
+                selectors.get_task_for_viewer(task_id=task.pk, organization=organization)
+                found = True
+            except NotFound:
+                found = False
+            assert found == expected, (status, name)
+            seen[status, name] = found
+
+    # The rule itself, so that the comparison above compares something.
+    assert all(seen[status, "client"] for status in TaskStatus.values)
+    assert seen["open", "invited"]
+    assert not seen["draft", "invited"]
+    assert not seen["draft", "stranger"]
+    assert seen["open", "anonymous"] == (visibility == "public")
+    assert not seen["cancelled", "anonymous"]
+    if visibility == "public":
+        assert seen["cancelled", "bidder"]
+        assert not seen["cancelled", "stranger"]

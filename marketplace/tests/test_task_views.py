@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from accounts.models import Organization, User
 from accounts.tenancy import SESSION_KEY
+from core.memo import clear_all
 from marketplace import services
 from marketplace.models import (
     BidInvitation,
@@ -31,6 +32,7 @@ from marketplace.models import (
     TaskRevision,
     Thread,
 )
+from marketplace.templatetags.marketplace_tags import forget_skill_names
 from tests.factories import OrganizationFactory, bid_input, make_member, open_task, task_input
 
 pytestmark = pytest.mark.django_db
@@ -1004,6 +1006,9 @@ def test_organization_pages_show_skill_names_not_slugs(firm):
 
 
 def count_queries(client: Client, url: str) -> int:
+    """Queries of one request with nothing remembered in the process (categories, skill names): the most."""
+    clear_all()
+    forget_skill_names()
     with CaptureQueriesContext(connection) as queries:
         response = client.get(url)
     assert response.status_code == 200, url

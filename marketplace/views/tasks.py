@@ -74,7 +74,7 @@ def task_list(request: HttpRequest) -> HttpResponse:
     filters = TaskFilters.from_params(browse_params(request.GET))
     cursor = request.GET.get("cursor", "")
     page = selectors.search_tasks(filters=filters, organization=organization, cursor=cursor)
-    categories = list(selectors.categories())
+    categories = selectors.category_list()
     names = load_skill_names([*filters.skills, *(slug for task in page.tasks for slug in task.skills)])
     params = filters.as_params()
     context = {
@@ -254,7 +254,7 @@ def task_detail(request: HttpRequest, task_id: int) -> HttpResponse:
     attachments = list(selectors.task_attachments(task=task))
     category_names: dict[int, str] = {}
     if any("category_id" in (revision.changes or {}) for revision in revisions):
-        category_names = dict(selectors.categories().values_list("pk", "name"))
+        category_names = {category.pk: category.name for category in selectors.category_list()}
     names = load_skill_names([*task.skills, *revision_skill_slugs(revisions)])
     context: dict[str, Any] = {
         "task": task,
@@ -444,7 +444,7 @@ def saved_search_list(request: AuthedRequest) -> HttpResponse:
             return redirect("saved-search-list")
     searches = list(selectors.saved_searches_of(user=request.user, organization=request.organization))
     parsed = [(search, TaskFilters.from_params(search.filters)) for search in searches]
-    categories = list(selectors.categories())
+    categories = selectors.category_list()
     names = load_skill_names(slug for _, filters in parsed for slug in filters.skills)
     rows = [
         {
