@@ -395,14 +395,20 @@ def _order_by(ordering: list[tuple[str, bool]]) -> list[str]:
     return [f"-{name}" if descending else name for name, descending in ordering]
 
 
-def _rows(ids: Any, ordering: list[tuple[str, bool]]) -> list[Task]:
-    """The page's rows, with the organization and category their cards show."""
-    queryset = Task.objects.filter(pk__in=ids).select_related("category", "organization").defer("search_vector")
+def _rows(ids: Any, ordering: list[tuple[str, bool]], columns: tuple[str, ...] | None) -> list[Task]:
+    """The page's rows, with the organization and category their cards show; only ``columns`` when given."""
+    queryset = Task.objects.filter(pk__in=ids).select_related("category", "organization")
+    queryset = queryset.only(*columns) if columns else queryset.defer("search_vector")
     return list(queryset.order_by(*_order_by(ordering)))
 
 
 def search_tasks(
-    *, filters: TaskFilters, organization: Organization | None, cursor: str = "", page_size: int = DEFAULT_PAGE_SIZE
+    *,
+    filters: TaskFilters,
+    organization: Organization | None,
+    cursor: str = "",
+    page_size: int = DEFAULT_PAGE_SIZE,
+    columns: tuple[str, ...] | None = None,
 ) -> TaskPage:
     """One page of open tasks matching ``filters`` that ``organization`` may see.
 
@@ -410,7 +416,8 @@ def search_tasks(
     Relevance is a tiered rank (see :data:`TIERS`): tasks whose title
     matches the words first, then those whose description does, newest
     first within each. A malformed cursor is ignored: the first page comes
-    back. Two queries as a rule (the walk and the page's rows), three when
+    back. ``columns`` limits what the rows load (``Task.only``; the cards of
+    a list need a third of a task). Two queries as a rule (the walk and the page's rows), three when
     filters are sparse; words take two as a rule and at most nine (two per
     band), relevance at most twice that (one search per tier, the second
     only when the first tier runs out on the page), never more with more
@@ -427,7 +434,9 @@ def search_tasks(
     wanted = page_size + 1
     if sort != "relevance":
         words = _all_words(filters.q) if filters.q else None
-        rows = _in_order(filters, conditions, words=words, ordering=_ORDERINGS[sort], values=values, wanted=wanted)
+        rows = _in_order(
+            filters, conditions, words=words, ordering=_ORDERINGS[sort], values=values, wanted=wanted, columns=columns
+        )
         return _page(rows, page_size=page_size, ordering=_ORDERINGS[sort], sort=sort)
     # One tier after the other, each the newest sort of its own matches; the cursor says which tier
     # the last row came from, so a later page skips the tiers before it.
@@ -437,7 +446,13 @@ def search_tasks(
             continue
         after = values[1:] if values is not None and tier == values[0] else None
         found = _in_order(
-            filters, conditions, words=words, ordering=_ORDERINGS["newest"], values=after, wanted=wanted - len(rows)
+            filters,
+            conditions,
+            words=words,
+            ordering=_ORDERINGS["newest"],
+            values=after,
+            wanted=wanted - len(rows),
+            columns=columns,
         )
         for task in found:
             task.tier = tier  # type: ignore[attr-defined]
@@ -455,6 +470,7 @@ def _in_order(
     ordering: list[tuple[str, bool]],
     values: list[Any] | None,
     wanted: int,
+    columns: tuple[str, ...] | None = None,
 ) -> list[Task]:
     """The first ``wanted`` open tasks after ``values`` in ``ordering`` that meet ``conditions`` and ``words``."""
     sort_key = ordering[0][0]
@@ -482,7 +498,7 @@ def _in_order(
                 wanted=wanted - len(found),
             )
             found += more
-        rows = _rows([pk for pk, _ in found], ordering)
+        rows = _rows([pk for pk, _ in found], ordering, columns)
         past = None if walked_to is None else _after(walked_to, ordering)
     elif words.frequency >= COMMON_WORDS:
         # 1. The next SCAN_WINDOW candidates in order that pass the filters (a bounded walk), their
@@ -490,7 +506,7 @@ def _in_order(
         found, walked_to = _walk(conditions, start=start, ordering=ordering, examined=WALK, wanted=SCAN_WINDOW)
         # The ids as one array parameter (see core.lookups.AnyOf).
         tested = Task.objects.filter(AnyOf(F("pk"), [pk for pk, _ in found])).filter(words.on_rows)
-        rows = _rows(tested.order_by(*_order_by(ordering)).values("pk")[:wanted], ordering)
+        rows = _rows(tested.order_by(*_order_by(ordering)).values("pk")[:wanted], ordering, columns)
         if walked_to is not None:
             past = _after(walked_to, ordering)
         elif len(found) == SCAN_WINDOW:
@@ -512,7 +528,7 @@ def _in_order(
             if wide is not None:
                 band = band.filter(_within(name, descending, wide))
             ids = band.order_by(*_sorted_without_index(ordering)).values("pk")[: wanted - len(rows)]
-            rows += _rows(ids, ordering)
+            rows += _rows(ids, ordering, columns)
             past = None if wide is None else Q(**{f"{name}__lt" if descending else f"{name}__gt": wide})
             reach -= width
             width *= BAND_GROWTH
@@ -523,7 +539,7 @@ def _in_order(
         if words is not None:
             beyond = beyond.filter(words.indexed)
         ids = beyond.order_by(*_sorted_without_index(ordering)).values("pk")[: wanted - len(rows)]
-        rows += _rows(ids, ordering)
+        rows += _rows(ids, ordering, columns)
     return rows
 
 

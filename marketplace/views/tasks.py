@@ -48,7 +48,12 @@ from marketplace.forms.tasks import (
 from marketplace.models import BudgetType, LocationType, Task, TaskStatus, Visibility
 from marketplace.selectors import TaskFilters
 from marketplace.services.tasks import get_supplier
-from marketplace.templatetags.marketplace_tags import load_skill_names, revision_skill_slugs, skill_name
+from marketplace.templatetags.marketplace_tags import (
+    CARD_COLUMNS,
+    load_skill_names,
+    revision_skill_slugs,
+    skill_name,
+)
 
 SORT_LABELS = {
     # What relevance is (see marketplace.selectors.search.TIERS), not a promise of a "best" it does not compute.
@@ -73,7 +78,7 @@ def task_list(request: HttpRequest) -> HttpResponse:
     organization = getattr(request, "organization", None)
     filters = TaskFilters.from_params(browse_params(request.GET))
     cursor = request.GET.get("cursor", "")
-    page = selectors.search_tasks(filters=filters, organization=organization, cursor=cursor)
+    page = selectors.search_tasks(filters=filters, organization=organization, cursor=cursor, columns=CARD_COLUMNS)
     categories = selectors.category_list()
     names = load_skill_names([*filters.skills, *(slug for task in page.tasks for slug in task.skills)])
     params = filters.as_params()
