@@ -101,8 +101,9 @@ TEMPLATES = [
                 "accounts.context_processors.acting_organization",
                 "core.context_processors.site",
             ],
-            # {% submit_token %} goes in every form that posts to a view marked core.idempotency.submit_once.
-            "builtins": ["core.templatetags.submit_once"],
+            # {% submit_token %} goes in every form that posts to a view marked core.idempotency.submit_once;
+            # {% url %} is Django's, remembering the URLs of names without arguments.
+            "builtins": ["core.templatetags.submit_once", "core.templatetags.cached_url"],
         },
     },
 ]
