@@ -12,6 +12,7 @@ import ipaddress
 from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
+from typing import Any
 
 import structlog
 from django.http import HttpRequest, HttpResponse
@@ -62,6 +63,11 @@ def client_ip(request: HttpRequest) -> str | None:
         if address is not None:
             return address
     return _address(request.META.get("REMOTE_ADDR", ""))
+
+
+def bind_client_ip(sender: Any, request: HttpRequest, **kwargs: Any) -> None:
+    """Every log line of the request names the client's address (django-structlog's signal)."""
+    structlog.contextvars.bind_contextvars(ip=client_ip(request))
 
 
 class RequestOriginMiddleware:

@@ -86,3 +86,27 @@ def test_a_user_agent_with_control_characters_is_audited_without_them(client, fi
     agent = AuditEvent.objects.get(action="invitation.created").user_agent
     assert agent.startswith("evilagent/1.0x")
     assert len(agent) == 500
+
+
+@pytest.mark.django_db
+def test_log_lines_name_the_address_the_audit_log_records(client, firm):
+    import structlog
+
+    seen = []
+
+    def remember(logger, method_name, event_dict):  # type: ignore[no-untyped-def]
+        seen.append(structlog.contextvars.get_contextvars().get("ip"))
+        return event_dict
+
+    client.force_login(firm.owner)
+    with structlog.testing.capture_logs(processors=[remember]):
+        client.post(
+            reverse("member-list"),
+            {"email": "someone@example.test", "role": "member"},
+            HTTP_X_FORWARDED_FOR="not-an-ip, 10.0.0.1",
+            REMOTE_ADDR="203.0.113.9",
+        )
+
+    assert AuditEvent.objects.get(action="invitation.created").ip_address == "203.0.113.9"
+    assert seen
+    assert set(seen) == {"203.0.113.9"}
