@@ -54,6 +54,7 @@ from marketplace.selectors.suppliers import (
     search_suppliers,
 )
 from marketplace.selectors.tasks import (
+    ClientDashboard,
     categories,
     client_dashboard_tasks,
     client_tasks,
@@ -82,6 +83,7 @@ __all__ = [
     "TIERS",
     "WIDE_WINDOW",
     "BidEvent",
+    "ClientDashboard",
     "SupplierDirectory",
     "SupplierFilters",
     "TaskFilters",
