@@ -157,6 +157,7 @@ def client_dashboard_tasks(*, organization: Organization, user: Any, status: str
 
 DASHBOARD_FIELDS = (
     "id",
+    "organization",
     "title",
     "status",
     "visibility",
