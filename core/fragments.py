@@ -36,7 +36,21 @@ def render_each(
     prefix: str,
     seconds: int,
 ) -> SafeString:
-    """``template_name`` rendered with each context, joined; a piece whose key was rendered before is read back.
+    """:func:`render_parts`, joined."""
+    parts = render_parts(template_name, contexts, keys, prefix=prefix, seconds=seconds)
+    # Each part is an autoescaped render of our template (now, or earlier and read back from the cache).
+    return mark_safe("".join(parts))  # noqa: S308
+
+
+def render_parts(
+    template_name: str,
+    contexts: Sequence[Mapping[str, Any]],
+    keys: Sequence[tuple[Any, ...]],
+    *,
+    prefix: str,
+    seconds: int,
+) -> list[SafeString]:
+    """``template_name`` rendered with each context; a piece whose key was rendered before is read back.
 
     ``keys[i]`` holds the values ``contexts[i]``'s piece shows; ``repr`` of it
     must be stable (numbers, strings, dates, tuples of those).
@@ -57,14 +71,14 @@ def render_each(
         html = found.get(name)
         if html is None:
             html = fresh[name] = template.render(dict(context))
-        parts.append(html)
+        # An autoescaped render of our template (now, or earlier and read back from the cache).
+        parts.append(mark_safe(html))  # noqa: S308
     if fresh:
         try:
             cache.set_many(fresh, seconds)
         except RedisError:
             logger.warning("fragment cache unavailable, not kept", extra={"template": template_name}, exc_info=True)
-    # Each part is an autoescaped render of our template (now, or earlier and read back from the cache).
-    return mark_safe("".join(parts))  # noqa: S308
+    return parts
 
 
 @functools.lru_cache(maxsize=16)

@@ -213,3 +213,80 @@ def test_rows_escape_what_clients_wrote(firm):
     for shown in (page, again):
         assert "<script>alert" not in shown
         assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in shown
+
+
+# --- the supplier directory -------------------------------------------------------------------------------
+
+
+def cards(response) -> str:
+    body = response.content.decode().split('<div class="supplier-grid">', 1)[1].split("</section>", 1)[0]
+    return re.sub(r">\s+<", "><", body).strip()
+
+
+def test_card_bodies_read_from_the_cache_are_the_bodies_the_template_renders(firm, supplier):
+    for n in range(3):
+        Organization.objects.create(name=f"Bakery {n}", slug=f"bakery-{n}", skills=["payroll"], headline="Bread")
+    client = signed_in(firm.owner, firm)
+
+    first = cards(client.get(reverse("supplier-list")))
+    body = get_template("marketplace/suppliers/_supplier_card_body.html")
+    unrenderable = mock.Mock(template=body.template, render=mock.Mock(side_effect=AssertionError("rendered again")))
+    with mock.patch("core.fragments.get_template", return_value=unrenderable):
+        response = client.get(reverse("supplier-list"))
+
+    assert cards(response) == first
+    for row in response.context["suppliers"]:
+        direct = body.render({"supplier": row, "skill_names": response.context["skill_names"]})
+        assert re.sub(r">\s+<", "><", direct).strip() in first
+
+
+def test_a_suppliers_new_figures_and_profile_show_at_once(firm, supplier):
+    from contracts.models import Contract
+    from marketplace.models import Review
+
+    client = signed_in(firm.owner, firm)
+    contract = Contract.objects.create(
+        client=firm, supplier=supplier, title="Earlier work", scope="Done", currency="EUR",
+        total_amount=100_000, status="completed",
+    )  # fmt: skip
+    review = Review.objects.create(contract=contract, author=firm, subject=supplier, rating=4, communication_rating=4)
+    before = cards(client.get(reverse("supplier-list")))
+    assert "No reviews yet" in before
+    assert "1 contract<" in before
+
+    Review.objects.filter(pk=review.pk).update(revealed_at=timezone.now())  # only the rating changes
+    revealed = cards(client.get(reverse("supplier-list")))
+    Organization.objects.filter(pk=supplier.pk).update(headline="Payroll <b>done</b> right")  # skips save()
+    edited = cards(client.get(reverse("supplier-list")))
+
+    assert "No reviews yet" not in revealed
+    assert "4.0" in revealed
+    assert "(1 review)" in revealed
+    assert "Payroll &lt;b&gt;done&lt;/b&gt; right" in edited
+
+
+def test_the_directory_works_when_the_cache_is_down(firm, supplier):
+    down = RedisConnectionError("Redis is not answering")
+    client = signed_in(firm.owner, firm)
+    with (
+        mock.patch.object(cache, "get_many", side_effect=down),
+        mock.patch.object(cache, "set_many", side_effect=down),
+    ):
+        response = client.get(reverse("supplier-list"))
+
+    assert response.status_code == 200
+    assert supplier.name in cards(response)
+
+
+def test_the_directory_filters_keep_the_chosen_options(firm, supplier):
+    page = (
+        signed_in(firm.owner, firm)
+        .get(reverse("supplier-list"), {"country": "DE", "min_rating": "3", "currency": "GBP", "rate_max": "80"})
+        .content.decode()
+    )
+
+    assert '<option value="DE" selected>Germany</option>' in page
+    assert '<option value="3" selected>3 stars and up</option>' in page
+    assert '<option value="GBP" selected>GBP</option>' in page
+    assert page.count(" selected>") == 4  # and "All categories"
+    assert page.count("<option") > 250  # every country is still offered
