@@ -9,18 +9,20 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.http import QueryDict
 from django.utils.text import slugify
+from django.utils.translation import get_language
 from django_countries import countries
 
 from accounts.forms import CommaListField
 from core import limits
 from core.money import RATE_CURRENCIES, from_minor, to_minor
-from core.widgets import QuickSelect, country_choices
+from core.widgets import FixedChoices, QuickSelect, country_choices
 from marketplace import selectors
 from marketplace.models import BudgetType, Category, LocationType, Task, Visibility
 from marketplace.services import TaskInput, task_input_from
@@ -100,8 +102,13 @@ class MultipleFileField(forms.FileField):
         return [super().clean(data, initial)] if data else []
 
 
-def _country_choices() -> list[tuple[str, str]]:
-    return [("", "Any country"), *country_choices()]
+def _country_choices() -> FixedChoices:
+    return _fixed_country_choices(get_language())
+
+
+@lru_cache(maxsize=8)
+def _fixed_country_choices(language: str | None) -> FixedChoices:
+    return FixedChoices([("", "Any country"), *country_choices()])
 
 
 # --- posting and editing a task --------------------------------------------------------
@@ -370,13 +377,15 @@ class SupplierSearchForm(forms.Form):
     country = forms.ChoiceField(required=False, widget=QuickSelect)
     city = forms.CharField(required=False, max_length=limits.CITY)
     min_rating = forms.TypedChoiceField(
-        label="Rating", choices=RATING_CHOICES, coerce=int, empty_value=None, required=False
+        label="Rating", choices=RATING_CHOICES, coerce=int, empty_value=None, required=False, widget=QuickSelect
     )
     rate_max = MoneyField(
         label="Hourly rate up to",
         widget=forms.TextInput(attrs={"inputmode": "decimal", "placeholder": "80", "autocomplete": "off"}),
     )
-    currency = forms.ChoiceField(choices=[(code, code) for code in RATE_CURRENCIES], required=False, initial="EUR")
+    currency = forms.ChoiceField(
+        choices=[(code, code) for code in RATE_CURRENCIES], required=False, initial="EUR", widget=QuickSelect
+    )
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)

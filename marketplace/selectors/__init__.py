@@ -54,6 +54,7 @@ from marketplace.selectors.suppliers import (
     search_suppliers,
 )
 from marketplace.selectors.tasks import (
+    ClientDashboard,
     categories,
     category_list,
     client_dashboard_tasks,
@@ -83,6 +84,7 @@ __all__ = [
     "TIERS",
     "WIDE_WINDOW",
     "BidEvent",
+    "ClientDashboard",
     "SupplierDirectory",
     "SupplierFilters",
     "TaskFilters",

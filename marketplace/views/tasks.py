@@ -371,9 +371,9 @@ def client_dashboard(request: AuthedRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     if status not in TaskStatus.values:
         status = ""
-    tasks = selectors.client_dashboard_tasks(organization=request.organization, user=request.user, status=status)
+    tasks = selectors.ClientDashboard(organization=request.organization, user=request.user, status=status)
     counts = selectors.task_status_counts(organization=request.organization)
-    paginator = Paginator(tasks, DASHBOARD_PER_PAGE)
+    paginator: Paginator[Task] = Paginator(tasks, DASHBOARD_PER_PAGE)  # type: ignore[arg-type]
     paginator.count = counts.get(status, 0) if status else sum(counts.values())  # the tabs' counts, not a query more
     page = paginator.get_page(request.GET.get("page"))
     tabs = [("", "All", sum(counts.values()))] + [

@@ -1,0 +1,72 @@
+"""A queryset compiled once answers each call with that call's values, as the queryset itself would."""
+
+from __future__ import annotations
+
+import pytest
+from django.db.models import Count
+
+from accounts.models import Membership, Organization
+from core.queries import CompiledQuery
+from tests.factories import make_member
+
+pytestmark = pytest.mark.django_db
+
+ANY_ORGANIZATION, ANY_ROLE = -9_001, "\x00role"
+
+
+def members(organization, role):  # type: ignore[no-untyped-def]
+    """A queryset with a subquery annotation and two values, like the pages that use the helper."""
+    return (
+        Organization.objects.filter(memberships__organization=organization, memberships__role=role)
+        .only("id", "name")
+        .annotate(seats=Count("memberships"))
+        .order_by("name", "id")
+    )
+
+
+def test_each_call_gets_the_rows_of_its_own_values(firm, other_firm):
+    compiled = CompiledQuery(Organization, members, organization=ANY_ORGANIZATION, role=ANY_ROLE)
+    make_member(other_firm, role="admin")
+
+    for organization in (firm, other_firm, firm):
+        for role in ("owner", "admin", "member"):
+            expected = [(row.pk, row.name, row.seats) for row in members(organization, role)]
+            page = compiled.page(offset=0, limit=10, organization=organization, role=role)
+            assert [(row.pk, row.name, row.seats) for row in page] == expected
+
+
+def test_pages_follow_the_querysets_order(firm):
+    for n in range(5):
+        make_member(Organization.objects.create(name=f"Org {n}", slug=f"org-{n}"), role="owner")
+    compiled = CompiledQuery(
+        Organization,
+        lambda role: Organization.objects.filter(memberships__role=role).order_by("name", "id"),
+        role=ANY_ROLE,
+    )
+    everyone = list(Organization.objects.filter(memberships__role="owner").order_by("name", "id"))
+    assert len(everyone) > 5
+
+    paged = [
+        row for start in range(0, len(everyone) + 2, 2) for row in compiled.page(offset=start, limit=2, role="owner")
+    ]
+
+    assert paged == everyone
+
+
+def test_a_stand_in_the_sql_does_not_carry_as_a_parameter_is_refused():
+    compiled = CompiledQuery(
+        Organization,
+        lambda organization, role: Organization.objects.filter(pk=organization),  # role is never used
+        organization=ANY_ORGANIZATION,
+        role=ANY_ROLE,
+    )
+
+    with pytest.raises(ValueError, match="role"):
+        compiled.sql(organization=1, role="owner")
+
+
+def test_every_value_must_be_given():
+    compiled = CompiledQuery(Membership, lambda role: Membership.objects.filter(role=role), role=ANY_ROLE)
+
+    with pytest.raises(TypeError):
+        compiled.sql()
