@@ -190,15 +190,44 @@ class TestThreadList:
         assert [t.pk for t in response.context["page"].object_list] == [world.thread.pk]
         assert "Monday." in response.content.decode()
 
-    def test_a_cached_page_costs_one_query_for_its_threads(self, world):
+    def test_a_cached_page_costs_two_queries_for_its_threads(self, world):
         as_client = login(world.client.owner, world.client)
         as_client.get(reverse("thread-list"))
 
         with CaptureQueriesContext(connection) as queries:
             as_client.get(reverse("thread-list"))
 
+        # The page's threads, then their unread counts and last messages; no count, no sort of them all.
         thread_queries = [q["sql"] for q in queries if "marketplace_thread" in q["sql"]]
-        assert len(thread_queries) == 1
+        assert len(thread_queries) == 2
+
+    def test_the_pages_figures_are_those_of_thread_summaries(self, world, other_firm):
+        # Threads with no message, an attachment alone, messages before and after a read mark, own messages.
+        quiet_task = open_task(world.client, title="Quiet task")
+        services.submit_bid(actor=other_firm.owner, supplier=other_firm, task=quiet_task, data=bid_input())
+        bidder = supplier_org("Globex")
+        services.submit_bid(actor=bidder.owner, supplier=bidder, task=world.task, data=bid_input())
+        busy = Thread.objects.get(task=world.task, supplier=bidder)
+        services.send_message(actor=bidder.owner, organization=bidder, thread=busy, body="", attachments=[pdf()])
+        services.mark_thread_read(user=world.client.owner, thread=busy)
+        for body in ("One", "Two"):
+            services.send_message(actor=bidder.owner, organization=bidder, thread=busy, body=body)
+        services.send_message(actor=world.client.owner, organization=world.client, thread=world.thread, body="Mine")
+        colleague = make_member(world.client)
+
+        for user, organization in [
+            (world.client.owner, world.client),
+            (colleague, world.client),
+            (other_firm.owner, other_firm),
+            (bidder.owner, bidder),
+        ]:
+            page = login(user, organization).get(reverse("thread-list")).context["page"]
+            expected = messaging_selectors.thread_summaries(organization=organization, user=user)
+
+            def figures(threads):
+                return [(t.pk, t.unread_count, t.last_body, t.last_sender_id) for t in threads]
+
+            assert figures(page.object_list) == figures(expected)
 
     def test_the_query_count_does_not_grow_with_the_threads(self, firm):
         def build(count: int) -> Client:
