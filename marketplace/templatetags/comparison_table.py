@@ -50,15 +50,20 @@ def _join(pieces: Iterable[str]) -> SafeString:
     return _safe("".join(pieces))
 
 
-def bid_url(name: str) -> Callable[[int], str]:
-    """``reverse(name, kwargs={"bid_id": ...})`` for every bid of the page at the cost of one ``reverse``.
+def id_url(name: str, kwarg: str) -> Callable[[int], str]:
+    """``reverse(name, kwargs={kwarg: ...})`` for every row of a page at the cost of one ``reverse``.
 
-    The routes' ``<int:bid_id>`` converter writes the id as its digits, so the
-    path reversed for a marker id, with the marker replaced, is the bid's.
+    For routes whose only argument is an ``<int:...>`` id: the converter writes
+    the id as its digits, so the path reversed for a marker id, with the
+    marker replaced, is the row's.
     """
     marker = "918273645"
-    head, _, tail = reverse(name, kwargs={"bid_id": int(marker)}).rpartition(marker)
-    return lambda bid_id: f"{head}{int(bid_id)}{tail}"
+    head, _, tail = reverse(name, kwargs={kwarg: int(marker)}).rpartition(marker)
+    return lambda pk: f"{head}{int(pk)}{tail}"
+
+
+def bid_url(name: str) -> Callable[[int], str]:
+    return id_url(name, "bid_id")
 
 
 def bid_status_badge(bid: Any) -> str:
