@@ -250,9 +250,12 @@ class Comparison:
 
 
 def score_class(score: int | None) -> str:
+    """The score to the nearest ten, halves up: ``score-0`` ... ``score-100``."""
     if score is None:
         return "score-none"
-    return f"score-{min(100, max(0, int(Fraction(score, 10) + Fraction(1, 2)) * 10))}"
+    # Integer arithmetic (a Fraction here cost 0.5 ms a page): floor((score + 5) / 10) equals the
+    # truncation of score/10 + 1/2 whenever that is non-negative, and the clamp makes the rest 0.
+    return f"score-{min(100, max(0, (score + 5) // 10 * 10))}"
 
 
 def score_level(score: int | None) -> str:

@@ -48,6 +48,7 @@ def get_own_task(*, task_id: int, organization: Organization) -> Task:
     task = Task.objects.for_org(organization).select_related("category").filter(pk=task_id).first()
     if task is None:
         raise NotFound("No such task.")
+    task.organization = organization  # for_org chose it: reading it again would be a query (the comparison's)
     return task
 
 

@@ -12,6 +12,7 @@ from core.exceptions import DomainError, NotFound
 from core.text import is_blank
 from marketplace import notifications
 from marketplace.models import BidInvitation, Message, MessageAttachment, Task, Thread, ThreadReadMark
+from marketplace.selectors.messaging import forget_thread_order
 from marketplace.services._common import check_uploads, require_member
 
 MAX_MESSAGE_LENGTH = limits.MESSAGE
@@ -23,9 +24,17 @@ def get_or_create_thread(*, task: Task, supplier: Organization) -> Thread:
         return thread
     try:
         with transaction.atomic():
-            return Thread.objects.create(task=task, supplier=supplier)
+            thread = Thread.objects.create(task=task, supplier=supplier)
     except IntegrityError:  # created by a concurrent request
         return Thread.objects.get(task=task, supplier=supplier)
+    _forget_order_after_commit(thread)
+    return thread
+
+
+def _forget_order_after_commit(thread: Thread) -> None:
+    """Both sides' cached thread order (:func:`~marketplace.selectors.thread_order`) is stale once this commits."""
+    sides = (thread.task.organization_id, thread.supplier_id)
+    transaction.on_commit(lambda: forget_thread_order(organization_ids=sides))
 
 
 @transaction.atomic
@@ -72,6 +81,7 @@ def send_message(
         MessageAttachment.objects.create(message=message, uploaded_by=actor, **item)
     thread.last_message_at = message.created_at
     thread.save(update_fields=["last_message_at"])
+    _forget_order_after_commit(thread)
     mark_thread_read(user=actor, thread=thread, at=message.created_at)
     notifications.message_received(message=message)
     return message

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from fractions import Fraction
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -364,6 +365,13 @@ class TestReputation:
     def test_completed_contracts_alone_score_20_each_up_to_100(self):
         assert score_reputation(SupplierRecord(completed_contracts=3)).score == 60
         assert score_reputation(SupplierRecord(completed_contracts=9)).score == 100
+
+
+def test_score_classes_are_the_exact_half_up_rounding_for_every_integer():
+    def by_fractions(score: int) -> str:
+        return f"score-{min(100, max(0, int(Fraction(score, 10) + Fraction(1, 2)) * 10))}"
+
+    assert all(score_class(score) == by_fractions(score) for score in range(-200, 301))
 
 
 def test_score_classes_round_to_tens_for_the_bar_width():

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
+from unittest import mock
 
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
@@ -17,6 +19,8 @@ from accounts.models import Organization
 from accounts.tenancy import SESSION_KEY
 from marketplace import services
 from marketplace.models import Message, MessageAttachment, Thread, ThreadReadMark
+from marketplace.selectors import messaging as messaging_selectors
+from marketplace.views import messaging as messaging_views
 from tests.factories import OrganizationFactory, bid_input, make_member, open_task
 
 pytestmark = pytest.mark.django_db
@@ -48,6 +52,10 @@ def supplier_org(name: str) -> Organization:
     organization = OrganizationFactory(name=name)
     organization.owner = make_member(organization, role="owner")
     return organization
+
+
+def ids_on(client: Client) -> list[int]:
+    return [thread.pk for thread in client.get(reverse("thread-list")).context["page"].object_list]
 
 
 @pytest.fixture
@@ -116,6 +124,110 @@ class TestThreadList:
         response = login(world.supplier.owner, world.supplier).get(reverse("thread-list"))
 
         assert response.context["page"].object_list[0].unread_count == 0
+
+    def test_a_new_message_moves_its_thread_to_the_first_page_for_both_sides_at_once(
+        self, world, other_firm, monkeypatch, django_capture_on_commit_callbacks
+    ):
+        monkeypatch.setattr(messaging_views, "PAGE_SIZE", 1)  # which threads a page holds comes from the cache
+        older_task = open_task(world.client, title="Older task")
+        services.submit_bid(actor=other_firm.owner, supplier=other_firm, task=older_task, data=bid_input())
+        older = Thread.objects.get(task=older_task, supplier=other_firm)
+        as_client, as_supplier = login(world.client.owner, world.client), login(other_firm.owner, other_firm)
+        assert ids_on(as_client) == ids_on(as_supplier) == [older.pk]  # now cached
+
+        with django_capture_on_commit_callbacks(execute=True):
+            services.send_message(actor=world.client.owner, organization=world.client, thread=world.thread, body="Hi")
+
+        assert ids_on(as_client) == ids_on(as_supplier) == [world.thread.pk]
+
+    def test_a_new_thread_shows_at_once_and_counts(self, world, django_capture_on_commit_callbacks):
+        as_client = login(world.client.owner, world.client)
+        assert ids_on(as_client) == [world.thread.pk]  # now cached
+        bidder = supplier_org("Globex")
+
+        with django_capture_on_commit_callbacks(execute=True):
+            services.submit_bid(actor=bidder.owner, supplier=bidder, task=world.task, data=bid_input())
+
+        response = as_client.get(reverse("thread-list"))
+        newest = Thread.objects.get(task=world.task, supplier=bidder)
+        assert [t.pk for t in response.context["page"].object_list] == [newest.pk, world.thread.pk]
+        assert response.context["page"].paginator.count == 2
+
+    def test_the_cached_order_is_each_organizations_own(self, world):
+        login(world.client.owner, world.client).get(reverse("thread-list"))
+
+        response = login(world.outsider.owner, world.outsider).get(reverse("thread-list"))
+
+        assert list(response.context["page"].object_list) == []
+        assert response.context["page"].paginator.count == 0
+
+    def test_pages_past_the_cached_ids_come_from_the_database_in_the_same_order(self, firm, monkeypatch):
+        monkeypatch.setattr(messaging_selectors, "THREAD_ORDER_IDS", 3)
+        monkeypatch.setattr(messaging_views, "PAGE_SIZE", 2)
+        task = open_task(firm)
+        bidders = [supplier_org(f"Bidder {n}") for n in range(5)]
+        for bidder in bidders:
+            services.submit_bid(actor=bidder.owner, supplier=bidder, task=task, data=bid_input())
+        threads = Thread.objects.filter(task=task).order_by("-created_at", "-id")
+        newest_first = list(threads.values_list("pk", flat=True))
+        as_client = login(firm.owner, firm)
+
+        pages = [as_client.get(reverse("thread-list"), {"page": n}).context["page"] for n in (1, 2, 3)]
+
+        assert [t.pk for page in pages for t in page.object_list] == newest_first
+        assert {page.paginator.count for page in pages} == {5}
+
+    def test_the_list_is_right_while_the_cache_is_down(self, world):
+        # What core.cache.FailOpenRedisCache does when Redis is unreachable: reads miss, writes are dropped.
+        with (
+            mock.patch.object(cache, "get_many", return_value={}),
+            mock.patch.object(cache, "get", return_value=None),
+            mock.patch.object(cache, "add", return_value=True),
+            mock.patch.object(cache, "set", return_value=None),
+        ):
+            response = login(world.client.owner, world.client).get(reverse("thread-list"))
+
+        assert [t.pk for t in response.context["page"].object_list] == [world.thread.pk]
+        assert "Monday." in response.content.decode()
+
+    def test_a_cached_page_costs_two_queries_for_its_threads(self, world):
+        as_client = login(world.client.owner, world.client)
+        as_client.get(reverse("thread-list"))
+
+        with CaptureQueriesContext(connection) as queries:
+            as_client.get(reverse("thread-list"))
+
+        # The page's threads, then their unread counts and last messages; no count, no sort of them all.
+        thread_queries = [q["sql"] for q in queries if "marketplace_thread" in q["sql"]]
+        assert len(thread_queries) == 2
+
+    def test_the_pages_figures_are_those_of_thread_summaries(self, world, other_firm):
+        # Threads with no message, an attachment alone, messages before and after a read mark, own messages.
+        quiet_task = open_task(world.client, title="Quiet task")
+        services.submit_bid(actor=other_firm.owner, supplier=other_firm, task=quiet_task, data=bid_input())
+        bidder = supplier_org("Globex")
+        services.submit_bid(actor=bidder.owner, supplier=bidder, task=world.task, data=bid_input())
+        busy = Thread.objects.get(task=world.task, supplier=bidder)
+        services.send_message(actor=bidder.owner, organization=bidder, thread=busy, body="", attachments=[pdf()])
+        services.mark_thread_read(user=world.client.owner, thread=busy)
+        for body in ("One", "Two"):
+            services.send_message(actor=bidder.owner, organization=bidder, thread=busy, body=body)
+        services.send_message(actor=world.client.owner, organization=world.client, thread=world.thread, body="Mine")
+        colleague = make_member(world.client)
+
+        for user, organization in [
+            (world.client.owner, world.client),
+            (colleague, world.client),
+            (other_firm.owner, other_firm),
+            (bidder.owner, bidder),
+        ]:
+            page = login(user, organization).get(reverse("thread-list")).context["page"]
+            expected = messaging_selectors.thread_summaries(organization=organization, user=user)
+
+            def figures(threads):
+                return [(t.pk, t.unread_count, t.last_body, t.last_sender_id) for t in threads]
+
+            assert figures(page.object_list) == figures(expected)
 
     def test_the_query_count_does_not_grow_with_the_threads(self, firm):
         def build(count: int) -> Client:
