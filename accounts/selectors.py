@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+import functools
+from dataclasses import dataclass
+from typing import Any, cast
 
-from django.db.models import Count, F, FilteredRelation, Q, QuerySet
+from django.db import connections, router
+from django.db.models import Count, Field, Model, QuerySet
 from django.utils import timezone
 
 from accounts.models import ApiToken, Invitation, Membership, Organization, User, hash_secret
@@ -68,35 +71,101 @@ def get_api_token(*, user: User, organization: Organization, token_id: int) -> A
 
 def active_token_and_membership(*, key: str) -> tuple[ApiToken | None, Membership | None]:
     """The active token of ``key`` (with its user and organization) and its user's membership of the
-    token's organization (None once they left it), in one query: every API call by token pays it."""
-    token = (
-        ApiToken.objects.active()
-        .select_related("user", "organization")
-        .filter(key_hash=hash_secret(key), user__is_active=True)
-        .annotate(
-            # At most one row: one membership per user and organization.
-            own=FilteredRelation("user__memberships", condition=Q(user__memberships__organization=F("organization"))),
-            membership_pk=F("own__pk"),
-            membership_role=F("own__role"),
-            membership_created_at=F("own__created_at"),
-        )
-        .first()
-    )
-    if token is None:
+    token's organization (None once they left it), in one query: every API call by token pays it.
+
+    A token counts when it is neither revoked nor expired (``ApiToken.is_active``, the same test as
+    ``ApiTokenQuerySet.active``) and its user is active. The query is written out once per process
+    (:func:`_token_query`) instead of being built by the ORM per call: building this four-table
+    join through querysets (``select_related`` and a ``FilteredRelation``) cost 1.8 ms of the
+    API minimal view's 3.5 ms in-process; the query itself takes 0.1 ms.
+    """
+    sql, parts = _token_query()
+    database = router.db_for_read(ApiToken)
+    with connections[database].cursor() as cursor:
+        cursor.execute(sql, [hash_secret(key)])
+        row = cursor.fetchone()
+    if row is None:
         return None, None
-    found: Any = token  # the annotations
-    if found.membership_pk is None:
+    token, user, organization, membership = _instances(parts, row, database)
+    if not (token.is_active and user.is_active):
+        return None, None
+    token.user, token.organization = user, organization
+    if membership is None:
         return token, None
-    membership = Membership(
-        pk=found.membership_pk,
-        user=token.user,
-        organization=token.organization,
-        role=found.membership_role,
-        created_at=found.membership_created_at,
-    )
-    membership._state.adding = False
-    membership._state.db = token._state.db
+    membership.user, membership.organization = user, organization
     return token, membership
+
+
+@dataclass(frozen=True)
+class _Part:
+    """One model's columns in a hand-written query: where they are and how to read them."""
+
+    model: type[Model]
+    attnames: list[str]
+    pk_index: int
+    # (index, column expression, converters) of the fields whose database values need converting.
+    conversions: list[tuple[int, Any, list[Any]]]
+
+    def instance(self, values: list[Any], database: str) -> Any:
+        """The model instance of these values, or None when its primary key is null (no joined row)."""
+        if values[self.pk_index] is None:
+            return None
+        connection = connections[database]
+        for index, expression, converters in self.conversions:
+            for converter in converters:
+                values[index] = converter(values[index], expression, connection)
+        return self.model.from_db(database, self.attnames, values)
+
+
+@functools.cache
+def _token_query() -> tuple[str, list[_Part]]:
+    """The token, its user, its organization and (at most one, by the unique constraint) the user's
+    membership of that organization, by the token's hash; columns from the models' own fields."""
+    connection = connections[router.db_for_read(ApiToken)]
+    quote = connection.ops.quote_name
+    columns: list[str] = []
+    parts: list[_Part] = []
+    for model, alias in ((ApiToken, "t"), (User, "u"), (Organization, "o"), (Membership, "m")):
+        fields = list(model._meta.concrete_fields)
+        columns += [f"{alias}.{quote(field.column)}" for field in fields]
+        conversions = []
+        for index, field in enumerate(fields):
+            expression = field.get_col(alias)
+            own = field.get_db_converters(connection)  # type: ignore[attr-defined]  # missing from the stubs
+            converters = [*connection.ops.get_db_converters(expression), *own]
+            if converters:
+                conversions.append((index, expression, converters))
+        attnames = [field.attname for field in fields]
+        parts.append(_Part(model, attnames, fields.index(model._meta.pk), conversions))
+
+    def table(model: type[Model]) -> str:
+        return quote(model._meta.db_table)
+
+    def column(model: type[Model], name: str) -> str:
+        field = cast("Field[Any, Any]", model._meta.get_field(name))
+        return quote(field.column)
+
+    # Only the models' own table and column names are interpolated; the key's hash is a parameter.
+    sql = (
+        f"SELECT {', '.join(columns)} FROM {table(ApiToken)} t"  # noqa: S608
+        f" JOIN {table(User)} u ON u.{column(User, 'id')} = t.{column(ApiToken, 'user')}"
+        f" JOIN {table(Organization)} o ON o.{column(Organization, 'id')} = t.{column(ApiToken, 'organization')}"
+        f" LEFT JOIN {table(Membership)} m ON m.{column(Membership, 'user')} = t.{column(ApiToken, 'user')}"
+        f" AND m.{column(Membership, 'organization')} = t.{column(ApiToken, 'organization')}"
+        f" WHERE t.{column(ApiToken, 'key_hash')} = %s"
+    )
+    return sql, parts
+
+
+def _instances(parts: list[_Part], row: tuple[Any, ...], database: str) -> list[Any]:
+    """One instance (or None) per part, from its slice of ``row``."""
+    found: list[Any] = []
+    start = 0
+    for part in parts:
+        end = start + len(part.attnames)
+        found.append(part.instance(list(row[start:end]), database))
+        start = end
+    return found
 
 
 def public_organization(*, slug: str) -> Organization:
