@@ -20,7 +20,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 from rest_framework.throttling import SimpleRateThrottle
 
-from accounts import services
+from accounts import selectors, services
 from accounts.models import ApiToken, Invitation, Membership, Organization, Role, hash_secret
 from accounts.tenancy import SESSION_KEY
 from core.models import AuditEvent, OutboxMessage
@@ -358,6 +358,46 @@ class TestTokenAuthentication:
         response = client.get("/api/v1/me/")
 
         assert response.status_code == 401
+
+    def test_a_token_of_a_deactivated_user_is_rejected(self, firm, member):
+        client = with_token(member, firm)
+        member.is_active = False
+        member.save(update_fields=["is_active"])
+
+        response = client.get("/api/v1/me/")
+
+        assert response.status_code == 401
+        assert error_code(response) == "authentication_failed"
+
+    def test_a_token_that_expires_later_still_works(self, firm):
+        client = with_token(firm.owner, firm, expires_at=timezone.now() + timedelta(minutes=5))
+
+        assert client.get("/api/v1/me/").status_code == 200
+
+    def test_the_token_query_loads_the_same_rows_as_the_orm(self, firm, member):
+        # The selector writes its join out by hand: every field of every model must come back as the ORM reads it.
+        token, secret = services.create_api_token(actor=member, organization=firm, name="test")
+
+        found, membership = selectors.active_token_and_membership(key=secret)
+
+        assert found is not None
+        assert membership is not None
+        expected_membership = Membership.objects.get(user=member, organization=firm)
+        for loaded, expected in [
+            (found, ApiToken.objects.get(pk=token.pk)),
+            (found.user, member.__class__.objects.get(pk=member.pk)),
+            (found.organization, Organization.objects.get(pk=firm.pk)),
+            (membership, expected_membership),
+            (membership.user, member.__class__.objects.get(pk=member.pk)),
+            (membership.organization, Organization.objects.get(pk=firm.pk)),
+        ]:
+            fields = loaded._meta.concrete_fields
+            assert [f.value_from_object(loaded) for f in fields] == [f.value_from_object(expected) for f in fields]
+            assert not loaded._state.adding
+        assert membership.can_manage is expected_membership.can_manage
+
+    def test_an_unknown_key_finds_nothing(self):
+        assert selectors.active_token_and_membership(key="mkt_unknown") == (None, None)
 
     @pytest.mark.parametrize(
         "header",

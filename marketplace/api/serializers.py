@@ -210,7 +210,7 @@ class TaskSerializer(CompiledRepresentation, CountryFieldMixin, serializers.Mode
 
     category = CategorySummarySerializer(read_only=True)
     client = OrganizationSummarySerializer(source="organization", read_only=True)
-    attachments = TaskAttachmentSerializer(many=True, read_only=True)
+    attachments = TaskAttachmentSerializer(many=True, read_only=True, source="listed_attachments")
     is_open_for_bids = serializers.BooleanField(read_only=True)
     excerpt = serializers.CharField(
         read_only=True, help_text=f"The description's start as plain text, at most {limits.EXCERPT} characters."

@@ -346,30 +346,6 @@ def select_options(choices: Any, chosen: Any = None) -> SafeString:
 
 CARD_TEMPLATE = "marketplace/_task_card.html"
 CARD_SECONDS = 600
-# What a card (and its cache key) reads of a task, its client and its category: a list loads no more.
-CARD_COLUMNS = (
-    "title",
-    "excerpt",
-    "skills",
-    "status",
-    "visibility",
-    "budget_type",
-    "currency",
-    "budget_amount",
-    "hourly_rate_min",
-    "hourly_rate_max",
-    "hours_cap",
-    "location_type",
-    "country",
-    "city",
-    "deadline",
-    "bidding_closes_at",
-    "published_at",
-    "edited_at",
-    "updated_at",
-    "organization__name",
-    "category__name",
-)
 
 
 def _card_key(task: Task, names: Mapping[str, str], stamp: str, now: datetime, today: date, zone: str) -> str:

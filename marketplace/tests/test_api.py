@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 import yaml
 from django.apps import apps
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
@@ -249,6 +250,24 @@ class TestTaskSearch:
 
         assert len(client.get(self.URL).json()["results"]) == 20
         assert count_queries(client, self.URL) == one
+
+    def test_a_token_lists_tasks_with_their_attachments_in_four_queries(self, firm, other_firm, settings, tmp_path):
+        # The token (with user, organization and membership), the walk, the page's rows, their attachments.
+        settings.MEDIA_ROOT = tmp_path
+        client = with_token(other_firm.owner, other_firm)
+        client.get(self.URL)  # the first call records when the token was last used
+        for n in range(3):
+            task = open_task(firm, title=f"Payroll {n}")
+            upload = SimpleUploadedFile(f"brief-{n}.pdf", b"%PDF-1.4 x", content_type="application/pdf")
+            services.add_task_attachments(actor=firm.owner, task=task, uploads=[upload])
+
+        assert count_queries(client, self.URL) == 4
+        results = client.get(self.URL).json()["results"]
+        assert [[a["name"] for a in task["attachments"]] for task in results] == [
+            ["brief-2.pdf"],
+            ["brief-1.pdf"],
+            ["brief-0.pdf"],
+        ]
 
 
 # --- POST tasks/ ----------------------------------------------------------------------------------

@@ -140,3 +140,43 @@ def test_plain_fields_methods_nested_and_missing_sources_match_drf():
     # "inner.name" through a None: DRF skips the field; the compiled plan falls back to DRF.
     assert ThingSerializer(without).data == drf(ThingSerializer(), without)
     assert "inner_name" not in ThingSerializer(without).data
+
+
+def test_each_request_gets_its_own_download_urls(tasks, firm):
+    # The plan is compiled once per class; the attachments (their URLs read the request) are bound per serializer.
+    first = APIRequestFactory().get("/api/v1/tasks/", HTTP_HOST="one.example.test")
+    second = APIRequestFactory().get("/api/v1/tasks/", HTTP_HOST="two.example.test")
+
+    urls = [
+        [
+            a["download_url"]
+            for item in TaskSerializer(tasks, many=True, context={"request": r}).data
+            for a in item["attachments"]
+        ]
+        for r in (first, second)
+    ]
+
+    assert urls[0]
+    assert all(url.startswith("http://one.example.test/") for url in urls[0])
+    assert all(url.startswith("http://two.example.test/") for url in urls[1])
+
+
+class PerViewerSerializer(CompiledRepresentation):
+    """Fields chosen from the context: the plan cannot be shared between instances."""
+
+    number = serializers.IntegerField()
+    name = serializers.CharField()
+
+    def get_fields(self):
+        fields = super().get_fields()
+        if not self.context.get("staff"):
+            fields.pop("name")
+        return fields
+
+
+def test_a_serializer_choosing_its_fields_per_instance_compiles_per_instance():
+    thing = Thing()
+
+    assert PerViewerSerializer(thing, context={"staff": True}).data == {"number": 7, "name": "12"}
+    assert PerViewerSerializer(thing, context={}).data == {"number": 7}
+    assert PerViewerSerializer(thing, context={"staff": True}).data == {"number": 7, "name": "12"}

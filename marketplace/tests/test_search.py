@@ -590,3 +590,40 @@ class TestOracle:
         assert checked == len(selectors.SORTS) * (3 + len(self.WORDS))
         assert reached > 5000  # most searches find plenty,
         assert deep > 20  # over many pages
+
+
+class TestPageRows:
+    """The page's rows come from SQL written once per sort (``core.joins``), not from the ORM: the same rows."""
+
+    @pytest.mark.parametrize("sort", ["newest", "budget_high", "budget_low", "deadline"])
+    @pytest.mark.parametrize("ids_as", ["list", "subquery"])
+    def test_the_rows_are_the_orms_field_for_field(self, firm, other_firm, sort, ids_as, django_assert_num_queries):
+        weighed = open_task(firm, title="Payroll", budget_amount=50_000)
+        Task.objects.filter(pk=weighed.pk).update(comparison_weights={"price": 5})  # a JSON column, converted
+        open_task(other_firm, title="Logo", budget_amount=20_000, skills=["svg", "branding"], country="DE")
+        open_task(firm, title="Audit", budget_amount=50_000, in_house_cost_estimate=None)
+        ordering = search_selectors._ORDERINGS[sort]
+        order_by = search_selectors._order_by(ordering)
+        everything = Task.objects.order_by(*order_by)
+        ids = list(everything.values_list("pk", flat=True)) if ids_as == "list" else everything.values("pk")[:10]
+        expected = list(
+            Task.objects.filter(pk__in=ids)
+            .select_related("category", "organization")
+            .defer("search_vector")
+            .order_by(*order_by)
+        )
+
+        with django_assert_num_queries(1):
+            rows = search_selectors._rows(ids, ordering)
+
+        assert [row.pk for row in rows] == [task.pk for task in expected]
+        for row, task in zip(rows, expected, strict=True):
+            for loaded, orm in ((row, task), (row.category, task.category), (row.organization, task.organization)):
+                fields = [f for f in loaded._meta.concrete_fields if f.name != "search_vector"]
+                assert [f.value_from_object(loaded) for f in fields] == [f.value_from_object(orm) for f in fields]
+                assert not loaded._state.adding
+            assert row.get_deferred_fields() == {"search_vector"}
+
+    def test_no_ids_cost_no_query(self, django_assert_num_queries):
+        with django_assert_num_queries(0):
+            assert search_selectors._rows([], search_selectors._ORDERINGS["newest"]) == []

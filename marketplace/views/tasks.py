@@ -49,7 +49,6 @@ from marketplace.models import BudgetType, LocationType, Task, TaskStatus, Visib
 from marketplace.selectors import TaskFilters
 from marketplace.services.tasks import get_supplier
 from marketplace.templatetags.marketplace_tags import (
-    CARD_COLUMNS,
     load_skill_names,
     revision_skill_slugs,
     skill_name,
@@ -78,7 +77,7 @@ def task_list(request: HttpRequest) -> HttpResponse:
     organization = getattr(request, "organization", None)
     filters = TaskFilters.from_params(browse_params(request.GET))
     cursor = request.GET.get("cursor", "")
-    page = selectors.search_tasks(filters=filters, organization=organization, cursor=cursor, columns=CARD_COLUMNS)
+    page = selectors.search_tasks(filters=filters, organization=organization, cursor=cursor)
     categories = selectors.category_list()
     names = load_skill_names([*filters.skills, *(slug for task in page.tasks for slug in task.skills)])
     params = filters.as_params()
