@@ -12,8 +12,6 @@ one list in a single query, for pages whose view does not preload them.
 
 from __future__ import annotations
 
-import functools
-import hashlib
 import logging
 import time
 from collections.abc import Iterable, Mapping
@@ -22,14 +20,12 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django import template
-from django.core.cache import cache
 from django.db.models.signals import post_delete, post_save
-from django.template.loader import get_template
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.safestring import SafeString, mark_safe
-from redis.exceptions import RedisError
 
+from core.fragments import render_each
 from core.markdown import render_markdown
 from core.money import format_money
 from core.widgets import options_html
@@ -348,7 +344,7 @@ CARD_TEMPLATE = "marketplace/_task_card.html"
 CARD_SECONDS = 600
 
 
-def _card_key(task: Task, names: Mapping[str, str], stamp: str, now: datetime, today: date, zone: str) -> str:
+def _card_key(task: Task, names: Mapping[str, str], now: datetime, today: date, zone: str) -> tuple[Any, ...]:
     """What the card shows, as a cache key: the task as last saved (every write of a task goes through
     its ``save()``, which moves ``updated_at``), its client's, category's and skills' names, and the
     viewer's time zone and day (deadlines read "in 3 days"). "Posted 5 minutes ago" is kept to its
@@ -356,8 +352,7 @@ def _card_key(task: Task, names: Mapping[str, str], stamp: str, now: datetime, t
     """
     elapsed = int((now - task.published_at).total_seconds()) if task.published_at else 0
     posted = elapsed // 60 if elapsed < 3600 else 100 + elapsed // 3600 if elapsed < 86400 else 1000 + elapsed // 86400
-    inputs = (
-        stamp,
+    return (
         task.pk,
         task.updated_at,
         task.organization.name,
@@ -367,44 +362,23 @@ def _card_key(task: Task, names: Mapping[str, str], stamp: str, now: datetime, t
         today,
         posted,
     )
-    return "task-card:" + hashlib.sha256(repr(inputs).encode()).hexdigest()
 
 
 @register.simple_tag
 def task_cards(tasks: Iterable[Task], names: Mapping[str, str] | None = None) -> SafeString:
     """``{% task_cards tasks skill_names %}``: the cards of a list, each rendered once and then read
-    from the cache (one round trip for the page).
+    from the cache (one round trip for the page, :mod:`core.fragments`).
 
     Rendering a card costs about a millisecond of template work (more with a long
     description's Markdown), and every visitor who may see a task sees the same card:
     it holds nothing about the viewer. Without the cache the cards are rendered.
     """
     tasks, names = list(tasks), names or {}
-    template = get_template(CARD_TEMPLATE)
-    stamp = _template_stamp(template.template.source)  # type: ignore[attr-defined]  # the backend's Template
     now, today, zone = timezone.now(), timezone.localdate(), timezone.get_current_timezone_name()
-    keys = [_card_key(task, names, stamp, now, today, zone) for task in tasks]
-    try:
-        found = cache.get_many(keys)
-    except RedisError:  # the page works without its cache
-        logger.warning("task card cache unavailable, rendering the cards", exc_info=True)
-        found = {}
-    fresh = {}
-    parts = []
-    for task, key in zip(tasks, keys, strict=True):
-        html = found.get(key)
-        if html is None:
-            html = fresh[key] = template.render({"task": task, "skill_names": names})
-        parts.append(html)
-    if fresh:
-        try:
-            cache.set_many(fresh, CARD_SECONDS)
-        except RedisError:
-            logger.warning("task card cache unavailable, rendering the cards", exc_info=True)
-    # Each part is a rendered, autoescaped template (ours, or the same text read back from the cache).
-    return mark_safe("".join(parts))  # noqa: S308
-
-
-@functools.lru_cache(maxsize=4)
-def _template_stamp(source: str) -> str:
-    return hashlib.sha256(source.encode()).hexdigest()[:16]
+    return render_each(
+        CARD_TEMPLATE,
+        [{"task": task, "skill_names": names} for task in tasks],
+        [_card_key(task, names, now, today, zone) for task in tasks],
+        prefix="task-card",
+        seconds=CARD_SECONDS,
+    )

@@ -44,7 +44,7 @@ def test_cards_read_from_the_cache_are_the_cards_the_template_renders(client, fi
     first = cards(client.get(reverse("task-list")))
     card = get_template("marketplace/_task_card.html")
     unrenderable = mock.Mock(template=card.template, render=mock.Mock(side_effect=AssertionError("rendered again")))
-    with mock.patch("marketplace.templatetags.marketplace_tags.get_template", return_value=unrenderable):
+    with mock.patch("core.fragments.get_template", return_value=unrenderable):
         second = cards(client.get(reverse("task-list")))
 
     assert first == second
