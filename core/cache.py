@@ -152,6 +152,10 @@ def _empty_dict(*args: Any, **kwargs: Any) -> dict[Any, Any]:
     return {}
 
 
+def _first_hit(key: Any, timeout: int) -> int:
+    return 1  # as if the counter had been missing: never throttled while Redis is down
+
+
 def _all_keys(data: dict[Any, Any], *args: Any, **kwargs: Any) -> list[Any]:
     return list(data)  # set_many names the keys it could not store: all of them
 
@@ -190,6 +194,21 @@ class FailOpenRedisCache(RedisCache):
     def ping(self) -> None:
         """Raise when the (first) Redis server does not answer. Never degrades: for health checks."""
         cast(Any, self)._cache.get_client(write=True).ping()  # django-stubs do not know RedisCache's client
+
+    def _count_hit(self, key: str, timeout: int) -> int:
+        """Add one to an integer counter, creating it with ``timeout`` seconds to live: one round trip.
+
+        ``SET NX EX`` then ``INCR`` in one pipeline, so the first hit both creates and counts, and a
+        counter never lives without its expiry (``incr`` alone would create one that never expires).
+        """
+        key = self.make_and_validate_key(key)
+        client = cast(Any, self)._cache.get_client(key, write=True)
+        pipeline = client.pipeline(transaction=False)
+        pipeline.set(key, 0, ex=max(1, int(timeout)), nx=True)
+        pipeline.incr(key)
+        return int(pipeline.execute()[1])
+
+    count_hit = _fail_open(_first_hit)(_count_hit)
 
     # BaseCache.get_or_set, get_many's callers and the like go through these.
     get = _fail_open(_default)(RedisCache.get)

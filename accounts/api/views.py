@@ -21,7 +21,6 @@ from rest_framework import permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle, ScopedRateThrottle
 from rest_framework.views import APIView
 
 from accounts import selectors, services
@@ -51,6 +50,7 @@ from accounts.api.serializers import (
 )
 from accounts.models import ApiToken, Invitation, Membership, Organization, Role
 from core.api.schema import NO_CONTENT, error_responses
+from core.api.throttling import AnonRateThrottle, ScopedRateThrottle
 from core.exceptions import NotFound
 from core.idempotency import idempotent
 
