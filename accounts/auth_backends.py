@@ -5,8 +5,8 @@ authentication middleware, through the backend's ``get_user``) and that
 user's memberships (:class:`accounts.middleware.ActingOrganizationMiddleware`
 picks the acting one and the header's switcher lists them all). Here one
 query joins them; the middleware takes the memberships from the user instead
-of asking again. Users with no membership (staff accounts) cost the plain
-user query. What signs people in is unchanged: these are Django's and
+of asking again (users with no membership, staff accounts, arrive with an
+empty list). What signs people in is unchanged: these are Django's and
 allauth's backends with another ``get_user``.
 """
 
@@ -18,7 +18,7 @@ from allauth.account import auth_backends as allauth_backends
 from django.contrib.auth import backends as django_backends
 
 from accounts.models import Membership, User
-from accounts.tenancy import memberships_query
+from accounts.selectors import user_with_memberships
 
 LOADED = "_loaded_memberships"
 
@@ -27,12 +27,9 @@ class MembershipsWithUser:
     """``get_user`` in one query: the user's memberships with their organizations and the user."""
 
     def get_user(self, user_id: Any) -> User | None:
-        memberships = list(memberships_query().filter(user_id=user_id).select_related("user"))
-        if not memberships:
-            return super().get_user(user_id)  # type: ignore[misc,no-any-return]
-        user = memberships[0].user
-        for membership in memberships:
-            membership.user = user  # one user object, as if loaded through it
+        user, memberships = user_with_memberships(user_id=User._meta.pk.to_python(user_id))  # type: ignore[union-attr]
+        if user is None:
+            return None
         setattr(user, LOADED, memberships)
         return user if self.user_can_authenticate(user) else None  # type: ignore[attr-defined]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 
 from django.db import connections, router
-from django.db.models import Count, Model, QuerySet
+from django.db.models import Count, QuerySet
 from django.utils import timezone
 
 from accounts.models import ApiToken, Invitation, Membership, Organization, User, hash_secret
@@ -106,11 +106,8 @@ def _token_query(database: str) -> tuple[str, tuple[joins.Columns, ...]]:
         for model, alias in ((ApiToken, "t"), (User, "u"), (Organization, "o"), (Membership, "m"))
     )
 
-    def t(model: type[Model]) -> str:
-        return joins.table(model, database)
-
-    def c(model: type[Model], name: str) -> str:
-        return joins.column(model, name, database)
+    t = functools.partial(joins.table, database=database)
+    c = functools.partial(joins.column, database=database)
 
     sql = (
         f"SELECT {', '.join(table.sql for table in tables)} FROM {t(ApiToken)} t"  # noqa: S608 - our own names
@@ -119,6 +116,54 @@ def _token_query(database: str) -> tuple[str, tuple[joins.Columns, ...]]:
         f" LEFT JOIN {t(Membership)} m ON m.{c(Membership, 'user')} = t.{c(ApiToken, 'user')}"
         f" AND m.{c(Membership, 'organization')} = t.{c(ApiToken, 'organization')}"
         f" WHERE t.{c(ApiToken, 'key_hash')} = %s"
+    )
+    return sql, tables
+
+
+def user_with_memberships(*, user_id: int) -> tuple[User | None, list[Membership]]:
+    """The user of ``user_id`` and all their memberships with organizations, in the switcher's order
+    (personal first, then by name: ``accounts.tenancy.memberships_query``), in one query.
+
+    Every signed-in request pays it (the authentication backends' ``get_user``), so, like the token's
+    query, its SQL is written once per process (``core.joins``): the ORM took 0.5 ms to build and
+    compile the join PostgreSQL answers in 0.1 ms. A user without memberships (staff) is one row
+    with no membership.
+    """
+    database = router.db_for_read(User)
+    sql, tables = _user_query(database)
+    with connections[database].cursor() as cursor:
+        cursor.execute(sql, [user_id])
+        rows = cursor.fetchall()
+    if not rows:
+        return None, []
+    user = joins.instances(tables[:1], rows[0], database)[0]
+    memberships = []
+    for row in rows:
+        _user, membership, organization = joins.instances(tables, row, database)
+        if membership is None:
+            continue
+        joins.relate(membership, "user", user)
+        joins.relate(membership, "organization", organization)
+        memberships.append(membership)
+    return user, memberships
+
+
+@functools.cache
+def _user_query(database: str) -> tuple[str, tuple[joins.Columns, ...]]:
+    tables = tuple(
+        joins.Columns.of(model, alias, database=database)
+        for model, alias in ((User, "u"), (Membership, "m"), (Organization, "o"))
+    )
+
+    t = functools.partial(joins.table, database=database)
+    c = functools.partial(joins.column, database=database)
+
+    sql = (
+        f"SELECT {', '.join(table.sql for table in tables)} FROM {t(User)} u"  # noqa: S608 - our own names
+        f" LEFT JOIN {t(Membership)} m ON m.{c(Membership, 'user')} = u.{c(User, 'id')}"
+        f" LEFT JOIN {t(Organization)} o ON o.{c(Organization, 'id')} = m.{c(Membership, 'organization')}"
+        f" WHERE u.{c(User, 'id')} = %s"
+        f" ORDER BY o.{c(Organization, 'is_personal')} DESC, o.{c(Organization, 'name')} ASC"
     )
     return sql, tables
 

@@ -48,7 +48,7 @@ def test_a_user_without_memberships_is_still_signed_in(db):
     loaded = ModelBackend().get_user(staff.pk)
 
     assert loaded == staff
-    assert take_loaded_memberships(loaded) is None
+    assert take_loaded_memberships(loaded) == []
     assert ModelBackend().get_user(10**9) is None
 
 
@@ -78,3 +78,25 @@ def test_a_removed_membership_stops_working_on_the_next_request(firm):
     services.remove_member(actor=firm.owner, membership=Membership.objects.get(user=member, organization=firm))
 
     assert client.get(reverse("organization-list")).wsgi_request.organization != firm
+
+
+def test_the_written_out_query_loads_what_the_orm_would(firm):
+    """Same memberships, organizations and user, field by field, in the switcher's order."""
+    from accounts.selectors import user_with_memberships
+    from accounts.tenancy import user_memberships
+
+    user = firm.owner
+    for name in ("Zeta Works", "alpha studio", "Mid Firm"):
+        make_member(OrganizationFactory(name=name), user=user, role="member")
+
+    loaded, memberships = user_with_memberships(user_id=user.pk)
+    expected = user_memberships(user=user)
+
+    def fields(instance):
+        return {key: value for key, value in vars(instance).items() if not key.startswith("_")}
+
+    assert fields(loaded) == fields(type(user).objects.get(pk=user.pk))
+    assert [m.pk for m in memberships] == [m.pk for m in expected]
+    assert [fields(m) for m in memberships] == [fields(m) for m in expected]
+    assert [fields(m.organization) for m in memberships] == [fields(m.organization) for m in expected]
+    assert user_with_memberships(user_id=10**9) == (None, [])

@@ -190,7 +190,7 @@ class TestDashboardAndHeader:
         with CaptureQueriesContext(connection) as queries:
             html = client.get(reverse("task-list")).content.decode()
 
-        reads = [q["sql"] for q in queries.captured_queries if 'FROM "accounts_membership"' in q["sql"]]
+        reads = [q["sql"] for q in queries.captured_queries if '"accounts_membership"' in q["sql"]]
         assert len(reads) == 1
         assert f'name="organization" value="{firm.pk}"' in html
         assert f'value="{other_firm.pk}" class="menu-item menu-item-org" aria-current="true"' in html

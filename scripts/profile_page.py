@@ -1,0 +1,131 @@
+"""What one page costs in-process: worker time per request, queries, and where the time goes.
+
+Run against the generated benchmark database, with the same production
+settings and benchmark-only views as ``benchmark_http.py``::
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/marketplace_bench \\
+    REDIS_URL=redis://127.0.0.1:6379/8 \\
+        .venv/bin/python scripts/profile_page.py /my-tasks/ --as client [-n 400] [--sql] [--profile 30]
+
+``--as`` is one of anonymous, supplier, client (the biggest client's owner)
+or token (that owner's API token). ``{task}`` and ``{compare}`` in the path
+stand for a public open task and the client's task with the most bids.
+
+It prints the least and the median of five batches of ``-n`` requests
+(milliseconds a request: the least is the figure to compare between two
+commits on a shared machine), the queries of one request and, with
+``--profile N``, the N functions with the most cumulative time. Nothing is
+served over HTTP: the WSGI app is called directly, so this measures the
+worker's share of ``benchmark_http.py``'s ``ms/req`` without the load.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import os
+import pstats
+import random
+import secrets
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "scripts"))
+sys.path.insert(0, str(ROOT))
+
+import benchmark_http  # noqa: E402 - the path above makes it importable
+
+
+def environ_for(path: str, headers: dict[str, str]) -> dict[str, Any]:
+    path_info, _, query = path.partition("?")
+    environ: dict[str, Any] = {
+        "REQUEST_METHOD": "GET",
+        "PATH_INFO": path_info,
+        "QUERY_STRING": query,
+        "SERVER_NAME": "localhost",
+        "SERVER_PORT": "80",
+        "HTTP_HOST": "localhost",
+        "REMOTE_ADDR": "127.0.0.1",
+        "wsgi.url_scheme": "http",
+        "wsgi.input": io.BytesIO(b""),
+        "wsgi.errors": sys.stderr,
+        "wsgi.version": (1, 0),
+        "wsgi.multithread": False,
+        "wsgi.multiprocess": True,
+        "wsgi.run_once": False,
+    }
+    for name, value in headers.items():
+        environ["HTTP_" + name.upper().replace("-", "_")] = value
+    return environ
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("path", help="the page, e.g. /tasks/ or /tasks/{task}/ or /tasks/{compare}/compare/")
+    parser.add_argument("--as", dest="who", default="anonymous", choices=["anonymous", "supplier", "client", "token"])
+    parser.add_argument("-n", type=int, default=200, help="requests per batch (default 200)")
+    parser.add_argument("--sql", action="store_true", help="print the SQL of one request")
+    parser.add_argument("--profile", type=int, default=0, help="print the N costliest functions (cumulative)")
+    args = parser.parse_args()
+
+    env = benchmark_http.server_env(argparse.Namespace(log_level="WARNING"), secrets.token_urlsafe(64))
+    os.environ.update(env)
+    # Production settings serve static files by their manifest, as the benchmark's gunicorn does.
+    collect = [sys.executable, str(ROOT / "manage.py"), "collectstatic", "--noinput", "-v0"]
+    subprocess.run(collect, env=env, check=True)  # noqa: S603 - our own interpreter and manage.py
+    application = benchmark_http.wsgi_app()
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    if "bench" not in str(connection.settings_dict["NAME"]):
+        sys.exit("Point DATABASE_URL at the generated benchmark database (its name must hold 'bench').")
+    the_cast = benchmark_http.cast(random.Random(11))
+    try:
+        headers = {
+            "anonymous": {},
+            "supplier": {"Cookie": f"sessionid={the_cast.supplier_session}"},
+            "client": {"Cookie": f"sessionid={the_cast.client_session}"},
+            "token": {"Authorization": f"Bearer {the_cast.token_secret}"},
+        }[args.who]
+        path = args.path.format(task=the_cast.task_ids[0], compare=the_cast.comparison_task)
+
+        def request() -> tuple[str, bytes]:
+            answer: list[str] = []
+            body = b"".join(application(environ_for(path, headers), lambda status, _h, *_: answer.append(status)))
+            return answer[0], body
+
+        status, body = request()
+        print(f"{path} as {args.who}: {status}, {len(body):,} bytes")
+        with CaptureQueriesContext(connection) as queries:
+            request()
+        print(f"queries: {len(queries)}")
+        if args.sql:
+            for query in queries:
+                print(f"  {query['time']}s  {query['sql'][:400]}")
+        batches = []
+        for _ in range(5):
+            started = time.perf_counter()
+            for _ in range(args.n):
+                request()
+            batches.append((time.perf_counter() - started) * 1000 / args.n)
+        print(f"ms/request: least {min(batches):.2f}, median {statistics.median(batches):.2f}")
+        if args.profile:
+            profiler = cProfile.Profile()
+            profiler.enable()
+            for _ in range(args.n):
+                request()
+            profiler.disable()
+            stats = pstats.Stats(profiler).sort_stats("cumulative")
+            stats.print_stats(args.profile)
+    finally:
+        the_cast.cleanup()
+
+
+if __name__ == "__main__":
+    main()
