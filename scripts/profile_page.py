@@ -121,7 +121,7 @@ def main() -> None:
             for _ in range(args.n):
                 request()
             profiler.disable()
-            stats = pstats.Stats(profiler).sort_stats("cumulative")
+            stats = pstats.Stats(profiler).sort_stats(os.environ.get("PROFILE_SORT", "cumulative"))
             stats.print_stats(args.profile)
     finally:
         the_cast.cleanup()

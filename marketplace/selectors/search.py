@@ -395,13 +395,14 @@ def _order_by(ordering: list[tuple[str, bool]]) -> list[str]:
     return [f"-{name}" if descending else name for name, descending in ordering]
 
 
-def _rows(ids: list[int] | QuerySet[Task, Any], ordering: list[tuple[str, bool]]) -> list[Task]:
-    """The page's rows in ``ordering``, with the organization and category their cards show.
+def load_tasks(ids: list[int] | QuerySet[Task, Any], ordering: list[tuple[str, bool]]) -> list[Task]:
+    """Tasks by id in ``ordering``, with the organization and category their cards and pages show.
 
-    ``ids`` is a list or a subquery of ids. What ``filter(pk__in=ids).select_related("category",
-    "organization").defer("search_vector")`` loads, through SQL written once per ordering
-    (``core.joins``): the ORM's building of that query and of its 75 instances took 2.3 ms of
-    Python for a page of 25 whose query takes 0.8 ms (1.5 ms this way).
+    A search's page of rows, and the task page's one task. ``ids`` is a list or a subquery of ids.
+    What ``filter(pk__in=ids).select_related("category", "organization").defer("search_vector")``
+    loads, through SQL written once per ordering (``core.joins``): the ORM's building of that query
+    and of its 75 instances took 2.3 ms of Python for a page of 25 whose query takes 0.8 ms (1.5 ms
+    this way).
     """
     if isinstance(ids, list) and not ids:
         return []  # as pk__in=[]: no query
@@ -426,7 +427,7 @@ def _rows(ids: list[int] | QuerySet[Task, Any], ordering: list[tuple[str, bool]]
 
 @functools.cache
 def _rows_query(ordering: tuple[tuple[str, bool], ...], database: str) -> tuple[str, tuple[joins.Columns, ...]]:
-    """The SQL of :func:`_rows` for ``ordering`` (with ``{ids}`` where the ids' condition goes), and its tables."""
+    """The SQL of :func:`load_tasks` for ``ordering`` (with ``{ids}`` where the ids' condition goes), and its tables."""
     tables = (
         joins.Columns.of(Task, "t", database=database, leave_out=["search_vector"]),
         joins.Columns.of(Category, "c", database=database),
@@ -524,7 +525,7 @@ def _in_order(
                 wanted=wanted - len(found),
             )
             found += more
-        rows = _rows([pk for pk, _ in found], ordering)
+        rows = load_tasks([pk for pk, _ in found], ordering)
         past = None if walked_to is None else _after(walked_to, ordering)
     elif words.frequency >= COMMON_WORDS:
         # 1. The next SCAN_WINDOW candidates in order that pass the filters (a bounded walk), their
@@ -532,7 +533,7 @@ def _in_order(
         found, walked_to = _walk(conditions, start=start, ordering=ordering, examined=WALK, wanted=SCAN_WINDOW)
         # The ids as one array parameter (see core.lookups.AnyOf).
         tested = Task.objects.filter(AnyOf(F("pk"), [pk for pk, _ in found])).filter(words.on_rows)
-        rows = _rows(tested.order_by(*_order_by(ordering)).values("pk")[:wanted], ordering)
+        rows = load_tasks(tested.order_by(*_order_by(ordering)).values("pk")[:wanted], ordering)
         if walked_to is not None:
             past = _after(walked_to, ordering)
         elif len(found) == SCAN_WINDOW:
@@ -554,7 +555,7 @@ def _in_order(
             if wide is not None:
                 band = band.filter(_within(name, descending, wide))
             ids = band.order_by(*_sorted_without_index(ordering)).values("pk")[: wanted - len(rows)]
-            rows += _rows(ids, ordering)
+            rows += load_tasks(ids, ordering)
             past = None if wide is None else Q(**{f"{name}__lt" if descending else f"{name}__gt": wide})
             reach -= width
             width *= BAND_GROWTH
@@ -565,7 +566,7 @@ def _in_order(
         if words is not None:
             beyond = beyond.filter(words.indexed)
         ids = beyond.order_by(*_sorted_without_index(ordering)).values("pk")[: wanted - len(rows)]
-        rows += _rows(ids, ordering)
+        rows += load_tasks(ids, ordering)
     return rows
 
 

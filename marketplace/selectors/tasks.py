@@ -23,6 +23,7 @@ from marketplace.models import (
     TaskRevision,
 )
 from marketplace.selectors.messaging import unread_count
+from marketplace.selectors.search import load_tasks
 from marketplace.selectors.suppliers import SupplierFilters, search_suppliers
 
 
@@ -31,9 +32,11 @@ def get_task_for_viewer(*, task_id: int, organization: Organization | None) -> T
 
     Most views are of a listed task or of one's own, which the task's own row
     decides; only the others ask :meth:`TaskQuerySet.visible_to` (invitations and
-    bids). Building that query costs more than running it.
+    bids). Building that query costs more than running it; the task itself comes
+    through :func:`load_tasks`'s SQL written once (without its search vector).
     """
-    task = Task.objects.select_related("category", "organization").filter(pk=task_id).order_by().first()
+    found = load_tasks([task_id], _BY_ID)
+    task = found[0] if found else None
     if task is None:
         raise NotFound("No such task.")
     if task.is_listed or (organization is not None and task.organization_id == organization.pk):
@@ -41,6 +44,9 @@ def get_task_for_viewer(*, task_id: int, organization: Organization | None) -> T
     if organization is None or not Task.objects.visible_to(organization).filter(pk=task_id).exists():
         raise NotFound("No such task.")
     return task
+
+
+_BY_ID = [("id", False)]
 
 
 def get_own_task(*, task_id: int, organization: Organization) -> Task:
@@ -100,8 +106,21 @@ def skill_names(*, slugs: Any) -> dict[str, str]:
 
 
 def live_bid_of(*, task: Task, organization: Organization) -> Bid | None:
-    """The organization's live bid on the task, if it has one (one live bid per supplier and task)."""
-    return Bid.objects.by_supplier(organization).live().filter(task=task).order_by("-created_at").first()
+    """The organization's live bid on the task, if it has one (one live bid per supplier and task).
+
+    Every signed-in supplier's view of a task asks; the query is compiled once (``core.queries``).
+    """
+    found = _LIVE_BID.page(offset=0, limit=1, organization=organization, task=task)
+    return found[0] if found else None
+
+
+# Stand-ins no row has: ids below zero (core.queries).
+_LIVE_BID = CompiledQuery(
+    Bid,
+    lambda organization, task: Bid.objects.by_supplier(organization).live().filter(task=task).order_by("-created_at"),
+    organization=-7_311,
+    task=-7_312,
+)
 
 
 def live_bid_count(*, task: Task) -> int:

@@ -614,7 +614,7 @@ class TestPageRows:
         )
 
         with django_assert_num_queries(1):
-            rows = search_selectors._rows(ids, ordering)
+            rows = search_selectors.load_tasks(ids, ordering)
 
         assert [row.pk for row in rows] == [task.pk for task in expected]
         for row, task in zip(rows, expected, strict=True):
@@ -626,4 +626,4 @@ class TestPageRows:
 
     def test_no_ids_cost_no_query(self, django_assert_num_queries):
         with django_assert_num_queries(0):
-            assert search_selectors._rows([], search_selectors._ORDERINGS["newest"]) == []
+            assert search_selectors.load_tasks([], search_selectors._ORDERINGS["newest"]) == []

@@ -22,7 +22,7 @@ from django.utils import timezone
 from accounts.models import Organization, User
 from accounts.tenancy import SESSION_KEY
 from core.memo import clear_all
-from marketplace import services
+from marketplace import selectors, services
 from marketplace.models import (
     BidInvitation,
     Category,
@@ -657,6 +657,21 @@ class TestTaskDetail:
         assert "You already bid" in page
         assert reverse("bid-detail", kwargs={"bid_id": bid.pk}) in page
         assert "Place a bid" not in page
+
+    def test_only_the_viewers_own_live_bid_counts(self, firm, supplier, supplier_client):
+        task = open_task(firm)
+        rival = OrganizationFactory(name="Rival Supplies")
+        rival.owner = make_member(rival, role="owner")
+        services.submit_bid(actor=rival.owner, supplier=rival, task=task, data=bid_input())
+        own = services.submit_bid(actor=supplier.owner, supplier=supplier, task=task, data=bid_input())
+        assert selectors.live_bid_of(task=task, organization=supplier) == own
+
+        services.withdraw_bid(actor=supplier.owner, bid=own)
+
+        assert selectors.live_bid_of(task=task, organization=supplier) is None
+        page = html(supplier_client.get(task.get_absolute_url()))
+        assert "You already bid" not in page
+        assert "Place a bid" in page
 
     def test_attachments_are_listed_with_their_links(self, firm, client):
         brief = SimpleUploadedFile("brief.pdf", PDF, content_type="application/pdf")
