@@ -14,6 +14,7 @@ from django.contrib.postgres.search import SearchVector
 from django.core.management import call_command
 from django.db import connection
 from django.db.models import Case, Value, When
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.models import Organization
@@ -504,6 +505,31 @@ class TestBoundedSteps:
             expected = [task.pk for task in by_tier(TaskFilters.from_params(params), supplier)]
 
             assert [task.pk for task in search(supplier, **params)] == expected, params
+
+    def test_words_absent_from_the_newest_candidates_skip_the_bands(self, varied, supplier, monkeypatch):
+        # "kombucha" is in no task. When the first window of the newest candidates holds no match, the
+        # newest sort (and relevance, the newest within each tier) asks the full-text indexes at once
+        # instead of walking bands of the newest tasks first (each band's boundary is a query: OFFSET).
+        # Sorts whose key may go with the words (the cheapest tasks seldom need a website) still band.
+        monkeypatch.setattr(search_selectors, "WALK", 30)  # the first window fills: the bands would follow
+        monkeypatch.setattr(search_selectors, "SCAN_WINDOW", 2)
+        monkeypatch.setattr(search_selectors, "BAND_GROWTH", 2)
+        monkeypatch.setattr(search_selectors, "WIDE_WINDOW", 9)
+        monkeypatch.setattr(search_selectors, "word_frequency", lambda q, titles=False: 1.0)
+
+        def bands(**params):  # type: ignore[no-untyped-def]
+            with CaptureQueriesContext(connection) as queries:
+                found = [task.pk for task in search(supplier, **params)]
+            expected = [task.pk for task in plain_order(TaskFilters.from_params(params), supplier)]
+            assert found == expected, params
+            return sum("OFFSET" in query["sql"] for query in queries)
+
+        for filters in ({"category": "design"}, {"country": "FR"}, {"budget_type": "fixed"}):
+            assert bands(q="kombucha", **filters) == 0, filters
+            assert bands(q="kombucha", sort="newest", **filters) == 0, filters
+            assert bands(q="kombucha", sort="budget_low", **filters) > 0, filters
+        # Rare in titles, common in descriptions: the second tier still finds them all, in order.
+        bands(q="bookkeeping", category="design")
 
 
 class TestOracle:
