@@ -372,11 +372,21 @@ def _words_in_band(q: str) -> Q:
     found), and then skips the band's range and reads every match. Its guess
     for one word is right, so the index is asked for the rarest word that
     must appear and the whole query is tested on the band's rows that hold it.
+    Two separate words (no phrase) ask for the two rarest, each guessed on its
+    own: two common words seldom together ("booking website": 125,000 and
+    148,000 open tasks, 26,000 with both) otherwise test every band row that
+    holds one of them (the cheapest-first bands of that search: 300 ms, 90 ms
+    this way).
     """
-    lexeme = _rarest_required_lexeme(q)
-    if lexeme is None:
+    tree, lexemes = _query_lexemes(q)
+    if not lexemes or "|" in tree:
         return _words_match(q, indexed=True)
-    return Q(search_vector=_lexeme_query(lexeme)) & _words_match(q, indexed=False)
+    shares = _lexeme_shares(lexemes)
+    rarest = sorted(set(lexemes), key=shares.__getitem__)
+    condition = Q(search_vector=_lexeme_query(rarest[0]))
+    if len(rarest) > 1 and "<" not in tree:  # a phrase's words follow each other: "<->", "<2>"
+        condition &= Q(search_vector=_lexeme_query(rarest[1]))
+    return condition & _words_match(q, indexed=False)
 
 
 def _sorted_without_index(ordering: list[tuple[str, bool]]) -> list[Any]:

@@ -532,6 +532,31 @@ class TestBoundedSteps:
         bands(q="bookkeeping", category="design")
 
 
+@pytest.mark.parametrize(
+    ("q", "lexemes"),
+    [
+        ("booking website", {"book", "websit"}),  # two words: both asked of the index
+        ("booking website design", {"book", "websit", "design"}),  # the two rarest of three
+        ('"year-end accounts"', {"year-end", "year", "end", "account"}),  # a phrase: one
+        ("payroll or bookkeeping", {"payrol", "bookkeep"}),  # alternatives: the whole query
+    ],
+)
+def test_a_band_asks_the_index_for_the_rarest_required_words(q, lexemes, monkeypatch):
+    # Equal shares: the order of the lexemes decides which are "rarest", so only counts are pinned.
+    monkeypatch.setattr(search_selectors, "_lexeme_shares", lambda found, titles=False: dict.fromkeys(found, 0.1))
+    condition = search_selectors._words_in_band(q)
+    sql = str(Task.objects.filter(condition).query)
+    indexed = [part for part in sql.split(" AND ") if "COALESCE" not in part and "@@" in part]
+    asked = {lexeme for part in indexed for lexeme in lexemes if f"'{lexeme}'" in part}
+
+    expected = {"booking website": 2, "booking website design": 2, '"year-end accounts"': 1}.get(q)
+    if expected is None:  # alternatives: the whole query through the index
+        assert [part for part in indexed if "websearch_to_tsquery" in part], sql
+    else:
+        assert len(indexed) == expected, sql
+        assert len(asked) == expected
+
+
 class TestOracle:
     """Every sort's pages, for many searches and page sizes, against one plain query of all their matches.
 
