@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import structlog
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
 from core.text import clean
@@ -51,17 +52,22 @@ def _address(value: str) -> str | None:
 def client_ip(request: HttpRequest) -> str | None:
     """The client's address: a valid one, or None.
 
-    Behind the proxy the first X-Forwarded-For hop is the client; Django's
-    SECURE_PROXY_SSL_HEADER already assumes a trusted proxy in front. The
-    proxy passes on whatever the client put there, though, so a hop that is
-    not an address (every audited action of such a request was a 500) counts
-    as none, and the connection's peer is what we know.
+    ``X-Forwarded-For`` is anyone's to write, so only the hops our own proxies
+    appended count: with ``TRUSTED_PROXY_COUNT`` proxies in front, the client
+    is the hop that many places from the right (each proxy appends the peer it
+    saw). With none (the default), or a header with fewer hops or a hop that is
+    not an address, the connection's peer is what we know. The same rule as
+    allauth's rate limits and the API throttles (``ALLAUTH_TRUSTED_PROXY_COUNT``,
+    DRF's ``NUM_PROXIES``, both set from the same setting).
     """
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    trusted = settings.TRUSTED_PROXY_COUNT
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "") if trusted > 0 else ""
     if forwarded:
-        address = _address(forwarded.split(",")[0])
-        if address is not None:
-            return address
+        hops = forwarded.split(",")
+        if len(hops) >= trusted:
+            address = _address(hops[-trusted])
+            if address is not None:
+                return address
     return _address(request.META.get("REMOTE_ADDR", ""))
 
 

@@ -45,18 +45,28 @@ def test_each_request_gets_its_own_id_when_none_is_sent(client):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(
-    ("forwarded_for", "recorded"),
+    ("proxies", "forwarded_for", "recorded"),
     [
-        ("198.51.100.7, 10.0.0.1", "198.51.100.7"),
-        ("2001:db8::7", "2001:db8::7"),
-        ("not-an-ip, 10.0.0.1", "203.0.113.9"),
-        ("198.51.100.7\x00", "203.0.113.9"),
-        ("fe80::1%eth0", "203.0.113.9"),
-        ("", "203.0.113.9"),
+        # No proxy of ours: whatever the client writes is ignored.
+        (0, "198.51.100.7", "203.0.113.9"),
+        (0, "198.51.100.7, 10.0.0.1", "203.0.113.9"),
+        # One proxy: it appended the peer it saw; the hops before it are the client's to invent.
+        (1, "198.51.100.7", "198.51.100.7"),
+        (1, "6.6.6.6, 198.51.100.7", "198.51.100.7"),
+        (1, "2001:db8::7", "2001:db8::7"),
+        (2, "6.6.6.6, 198.51.100.7, 10.0.0.1", "198.51.100.7"),
+        # Fewer hops than proxies, or a hop that is no address: the connection's peer.
+        (2, "198.51.100.7", "203.0.113.9"),
+        (1, "10.0.0.1, not-an-ip", "203.0.113.9"),
+        (1, "198.51.100.7\x00", "203.0.113.9"),
+        (1, "fe80::1%eth0", "203.0.113.9"),
+        (1, "", "203.0.113.9"),
     ],
 )
-def test_the_audit_log_keeps_a_valid_client_address_whatever_the_client_forwards(client, firm, forwarded_for, recorded):
-    # The proxy passes X-Forwarded-For on as the client wrote it: it is not the client's to break the action.
+def test_the_audit_log_records_the_address_our_proxies_saw(client, firm, settings, proxies, forwarded_for, recorded):
+    # X-Forwarded-For is anyone's to write: only the hops our own proxies appended count, and a
+    # malformed one never breaks the action.
+    settings.TRUSTED_PROXY_COUNT = proxies
     client.force_login(firm.owner)
     client.post(reverse("organization-switch"), {"organization": firm.pk})
 
@@ -69,6 +79,23 @@ def test_the_audit_log_keeps_a_valid_client_address_whatever_the_client_forwards
 
     assert response.status_code < 500
     assert AuditEvent.objects.get(action="invitation.created").ip_address == recorded
+
+
+@pytest.mark.django_db
+def test_a_forged_forwarded_for_gets_no_fresh_api_allowance(monkeypatch):
+    # The API's anonymous throttle counts by the same address: a new X-Forwarded-For per request
+    # must not buy a new allowance.
+    from rest_framework.test import APIClient
+    from rest_framework.throttling import SimpleRateThrottle
+
+    monkeypatch.setitem(SimpleRateThrottle.THROTTLE_RATES, "anon", "2/min")
+    client = APIClient()
+    answers = [
+        client.get("/api/v1/tasks/", HTTP_X_FORWARDED_FOR=f"198.51.100.{n}", REMOTE_ADDR="203.0.113.9").status_code
+        for n in range(4)
+    ]
+
+    assert answers == [200, 200, 429, 429]
 
 
 @pytest.mark.django_db
