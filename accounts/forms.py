@@ -19,7 +19,7 @@ from django.core.validators import URLValidator
 from django.utils import timezone
 from django_countries import countries
 
-from accounts.models import Organization, Role
+from accounts.models import ApiToken, Organization, Role
 from core import limits
 from core.money import RATE_CURRENCIES, from_minor, to_minor
 
@@ -222,16 +222,26 @@ class ApiTokenCreateForm(forms.Form):
     # Named like the service's argument so its refusal lands next to this field.
     expires_at = forms.DateField(
         label="Expires on",
-        required=False,
-        help_text="Leave empty for a token that works until you revoke it.",
+        help_text=f"At most a year from today ({ApiToken.LIFETIME_DAYS_MAX} days); make a new token after that.",
         widget=forms.DateInput(attrs={"type": "date"}),
     )
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        today = timezone.localdate()
+        field = self.fields["expires_at"]
+        field.initial = today + timedelta(days=ApiToken.LIFETIME_DAYS_DEFAULT)
+        field.widget.attrs.update(
+            min=(today + timedelta(days=1)).isoformat(),
+            max=(today + timedelta(days=ApiToken.LIFETIME_DAYS_MAX)).isoformat(),
+        )
+
     def clean_expires_at(self) -> Any:
         day = self.cleaned_data.get("expires_at")
-        # A far date is a typo, and the day after 31 December 9999 does not exist.
-        if day is not None and day > timezone.localdate() + timedelta(days=10 * 366):
-            raise ValidationError("Choose a date within the next ten years, or leave it empty.")
+        if day is not None and day > timezone.localdate() + timedelta(days=ApiToken.LIFETIME_DAYS_MAX):
+            raise ValidationError(
+                f"A token lives at most {ApiToken.LIFETIME_DAYS_MAX} days: choose a date within a year."
+            )
         return day
 
     def expiry(self) -> datetime | None:

@@ -226,6 +226,10 @@ class ApiToken(models.Model):
     """A personal API token, scoped to one organization. Only its SHA-256 is stored."""
 
     PREFIX = "mkt"
+    # Tokens live at most a year, whichever way they are made (the settings page, the API, the
+    # token exchange); a client that needs longer makes a new one. The service enforces it.
+    LIFETIME_DAYS_DEFAULT = 90
+    LIFETIME_DAYS_MAX = 365
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="api_tokens")

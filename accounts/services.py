@@ -404,13 +404,26 @@ def mark_invitation_sent(*, invitation_id: int) -> bool:
 def create_api_token(
     *, actor: User, organization: Organization, name: str, expires_at: datetime | None = None
 ) -> tuple[ApiToken, str]:
-    """Create a personal token for the actor in one organization. The secret is shown once."""
+    """Create a personal token for the actor in one organization. The secret is shown once.
+
+    It expires at ``expires_at`` (by default in :attr:`ApiToken.LIFETIME_DAYS_DEFAULT` days), at
+    most :attr:`ApiToken.LIFETIME_DAYS_MAX` days from now: a day more is allowed, so "through the
+    last day" ends at that day's midnight.
+    """
     require_member(actor=actor, organization=organization)
     name = name.strip()
     if is_blank(name):
         raise DomainError("Give the token a name so you can recognise it later.", field="name")
-    if expires_at is not None and expires_at <= timezone.now():
+    now = timezone.now()
+    if expires_at is None:
+        expires_at = now + timedelta(days=ApiToken.LIFETIME_DAYS_DEFAULT)
+    if expires_at <= now:
         raise DomainError("The expiry date must be in the future.", field="expires_at")
+    if expires_at > now + timedelta(days=ApiToken.LIFETIME_DAYS_MAX + 1):
+        raise DomainError(
+            f"A token lives at most {ApiToken.LIFETIME_DAYS_MAX} days: choose an earlier expiry date.",
+            field="expires_at",
+        )
     secret = f"{ApiToken.PREFIX}_{secrets.token_urlsafe(32)}"
     try:
         token = ApiToken.objects.create(
@@ -428,7 +441,7 @@ def create_api_token(
         actor=actor,
         organization=organization,
         target=token,
-        details={"name": token.name, "expires_at": expires_at.isoformat() if expires_at else None},
+        details={"name": token.name, "expires_at": expires_at.isoformat()},
     )
     return token, secret
 

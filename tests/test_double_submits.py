@@ -290,7 +290,7 @@ FORM_CASES = [
         "api-token-list",
         "client",
         _none,
-        lambda s: {"name": "Accounting sync", "expires_at": ""},
+        lambda s: {"name": "Accounting sync", "expires_at": (timezone.localdate() + timedelta(days=30)).isoformat()},
         lambda s: ApiToken.objects.filter(name="Accounting sync").count(),
         first_status=200,
     ),

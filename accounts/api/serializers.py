@@ -14,9 +14,9 @@ from accounts.models import ApiToken, Invitation, Membership, Organization, Role
 from accounts.services import PROFILE_FIELDS
 from core import limits
 
-# Tokens live at most a year; a client that needs longer makes a new one.
-TOKEN_LIFETIME_DAYS_DEFAULT = 90
-TOKEN_LIFETIME_DAYS_MAX = 365
+# Tokens live at most a year (ApiToken.LIFETIME_DAYS_MAX, enforced by the service).
+TOKEN_LIFETIME_DAYS_DEFAULT = ApiToken.LIFETIME_DAYS_DEFAULT
+TOKEN_LIFETIME_DAYS_MAX = ApiToken.LIFETIME_DAYS_MAX
 
 
 # --- small pieces reused by several shapes -------------------------------------------

@@ -364,6 +364,17 @@ class TestApiTokens:
 
         assert error.value.field == "expires_at"
 
+    def test_a_token_lives_ninety_days_by_default_and_a_year_at_most(self, firm):
+        token, _ = services.create_api_token(actor=firm.owner, organization=firm, name="x")
+        assert timedelta(days=89) < token.expires_at - timezone.now() <= timedelta(days=90)
+
+        with pytest.raises(DomainError) as error:
+            services.create_api_token(
+                actor=firm.owner, organization=firm, name="y", expires_at=timezone.now() + timedelta(days=367)
+            )
+        assert error.value.field == "expires_at"
+        assert ApiToken.objects.count() == 1
+
     def test_only_the_tokens_owner_revokes_it(self, firm):
         token, _ = services.create_api_token(actor=firm.owner, organization=firm, name="x")
         colleague = make_member(firm, role=Role.ADMIN)

@@ -786,7 +786,8 @@ class TestApiTokens:
     def test_creating_a_token_shows_its_secret_once(self, firm):
         client = signed_in(firm.owner, firm)
 
-        response = client.post(reverse("api-token-list"), {"name": "Accounting sync", "expires_at": ""})
+        day = (timezone.localdate() + timedelta(days=90)).isoformat()
+        response = client.post(reverse("api-token-list"), {"name": "Accounting sync", "expires_at": day})
 
         token = ApiToken.objects.get(user=firm.owner, organization=firm)
         secret = re.search(r'id="new-token-secret" value="([^"]+)"', response.content.decode()).group(1)
@@ -803,6 +804,25 @@ class TestApiTokens:
 
         token = ApiToken.objects.get(user=firm.owner)
         assert timezone.localtime(token.expires_at).date().isoformat() > day
+
+    def test_the_form_offers_ninety_days_and_refuses_more_than_a_year(self, firm):
+        client = signed_in(firm.owner, firm)
+        today = timezone.localdate()
+        html = client.get(reverse("api-token-list")).content.decode()
+        assert f'value="{(today + timedelta(days=90)).isoformat()}"' in html
+        assert f'max="{(today + timedelta(days=365)).isoformat()}"' in html
+
+        for day, error in [
+            ("", "This field is required."),
+            ((today + timedelta(days=366)).isoformat(), "A token lives at most 365 days"),
+            ("9999-12-31", "A token lives at most 365 days"),
+        ]:
+            response = client.post(reverse("api-token-list"), {"name": "CI", "expires_at": day})
+            assert error in response.content.decode(), day
+        assert not ApiToken.objects.exists()
+
+        client.post(reverse("api-token-list"), {"name": "CI", "expires_at": (today + timedelta(days=365)).isoformat()})
+        assert ApiToken.objects.count() == 1
 
     def test_expiry_in_the_past_is_refused_next_to_the_field(self, firm):
         client = signed_in(firm.owner, firm)
