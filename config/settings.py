@@ -82,6 +82,8 @@ MIDDLEWARE = [
     "accounts.middleware.ActingOrganizationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, so it sees what views raise first: deadlocks and the like answer 503 "send it again".
+    "core.conflicts.RetryLaterOnConflictMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
