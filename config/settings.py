@@ -204,6 +204,8 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 3600.0,
         "options": {"expires": 3300},
     },
+    # Daily: outbox messages whose job completed more than OUTBOX_KEPT_DAYS ago.
+    "prune-outbox": {"task": "core.prune_outbox", "schedule": 86400.0, "options": {"expires": 82800}},
     # Daily: files an upload left behind when its transaction rolled back.
     "sweep-orphan-attachments": {
         "task": "marketplace.sweep_orphan_attachments",
@@ -213,6 +215,8 @@ CELERY_BEAT_SCHEDULE = {
 }
 CELERY_TIMEZONE = "UTC"
 OUTBOX_RETRY_AFTER_SECONDS = env.int("OUTBOX_RETRY_AFTER_SECONDS", default=30)
+# A completed outbox message guards its job against a late second delivery; kept this long, then pruned.
+OUTBOX_KEPT_DAYS = env.int("OUTBOX_KEPT_DAYS", default=7)
 # How long a form token or an API Idempotency-Key keeps its first answer (core.idempotency).
 IDEMPOTENCY_TTL_HOURS = env.int("IDEMPOTENCY_TTL_HOURS", default=24)
 # Anonymous visitors' browse and task pages come from the cache for this long (0: never);

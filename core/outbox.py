@@ -73,3 +73,28 @@ def drain(*, older_than_seconds: int, limit: int = 500) -> int:
         .values_list("pk", flat=True)[:limit]
     )
     return sum(1 for message_id in ids if publish(message_id))
+
+
+def prune(*, kept_days: int, batch: int = 10_000) -> int:
+    """Delete the messages whose job completed more than ``kept_days`` ago; how many went.
+
+    A completed message is what stops a late second delivery of its job from
+    acting again (``core.jobs.OutboxTask``), so it is kept far longer than any
+    delivery can come late (the broker's visibility timeout is minutes, an
+    email's retries hours). Pending, failed and sent-but-unfinished messages
+    stay for the drain job and for staff to look into. Deleted in batches of
+    ``batch``, oldest first, so no statement holds many locks for long.
+    """
+    cutoff = timezone.now() - timedelta(days=kept_days)
+    gone = 0
+    while True:
+        ids = list(
+            OutboxMessage.objects.filter(completed_at__lt=cutoff).order_by("pk").values_list("pk", flat=True)[:batch]
+        )
+        if not ids:
+            break
+        deleted, _ = OutboxMessage.objects.filter(pk__in=ids).delete()
+        gone += deleted
+    if gone:
+        log.info("outbox.pruned", deleted=gone, kept_days=kept_days)
+    return gone

@@ -64,6 +64,12 @@ def send_email(
     message.send()
 
 
+@shared_task(name="core.prune_outbox")
+def prune_outbox() -> int:
+    """Beat job: forget outbox messages whose job completed more than OUTBOX_KEPT_DAYS ago."""
+    return outbox.prune(kept_days=settings.OUTBOX_KEPT_DAYS)
+
+
 @shared_task(name="core.purge_idempotency_records")
 def purge_idempotency_records() -> int:
     """Beat job: forget form tokens and Idempotency-Keys past their time-to-live."""

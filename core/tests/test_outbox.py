@@ -165,3 +165,34 @@ def test_in_eager_mode_enqueue_runs_the_task_in_process_after_commit(
     assert [mail.subject for mail in mailoutbox] == ["Hello"]
     message.refresh_from_db()
     assert message.status == OutboxMessage.Status.SENT
+
+
+def test_messages_whose_job_completed_long_ago_are_pruned_daily(db, settings):
+    now = timezone.now()
+    old_done = [OutboxMessage.objects.create(task_name=TASK, status="sent", completed_at=now - timedelta(days=8))]
+    old_done.append(OutboxMessage.objects.create(task_name=TASK, status="sent", completed_at=now - timedelta(days=30)))
+    kept = [
+        OutboxMessage.objects.create(task_name=TASK, status="sent", completed_at=now - timedelta(days=6)),
+        OutboxMessage.objects.create(task_name=TASK, status="pending"),
+        OutboxMessage.objects.create(task_name=TASK, status="failed"),
+        OutboxMessage.objects.create(task_name=TASK, status="sent"),  # sent, never finished: looked into
+    ]
+    OutboxMessage.objects.filter(pk__in=[m.pk for m in kept[1:]]).update(created_at=now - timedelta(days=60))
+
+    from core.tasks import prune_outbox
+
+    assert prune_outbox() == 2
+    assert set(OutboxMessage.objects.values_list("pk", flat=True)) == {m.pk for m in kept}
+    assert outbox.prune(kept_days=7, batch=1) == 0
+    entries = [entry for entry in settings.CELERY_BEAT_SCHEDULE.values() if entry["task"] == "core.prune_outbox"]
+    assert [entry["schedule"] for entry in entries] == [86400.0]
+
+
+def test_pruning_works_in_batches(db):
+    done = timezone.now() - timedelta(days=10)
+    OutboxMessage.objects.bulk_create(
+        OutboxMessage(task_name=TASK, status="sent", completed_at=done) for _ in range(25)
+    )
+
+    assert outbox.prune(kept_days=7, batch=10) == 25
+    assert not OutboxMessage.objects.exists()
