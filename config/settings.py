@@ -141,14 +141,19 @@ def _celery_redis_url(url: str) -> str:
     return f"redis+socket://{parsed.path}" + (f"?{query}" if query else "")
 
 
-# The cache holds only what can be lost (API throttles, allauth's rate limits):
-# when Redis is down it fails open with a warning instead of answering 500
-# (core/cache.py). Short socket timeouts: a Redis that stops answering costs a
-# request at most half a second, and then nothing until the next retry.
+# The cache holds only what can be lost (API throttles, allauth's rate limits,
+# session copies, cached pages and fragments): when Redis is down it fails open
+# with a warning instead of answering 500 (core/cache.py). Short socket
+# timeouts: a Redis that stops answering costs a request at most half a second,
+# and then nothing until the next retry. CACHE_URL may name a Redis of its own,
+# as compose does: one that evicts (maxmemory + allkeys-lru) so that pages
+# cached for anonymous visitors, keyed by their URL, can never fill the memory
+# the broker's queued jobs need (the broker's Redis must never evict).
+CACHE_URL = env.str("CACHE_URL", default=REDIS_URL)
 CACHES = {
     "default": {
         "BACKEND": "core.cache.FailOpenRedisCache",
-        "LOCATION": REDIS_URL,
+        "LOCATION": CACHE_URL,
         "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="mkt"),
         "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
     }

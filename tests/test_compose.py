@@ -61,7 +61,20 @@ def test_migrations_run_once_before_the_app_starts(services):
     assert set(_depends_on(services["migrate"])) == {"postgres", "redis"}
 
 
-@pytest.mark.parametrize("name", ["postgres", "redis"])
+def test_the_cache_has_a_redis_of_its_own_that_evicts_while_the_brokers_never_does(services):
+    cache, broker = _command(services["cache"]), _command(services["redis"])
+
+    assert services["cache"]["image"].startswith("redis:")
+    assert "--maxmemory-policy allkeys-lru" in cache
+    assert "--maxmemory ${CACHE_MAXMEMORY:-512mb}" in cache
+    assert "maxmemory" not in broker  # queued jobs are never evicted
+    assert "--appendonly yes" in broker
+    for name in ("web", "worker", "beat"):
+        assert services[name]["environment"]["CACHE_URL"] == "redis://cache:6379/0"
+        assert _depends_on(services[name])["cache"]["condition"] == "service_healthy"
+
+
+@pytest.mark.parametrize("name", ["postgres", "redis", "cache"])
 def test_data_services_report_health(services, name):
     assert services[name]["healthcheck"]["test"]
 
