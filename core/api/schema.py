@@ -16,6 +16,10 @@ ERROR_DESCRIPTIONS = {
     409: "The object's current state does not allow this.",
     422: "The `Idempotency-Key` was already used for a different request (`idempotency_key_reused`).",
     429: "Too many requests: wait for the number of seconds in `Retry-After`.",
+    503: (
+        "Another change collided with this one in the database (`busy`): nothing was saved; "
+        "send it again after `Retry-After` seconds."
+    ),
 }
 
 
@@ -103,13 +107,16 @@ def document_shared_errors(result: dict[str, Any], generator: Any, request: Any,
     A postprocessing hook (``SPECTACULAR_SETTINGS``): a body DRF cannot parse
     answers 400, one in a media type the view does not take 415, a paginated
     list answers 400 to a cursor it did not give out, content negotiation 406
-    to an ``Accept`` without JSON, and the throttles (``REST_FRAMEWORK``) 429
-    anywhere.
+    to an ``Accept`` without JSON, the throttles (``REST_FRAMEWORK``) 429
+    anywhere, and a write that collided with another in the database 503
+    (``core.conflicts``).
     """
     error = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
     for operations in result.get("paths", {}).values():
-        for operation in operations.values():
+        for method, operation in operations.items():
             shared = {"429": ERROR_DESCRIPTIONS[429]}
+            if method in ("post", "put", "patch", "delete"):
+                shared["503"] = ERROR_DESCRIPTIONS[503]
             if _answers_json(operation):
                 shared["406"] = "The `Accept` header does not allow JSON, the only type this API answers in."
             if "requestBody" in operation:
