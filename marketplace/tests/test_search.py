@@ -531,6 +531,28 @@ class TestBoundedSteps:
         # Rare in titles, common in descriptions: the second tier still finds them all, in order.
         bands(q="bookkeeping", category="design")
 
+    def test_band_edges_are_remembered_and_change_nothing_but_the_queries(self, varied, supplier, monkeypatch):
+        # Any edge is correct; finding one walks the sort key's index (OFFSET), so a search that starts
+        # its bands where another did reuses that one's edges.
+        monkeypatch.setattr(search_selectors, "WALK", 30)
+        monkeypatch.setattr(search_selectors, "SCAN_WINDOW", 2)
+        monkeypatch.setattr(search_selectors, "BAND_GROWTH", 2)
+        monkeypatch.setattr(search_selectors, "WIDE_WINDOW", 9)
+        monkeypatch.setattr(search_selectors, "word_frequency", lambda q, titles=False: 1.0)
+        params = {"q": "kombucha", "sort": "budget_low"}
+
+        def searched():  # type: ignore[no-untyped-def]
+            with CaptureQueriesContext(connection) as queries:
+                found = [task.pk for task in search(supplier, **params)]
+            return found, sum("OFFSET" in query["sql"] for query in queries)
+
+        first, first_edges = searched()
+        again, edges_again = searched()
+
+        assert first_edges > 0
+        assert edges_again == 0
+        assert first == again == [t.pk for t in plain_order(TaskFilters.from_params(params), supplier)]
+
 
 @pytest.mark.parametrize(
     ("q", "lexemes"),
