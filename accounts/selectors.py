@@ -101,16 +101,11 @@ def active_token_and_membership(*, key: str) -> tuple[ApiToken | None, Membershi
 def _token_query(database: str) -> tuple[str, tuple[joins.Columns, ...]]:
     """The token, its user, its organization and (at most one, by the unique constraint) the user's
     membership of that organization, by the token's hash."""
-    tables = tuple(
-        joins.Columns.of(model, alias, database=database)
-        for model, alias in ((ApiToken, "t"), (User, "u"), (Organization, "o"), (Membership, "m"))
-    )
-
+    tables = joins.tables_of(database, (ApiToken, "t"), (User, "u"), (Organization, "o"), (Membership, "m"))
     t = functools.partial(joins.table, database=database)
     c = functools.partial(joins.column, database=database)
-
     sql = (
-        f"SELECT {', '.join(table.sql for table in tables)} FROM {t(ApiToken)} t"  # noqa: S608 - our own names
+        f"SELECT {joins.select_list(tables)} FROM {t(ApiToken)} t"  # noqa: S608 - our own names
         f" JOIN {t(User)} u ON u.{c(User, 'id')} = t.{c(ApiToken, 'user')}"
         f" JOIN {t(Organization)} o ON o.{c(Organization, 'id')} = t.{c(ApiToken, 'organization')}"
         f" LEFT JOIN {t(Membership)} m ON m.{c(Membership, 'user')} = t.{c(ApiToken, 'user')}"
@@ -150,16 +145,11 @@ def user_with_memberships(*, user_id: int) -> tuple[User | None, list[Membership
 
 @functools.cache
 def _user_query(database: str) -> tuple[str, tuple[joins.Columns, ...]]:
-    tables = tuple(
-        joins.Columns.of(model, alias, database=database)
-        for model, alias in ((User, "u"), (Membership, "m"), (Organization, "o"))
-    )
-
+    tables = joins.tables_of(database, (User, "u"), (Membership, "m"), (Organization, "o"))
     t = functools.partial(joins.table, database=database)
     c = functools.partial(joins.column, database=database)
-
     sql = (
-        f"SELECT {', '.join(table.sql for table in tables)} FROM {t(User)} u"  # noqa: S608 - our own names
+        f"SELECT {joins.select_list(tables)} FROM {t(User)} u"  # noqa: S608 - our own names
         f" LEFT JOIN {t(Membership)} m ON m.{c(Membership, 'user')} = u.{c(User, 'id')}"
         f" LEFT JOIN {t(Organization)} o ON o.{c(Organization, 'id')} = m.{c(Membership, 'organization')}"
         f" WHERE u.{c(User, 'id')} = %s"

@@ -67,6 +67,16 @@ class Columns:
         return self.model.from_db(database, list(self.attnames), values)
 
 
+def tables_of(database: str, *tables: tuple[type[Model], str]) -> tuple[Columns, ...]:
+    """:meth:`Columns.of` for each ``(model, alias)`` of a join, every field selected."""
+    return tuple(Columns.of(model, alias, database=database) for model, alias in tables)
+
+
+def select_list(tables: Sequence[Columns]) -> str:
+    """The SELECT list of ``tables``' columns, in the order :func:`instances` reads them."""
+    return ", ".join(table.sql for table in tables)
+
+
 def instances(tables: Sequence[Columns], row: Sequence[Any], database: str) -> list[Any]:
     """One instance (or None) per table, from its slice of ``row`` (selected in the order of ``tables``)."""
     found: list[Any] = []

@@ -52,7 +52,7 @@ from marketplace.models import (
     TaskAttachment,
     Thread,
 )
-from tests.factories import OrganizationFactory, UserFactory, bid_input, make_member, task_input
+from tests.factories import OrganizationFactory, UserFactory, bid_input, make_member, signed_in, task_input
 
 API = "/api/v1"
 TEMPLATES = Path(django_settings.BASE_DIR) / "templates"
@@ -99,13 +99,7 @@ class Scene:
             "supplier": (self.supplier_owner, self.supplier),
             "invitee": (self.invitee, None),
         }[who]
-        client: Client = APIClient() if api else Client()
-        client.force_login(user)
-        if organization is not None:
-            session = client.session
-            session[SESSION_KEY] = organization.pk
-            session.save()
-        return client
+        return signed_in(user, organization, client=APIClient() if api else Client())
 
 
 @pytest.fixture

@@ -16,7 +16,6 @@ import pytest
 from allauth.account.models import EmailAddress
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -25,23 +24,12 @@ from PIL import Image
 from accounts import services
 from accounts.models import ApiToken, Invitation, Membership, Organization, Role, User
 from accounts.tenancy import SESSION_KEY
-from tests.factories import UserFactory, make_member
+from tests.factories import UserFactory, make_member, signed_in
 
 pytestmark = pytest.mark.django_db
 
 
 # --- helpers -----------------------------------------------------------------------
-
-
-def signed_in(user: User, organization: Organization | None = None) -> Client:
-    """A browser session for ``user``, acting in ``organization`` when given."""
-    client = Client()
-    client.force_login(user)
-    if organization is not None:
-        session = client.session
-        session[SESSION_KEY] = organization.pk
-        session.save()
-    return client
 
 
 def flash_messages(response) -> list[str]:

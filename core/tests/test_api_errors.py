@@ -11,22 +11,16 @@ from rest_framework.test import APIClient
 from rest_framework.throttling import SimpleRateThrottle
 
 from accounts.models import Role
-from accounts.tenancy import SESSION_KEY
 from core.api.exceptions import exception_handler
 from core.exceptions import AuthenticationFailed, Conflict, DomainError, NotFound, PermissionDenied
 from tests.factories import make_member
+from tests.factories import signed_in as shared_signed_in
 
 pytestmark = pytest.mark.django_db
 
 
 def signed_in(user, organization=None, **client_kwargs) -> APIClient:
-    client = APIClient(**client_kwargs)
-    client.force_login(user)
-    if organization is not None:
-        session = client.session
-        session[SESSION_KEY] = organization.pk
-        session.save()
-    return client
+    return shared_signed_in(user, organization, client=APIClient(**client_kwargs))
 
 
 def assert_error_body(response, status: int, code: str) -> dict:

@@ -10,6 +10,7 @@ from rest_framework.test import APIClient
 
 from accounts import services
 from core.conflicts import conflict_of
+from tests.factories import signed_in
 
 pytestmark = pytest.mark.django_db
 
@@ -24,16 +25,10 @@ def collide(code: str):  # type: ignore[no-untyped-def]
     return call
 
 
-def signed_in(client, firm):  # type: ignore[no-untyped-def]
-    client.force_login(firm.owner)
-    client.post(reverse("organization-switch"), {"organization": firm.pk})
-    return client
-
-
 @pytest.mark.parametrize("code", ["40P01", "40001", "55P03"])
 def test_a_page_that_collides_asks_to_send_again(firm, monkeypatch, code):
     monkeypatch.setattr(services, "invite_member", collide(code))
-    client = signed_in(Client(raise_request_exception=False), firm)
+    client = signed_in(firm.owner, firm, client=Client(raise_request_exception=False))
 
     response = client.post(reverse("member-list"), {"email": "ada@example.test", "role": "member"})
 
@@ -44,7 +39,7 @@ def test_a_page_that_collides_asks_to_send_again(firm, monkeypatch, code):
 
 def test_the_api_answers_busy_in_its_error_body(firm, monkeypatch):
     monkeypatch.setattr(services, "create_api_token", collide("40P01"))
-    client = signed_in(APIClient(raise_request_exception=False), firm)
+    client = signed_in(firm.owner, firm, client=APIClient(raise_request_exception=False))
 
     response = client.post("/api/v1/api-tokens/", {"name": "Sync", "expires_in_days": 30}, format="json")
 
@@ -55,7 +50,7 @@ def test_the_api_answers_busy_in_its_error_body(firm, monkeypatch):
 
 def test_other_database_errors_stay_500(firm, monkeypatch):
     monkeypatch.setattr(services, "invite_member", collide("53300"))  # too_many_connections: no collision
-    client = signed_in(Client(raise_request_exception=False), firm)
+    client = signed_in(firm.owner, firm, client=Client(raise_request_exception=False))
 
     response = client.post(reverse("member-list"), {"email": "ada@example.test", "role": "member"})
 

@@ -447,7 +447,7 @@ def _rows_query(ordering: tuple[tuple[str, bool], ...], database: str) -> tuple[
     t, c = functools.partial(joins.table, database=database), functools.partial(joins.column, database=database)
     order = ", ".join(f"t.{c(Task, name)} {'DESC' if descending else 'ASC'}" for name, descending in ordering)
     sql = (
-        f"SELECT {', '.join(table.sql for table in tables)} FROM {t(Task)} t"  # noqa: S608 - our own names
+        f"SELECT {joins.select_list(tables)} FROM {t(Task)} t"  # noqa: S608 - our own names
         f" JOIN {t(Category)} c ON c.{c(Category, 'id')} = t.{c(Task, 'category')}"
         f" JOIN {t(Organization)} o ON o.{c(Organization, 'id')} = t.{c(Task, 'organization')}"
         f" WHERE t.{c(Task, 'id')} {{ids}} ORDER BY {order}"

@@ -27,13 +27,6 @@ from tests.factories import open_task
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _empty_cache():
-    cache.clear()
-    yield
-    cache.clear()
-
-
 def cards(response) -> str:
     return response.content.decode().split('<div class="task-list">', 1)[1].split('<nav class="pager"', 1)[0]
 

@@ -19,8 +19,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import Organization, User
-from accounts.tenancy import SESSION_KEY
+from accounts.models import Organization
 from core.memo import clear_all
 from marketplace import selectors, services
 from marketplace.models import (
@@ -33,7 +32,7 @@ from marketplace.models import (
     Thread,
 )
 from marketplace.templatetags.marketplace_tags import forget_skill_names
-from tests.factories import OrganizationFactory, bid_input, make_member, open_task, task_input
+from tests.factories import OrganizationFactory, bid_input, make_member, open_task, signed_in, task_input
 
 pytestmark = pytest.mark.django_db
 
@@ -46,17 +45,6 @@ PDF = b"%PDF-1.4\n% a brief\n" + b"x" * 200
 @pytest.fixture(autouse=True)
 def _media_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
-
-
-def signed_in(user: User, organization: Organization | None = None) -> Client:
-    """A browser session for ``user``, acting in ``organization`` when given."""
-    client = Client()
-    client.force_login(user)
-    if organization is not None:
-        session = client.session
-        session[SESSION_KEY] = organization.pk
-        session.save()
-    return client
 
 
 def html(response) -> str:
