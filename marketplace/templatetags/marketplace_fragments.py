@@ -9,6 +9,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django import template
+from django.template.loader import get_template
 from django.utils import timezone
 from django.utils.safestring import SafeString
 
@@ -99,3 +100,14 @@ def supplier_card_bodies(
         seconds=FRAGMENT_SECONDS,
     )
     return list(zip(suppliers, bodies, strict=True))
+
+
+@register.simple_tag
+def invite_menu_list(open_tasks: Iterable[Any]) -> SafeString:
+    """``{% invite_menu_list open_tasks as invite_list %}``: the directory's "Invite to" choices.
+
+    They depend on the viewer's open tasks, not on the supplier, so the page renders
+    them once for every card's menu (twelve cards of up to 25 tasks each were most of
+    the page's template work).
+    """
+    return get_template("marketplace/suppliers/_invite_menu_list.html").render({"open_tasks": list(open_tasks)})
