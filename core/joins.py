@@ -34,12 +34,25 @@ class Columns:
     conversions: tuple[tuple[int, Any, tuple[Any, ...]], ...]
 
     @classmethod
-    def of(cls, model: type[Model], alias: str, *, database: str, leave_out: Iterable[str] = ()) -> Columns:
-        """Every concrete field of ``model`` but ``leave_out`` (deferred on the instances, as ``defer()`` does)."""
+    def of(
+        cls,
+        model: type[Model],
+        alias: str,
+        *,
+        database: str,
+        leave_out: Iterable[str] = (),
+        only: Iterable[str] | None = None,
+    ) -> Columns:
+        """Every concrete field of ``model`` but ``leave_out``, or (as ``only()`` does) just the primary key
+        and ``only``; the others are deferred on the instances."""
         connection = connections[database]
         quote = connection.ops.quote_name
-        left_out = set(leave_out)
-        fields = [field for field in model._meta.concrete_fields if field.name not in left_out]
+        left_out, kept = set(leave_out), None if only is None else set(only)
+        fields = [
+            field
+            for field in model._meta.concrete_fields
+            if field.name not in left_out and (kept is None or field.primary_key or field.name in kept)
+        ]
         conversions = []
         for index, field in enumerate(fields):
             expression = field.get_col(alias)

@@ -161,6 +161,16 @@ class TestThreadList:
         assert list(response.context["page"].object_list) == []
         assert response.context["page"].paginator.count == 0
 
+    def test_an_id_of_another_organizations_thread_in_the_order_is_never_shown(self, world, monkeypatch):
+        # Whatever the cached order holds, the page's read keeps to the acting organization's threads.
+        order = messaging_selectors.ThreadOrder(count=1, ids=(world.thread.pk,))
+        monkeypatch.setattr(messaging_selectors, "thread_order", lambda organization: order)
+
+        response = login(world.outsider.owner, world.outsider).get(reverse("thread-list"))
+
+        assert list(response.context["page"].object_list) == []
+        assert world.thread.task.title not in response.content.decode()
+
     def test_pages_past_the_cached_ids_come_from_the_database_in_the_same_order(self, firm, monkeypatch):
         monkeypatch.setattr(messaging_selectors, "THREAD_ORDER_IDS", 3)
         monkeypatch.setattr(messaging_views, "PAGE_SIZE", 2)
@@ -190,16 +200,16 @@ class TestThreadList:
         assert [t.pk for t in response.context["page"].object_list] == [world.thread.pk]
         assert "Monday." in response.content.decode()
 
-    def test_a_cached_page_costs_two_queries_for_its_threads(self, world):
+    def test_a_cached_page_costs_one_query_for_its_threads(self, world):
         as_client = login(world.client.owner, world.client)
         as_client.get(reverse("thread-list"))
 
         with CaptureQueriesContext(connection) as queries:
             as_client.get(reverse("thread-list"))
 
-        # The page's threads, then their unread counts and last messages; no count, no sort of them all.
+        # The page's threads with their unread counts and last messages; no count, no sort of them all.
         thread_queries = [q["sql"] for q in queries if "marketplace_thread" in q["sql"]]
-        assert len(thread_queries) == 2
+        assert len(thread_queries) == 1
 
     def test_the_pages_figures_are_those_of_thread_summaries(self, world, other_firm):
         # Threads with no message, an attachment alone, messages before and after a read mark, own messages.
