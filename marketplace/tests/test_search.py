@@ -6,7 +6,7 @@ import base64
 import json
 import math
 import random
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from io import StringIO
 
 import pytest
@@ -16,6 +16,8 @@ from django.db import connection
 from django.db.models import Case, Value, When
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from accounts.models import Organization
 from marketplace import selectors, services
@@ -700,3 +702,94 @@ class TestPageRows:
     def test_no_ids_cost_no_query(self, django_assert_num_queries):
         with django_assert_num_queries(0):
             assert search_selectors.load_tasks([], search_selectors._ORDERINGS["newest"]) == []
+
+
+# --- the walk's SQL, compiled once per shape -------------------------------------------------------------
+
+_SORTS = ["newest", "budget_high", "budget_low", "deadline"]
+
+
+def _cursor(sort: str, draw_int: int, day: int):  # type: ignore[no-untyped-def]
+    key = {
+        "newest": datetime(2026, 1, 1, tzinfo=UTC) + timedelta(minutes=draw_int % 100_000),
+        "deadline": (datetime(2026, 1, 1) + timedelta(days=day)).date(),
+    }.get(sort, draw_int)
+    return [key, abs(draw_int) + 1]
+
+
+_filters = st.fixed_dictionaries(
+    {},
+    optional={
+        "category": st.sampled_from(["bookkeeping", "design", "it-support"]),
+        "skills": st.lists(st.sampled_from(["payroll", "datev", "logo", "vat"]), min_size=1, max_size=3),
+        "budget_type": st.sampled_from(["fixed", "hourly"]),
+        "budget_min": st.integers(0, 10**12),
+        "budget_max": st.integers(0, 10**12),
+        "location_type": st.sampled_from(["remote", "onsite", "hybrid"]),
+        "country": st.sampled_from(["DE", "FR", "ES"]),
+        "city": st.sampled_from(["Berlin", 'O\'Brien "quoted"']),
+        "deadline_before": st.dates(),
+        "posted_since": st.dates(),
+    },
+)
+
+
+class TestCompiledWalk:
+    @staticmethod
+    def _windows_built(monkeypatch):  # type: ignore[no-untyped-def]
+        """The walks the ORM builds from now on (a fresh process's compiled walks: none)."""
+        search_selectors._compiled_walk.cache_clear()
+        built = []
+        window = search_selectors._window
+        monkeypatch.setattr(
+            search_selectors, "_window", lambda where, examined: built.append(where) or window(where, examined)
+        )
+        return built
+
+    @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(
+        filters=_filters,
+        organization_id=st.one_of(st.none(), st.integers(1, 10**9)),
+        sort=st.sampled_from(_SORTS),
+        cursors=st.lists(st.tuples(st.integers(-(10**12), 10**12), st.integers(0, 3000)), max_size=2),
+        examined=st.sampled_from([search_selectors.WALK, search_selectors.WALK * search_selectors.BAND_GROWTH]),
+    )
+    def test_the_compiled_walk_is_the_orms_own_sql_and_values(self, filters, organization_id, sort, cursors, examined):
+        organization = None if organization_id is None else Organization(pk=organization_id)
+        ordering = search_selectors._ORDERINGS[sort]
+        after = [_cursor(sort, number, day) for number, day in cursors]
+        where = search_selectors._Where.of(
+            TaskFilters(**filters),
+            organization,
+            now=timezone.now(),
+            ordering=ordering,
+            after=after[0] if after else None,
+        )
+        for walked_to in after[1:]:
+            where = where.then(walked_to)
+
+        sql, params = search_selectors._numbered_walk(where, examined=examined)
+
+        orm_sql, orm_params = search_selectors._window(where, examined).query.sql_with_params()
+        assert sql == f"SELECT w.*, row_number() OVER () AS n FROM ({orm_sql}) AS w (id, key, meets)"
+        assert params == list(orm_params)
+
+    def test_a_search_of_a_shape_seen_before_asks_the_orm_for_nothing(self, firm, supplier, monkeypatch):
+        built = self._windows_built(monkeypatch)
+        logo = open_task(firm, title="Logo for a bakery", skills=["logo"])
+        payroll = open_task(firm, title="Payroll for March", skills=["payroll"])
+
+        # The same filters with other values, and the same again: one shape.
+        found = [search(supplier, skills=skill) for skill in ("logo", "payroll", "logo")]
+
+        assert [titles(tasks) for tasks in found] == [[logo.title], [payroll.title], [logo.title]]
+        assert len(built) == 1  # compiling the shape, once
+
+    def test_a_filter_by_the_day_posted_is_built_by_the_orm_each_time(self, firm, supplier, monkeypatch):
+        built = self._windows_built(monkeypatch)
+        task = open_task(firm, title="Fresh task")
+        day = timezone.localdate().isoformat()
+
+        assert titles(search(supplier, posted_since=day)) == [task.title]
+        assert titles(search(supplier, posted_since=day)) == [task.title]
+        assert len(built) == 2
