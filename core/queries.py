@@ -25,8 +25,8 @@ class CompiledQuery(Generic[M]):
     """``build(**stand_ins)``'s SQL, compiled once, run with other values in the stand-ins' places.
 
     Each stand-in is a value that no other parameter of the query can equal (a
-    negative id, a string with a NUL) or a model instance with such a primary
-    key; a call passes the real values under the same names. Compiling checks
+    negative id, a string with a NUL, a list of such ids for an array) or a
+    model instance with such a primary key; a call passes the real values under the same names. Compiling checks
     that every stand-in reached the parameters (a value the ORM wrote into the
     SQL text instead could not be replaced) and fails loudly otherwise. A value
     that changes the query's form (a filter added only when given) needs a
@@ -43,7 +43,7 @@ class CompiledQuery(Generic[M]):
         # Two threads may both compile the first time; they compile the same thing.
         if self._compiled is None:
             sql, params = self.build(**self.stand_ins).query.sql_with_params()
-            names = {_parameter(value): name for name, value in self.stand_ins.items()}
+            names = {_key(_parameter(value)): name for name, value in self.stand_ins.items()}
             slots = tuple(names.get(_key(param)) for param in params)
             missing = set(self.stand_ins) - set(slots)
             if missing:
@@ -59,6 +59,11 @@ class CompiledQuery(Generic[M]):
         bound = {name: _parameter(value) for name, value in values.items()}
         return sql, [param if slot is None else bound[slot] for slot, param in zip(slots, params, strict=True)]
 
+    def all(self, **values: Any) -> list[M]:
+        """Every row, as model instances (fields the queryset left out are deferred)."""
+        sql, params = self.sql(**values)
+        return list(self.model._default_manager.raw(sql, params))
+
     def page(self, *, offset: int, limit: int, **values: Any) -> list[M]:
         """``limit`` rows from ``offset`` on, as model instances (fields the queryset left out are deferred)."""
         sql, params = self.sql(**values)
@@ -70,4 +75,7 @@ def _parameter(value: Any) -> Any:
 
 
 def _key(param: Any) -> Any:
+    """What a parameter is known by: itself, or a list (an array parameter, ``core.lookups.AnyOf``) by its items."""
+    if isinstance(param, list):
+        return ("array", *param)
     return param if isinstance(param, Hashable) else None

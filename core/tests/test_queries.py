@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from django.db.models import Count
+from django.db.models import Count, F
 
 from accounts.models import Membership, Organization
+from core.lookups import AnyOf
 from core.queries import CompiledQuery
 from tests.factories import make_member
 
@@ -70,3 +71,15 @@ def test_every_value_must_be_given():
 
     with pytest.raises(TypeError):
         compiled.sql()
+
+
+def test_an_array_of_ids_is_one_parameter_of_any_length(firm, other_firm):
+    # core.lookups.AnyOf sends a list as one array parameter; a list stand-in names it.
+    compiled = CompiledQuery(
+        Organization,
+        lambda ids: Organization.objects.filter(AnyOf(F("pk"), ids)).order_by("pk"),
+        ids=[ANY_ORGANIZATION],
+    )
+
+    for ids in ([], [firm.pk], [other_firm.pk, firm.pk, -1]):
+        assert [row.pk for row in compiled.all(ids=ids)] == sorted(pk for pk in ids if pk > 0)

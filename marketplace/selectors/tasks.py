@@ -10,9 +10,11 @@ from django.db.models.signals import post_delete, post_save
 
 from accounts.models import Organization
 from core.exceptions import NotFound
+from core.lookups import AnyOf
 from core.memo import Memo
 from core.queries import CompiledQuery
 from marketplace.models import (
+    PREFETCHED_ATTACHMENTS,
     Bid,
     BidInvitation,
     Category,
@@ -120,6 +122,28 @@ _LIVE_BID = CompiledQuery(
     lambda organization, task: Bid.objects.by_supplier(organization).live().filter(task=task).order_by("-created_at"),
     organization=-7_311,
     task=-7_312,
+)
+
+
+def load_listed_attachments(tasks: list[Task]) -> None:
+    """Give each task its attachments where :attr:`Task.listed_attachments` reads them, in one query.
+
+    What ``prefetch_related_objects(tasks, Prefetch("attachments", to_attr=PREFETCHED_ATTACHMENTS))``
+    does, through a query compiled once: the ORM took about a millisecond to build the prefetch
+    of an API page of tasks, most of them without attachments.
+    """
+    found: dict[int, list[TaskAttachment]] = {task.pk: [] for task in tasks}
+    if tasks:
+        for attachment in _ATTACHMENTS_OF.all(task_ids=list(found)):
+            found[attachment.task_id].append(attachment)
+    for task in tasks:
+        task.__dict__[PREFETCHED_ATTACHMENTS] = found[task.pk]
+
+
+_ATTACHMENTS_OF = CompiledQuery(
+    TaskAttachment,
+    lambda task_ids: TaskAttachment.objects.filter(AnyOf(F("task_id"), task_ids)).order_by("task_id", "pk"),
+    task_ids=[-7_313],
 )
 
 

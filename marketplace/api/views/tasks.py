@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from django.db.models import Prefetch, prefetch_related_objects
 from django.http import HttpResponse
 from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, status, viewsets
@@ -40,7 +39,7 @@ from marketplace.api.serializers import (
 )
 from marketplace.api.views.bids import bid_input_from_values
 from marketplace.api.views.files import ServesFiles, attachment_endpoint, attachments_endpoint, uploaded_files
-from marketplace.models import PREFETCHED_ATTACHMENTS, Task
+from marketplace.models import Task
 from marketplace.services import TaskInput
 from marketplace.services.tasks import get_supplier
 
@@ -128,7 +127,7 @@ class TaskListView(APIView):
         next_url = None
         if page.next_cursor:
             next_url = replace_query_param(request.build_absolute_uri(), "cursor", page.next_cursor)
-        prefetch_related_objects(page.tasks, Prefetch("attachments", to_attr=PREFETCHED_ATTACHMENTS))
+        selectors.load_listed_attachments(page.tasks)
         results = TaskSerializer(page.tasks, many=True, context={"organization": organization, "request": request}).data
         return Response({"results": results, "next": next_url})
 
