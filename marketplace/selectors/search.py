@@ -510,8 +510,6 @@ def _in_order(where: _Where, *, words: _Words | None, wanted: int, walks: dict[A
     tiers walk the same candidates (the filters are the same; only the words tested on them differ).
     """
     ordering, values = list(where.ordering), where.after[0] if where.after else None
-    start, conditions = where.start(), where.conditions()
-    candidates = Q(start, conditions, status=TaskStatus.OPEN)  # a condition: the ORM resolves it only if used
     rows: list[Task] = []
     past: Q | None = Q()  # the candidates not looked at yet; None once all were
     if words is None:
@@ -563,7 +561,7 @@ def _in_order(where: _Where, *, words: _Words | None, wanted: int, walks: dict[A
         while len(rows) < wanted and past is not None and reach > 0:
             width = max(1, min(width, reach))
             wide = _band_edge(past, edge, ordering=ordering, width=width)
-            band = Task.objects.filter(candidates, past, words.in_band)
+            band = Task.objects.filter(where.candidates(), past, words.in_band)
             if wide is not None:
                 band = band.filter(_within(name, descending, wide))
             ids = band.order_by(*_sorted_without_index(ordering)).values("pk")[: wanted - len(rows)]
@@ -575,7 +573,7 @@ def _in_order(where: _Where, *, words: _Words | None, wanted: int, walks: dict[A
     if len(rows) < wanted and past is not None:
         # 3. Sparse filters, rare words, or what is still missing: the matches come through the
         # filters' and the full-text index (few, or the steps above would have filled the page), sorted.
-        beyond = Task.objects.filter(candidates, past)
+        beyond = Task.objects.filter(where.candidates(), past)
         if words is not None:
             beyond = beyond.filter(words.indexed)
         ids = beyond.order_by(*_sorted_without_index(ordering)).values("pk")[: wanted - len(rows)]
@@ -839,6 +837,10 @@ class _Where:
 
     def conditions(self) -> Q:
         return _visible(self.organization, now=self.now) & _filtered(self.filters)
+
+    def candidates(self) -> Q:
+        """The open tasks from the start that meet the conditions (built only where a step needs them)."""
+        return Q(self.start(), self.conditions(), status=TaskStatus.OPEN)
 
     def start(self) -> Q:
         ordering = list(self.ordering)
