@@ -16,9 +16,11 @@ import pytest
 from allauth.account.models import EmailAddress
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 from PIL import Image
 
 from accounts import services
@@ -182,6 +184,50 @@ class TestDashboardAndHeader:
         assert len(reads) == 1
         assert f'name="organization" value="{firm.pk}"' in html
         assert f'value="{other_firm.pk}" class="menu-item menu-item-org" aria-current="true"' in html
+
+    def test_the_kept_header_carries_each_requests_own_token_and_path(self, firm):
+        # The same header markup serves both pages; the token and the path are the request's own.
+        client = signed_in(firm.owner, firm)
+        hostile = reverse("task-list") + '?q="><script>alert(1)</script>&sort=newest'
+        pages = [client.get(path) for path in (reverse("member-list"), hostile)]
+
+        htmls = [page.content.decode() for page in pages]
+        nexts = [re.findall(r'name="next" value="([^"]*)"', html)[0] for html in htmls]
+        assert nexts == [escape(page.wsgi_request.get_full_path()) for page in pages]
+        assert nexts[1].startswith(reverse("task-list") + "?q=") and "&amp;sort=newest" in nexts[1]
+        assert "<script>alert(1)" not in htmls[1]
+        headers = [html[html.index('<header class="site-header">') : html.index("</header>")] for html in htmls]
+        tokens = [re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', header) for header in headers]
+        assert [len(found) for found in tokens] == [2, 2]  # the switcher's form and sign out's
+        assert tokens[0][0] != tokens[1][0]  # each request masks the token afresh
+
+        # The header's token is one the CSRF check accepts.
+        checked = signed_in(firm.owner, firm, client=Client(enforce_csrf_checks=True))
+        html = checked.get(reverse("member-list")).content.decode()
+        token = re.findall(r'name="csrfmiddlewaretoken" value="([^"]*)"', html)[0]
+        response = checked.post(reverse("account_logout"), {"csrfmiddlewaretoken": token})
+        assert response.status_code == 302
+        assert "_auth_user_id" not in checked.session
+
+    def test_a_renamed_organization_and_a_changed_role_show_in_the_header_at_once(self, firm):
+        member = make_member(firm, role=Role.MEMBER)
+        client = signed_in(member, firm)
+        client.get(reverse("home"))
+
+        Organization.objects.filter(pk=firm.pk).update(name="Renamed & Co")
+        Membership.objects.filter(user=member, organization=firm).update(role=Role.ADMIN)
+        html = client.get(reverse("home")).content.decode()
+
+        header = html[html.index('<header class="site-header">') : html.index("</header>")]
+        assert "Renamed &amp; Co" in header
+        assert '<span class="switcher-role">Admin</span>' in header
+
+    def test_the_header_marks_the_pages_own_section(self, firm):
+        client = signed_in(firm.owner, firm)
+
+        for name, label in [("task-list", "Find work"), ("thread-list", "Messages")]:
+            html = client.get(reverse(name)).content.decode()
+            assert re.findall(r'<a href="[^"]*" aria-current="page">([^<]*)</a>', html) == [label]
 
 
 # --- organizations --------------------------------------------------------------------

@@ -1,0 +1,145 @@
+"""The header and footer of every page, each way they look rendered once per process: ``{% load page_chrome %}``.
+
+Every page renders them: some hundred template nodes (the navigation, the
+organization switcher with the user's memberships, the account menu, the
+footer's links), about a millisecond and a half of a signed-in page whose own
+content may cost three. What they show comes from a few values (who is signed
+in, their organizations and roles, the acting one, the page's section, the
+year), so each combination is rendered once and kept in this process, least
+recently used out first. The values are the key: a renamed organization or a
+changed role shows at once, and nothing needs invalidating.
+
+Two things differ on every request and go in afterwards: the CSRF token of the
+header's two forms (switch organization, sign out) and the path the switcher
+returns to. The kept markup holds them as slots, HTML comments that only our
+own templates can write (text is escaped wherever it lands, so ``<`` from a
+user never reaches the markup as itself).
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import NamedTuple, cast
+
+from django import template
+from django.conf import settings
+from django.template.loader import get_template
+from django.utils import timezone
+from django.utils.html import escape, format_html
+from django.utils.safestring import SafeString, mark_safe
+
+from accounts.templatetags.accounts_format import current_section
+
+register = template.Library()
+
+CSRF_SLOT = "<!--slot:csrf-->"
+NEXT_SLOT = "<!--slot:next-->"
+KEPT = 2048  # combinations kept per process: a few kilobytes each
+
+
+class Organization(NamedTuple):
+    pk: int
+    name: str
+    is_personal: bool
+    role: str  # the member's role, as shown
+
+
+class Membership(NamedTuple):
+    organization_id: int
+    name: str
+    is_personal: bool
+    role: str
+
+
+class Header(NamedTuple):
+    """Everything the header shows, apart from the per-request slots."""
+
+    site_name: str
+    section: str
+    signed_in: bool
+    user_name: str = ""
+    user_email: str = ""
+    acting: Organization | None = None
+    memberships: tuple[Membership, ...] = ()
+
+
+@register.simple_tag(takes_context=True)
+def site_header(context: template.Context) -> SafeString:
+    """``{% site_header %}``: the page's header, from the kept markup of its :class:`Header`."""
+    header = header_of(context)
+    markup = _header_markup(header)
+    if not header.signed_in:
+        return markup
+    request = context.get("request")
+    path = request.get_full_path() if request is not None else ""
+    # Both replacements are escaped: the token by format_html, the path by escape().
+    return mark_safe(markup.replace(CSRF_SLOT, _csrf_input(context)).replace(NEXT_SLOT, escape(path)))  # noqa: S308
+
+
+@register.simple_tag(takes_context=True)
+def site_footer(context: template.Context) -> SafeString:
+    """``{% site_footer %}``: the page's footer (it differs only by signing in, and by the year)."""
+    user = context.get("user")
+    return _footer_markup(settings.SITE_NAME, bool(user and user.is_authenticated), timezone.localdate().year)
+
+
+def header_of(context: template.Context) -> Header:
+    user = context.get("user")
+    section = current_section(context)
+    if user is None or not user.is_authenticated:
+        return Header(site_name=settings.SITE_NAME, section=section, signed_in=False)
+    organization, membership = context.get("acting_organization"), context.get("acting_membership")
+    acting = None
+    if organization is not None:
+        role = membership.get_role_display() if membership is not None else ""
+        acting = Organization(organization.pk, organization.name, organization.is_personal, str(role))
+    memberships = tuple(
+        Membership(
+            item.organization_id, item.organization.name, item.organization.is_personal, str(item.get_role_display())
+        )
+        for item in context.get("my_memberships") or ()
+    )
+    return Header(
+        site_name=settings.SITE_NAME,
+        section=section,
+        signed_in=True,
+        user_name=user.display_name,
+        user_email=user.email,
+        acting=acting,
+        memberships=memberships,
+    )
+
+
+def _csrf_input(context: template.Context) -> str:
+    """What ``{% csrf_token %}`` writes: the hidden input with this request's masked token."""
+    token = context.get("csrf_token")
+    if not token or token == "NOTPROVIDED":
+        return ""
+    return str(format_html('<input type="hidden" name="csrfmiddlewaretoken" value="{}">', token))
+
+
+@functools.lru_cache(maxsize=KEPT)
+def _header_markup(header: Header) -> SafeString:
+    # A template's render is autoescaped markup (SafeString), typed as str.
+    return cast(
+        SafeString,
+        get_template("_site_header.html").render(
+            {
+                "SITE_NAME": header.site_name,
+                "section": header.section,
+                "signed_in": header.signed_in,
+                "user_name": header.user_name,
+                "user_email": header.user_email,
+                "acting": header.acting,
+                "memberships": header.memberships,
+                "csrf_slot": mark_safe(CSRF_SLOT),  # noqa: S308 - our own constant
+                "next_slot": mark_safe(NEXT_SLOT),  # noqa: S308 - our own constant
+            }
+        ),
+    )
+
+
+@functools.lru_cache(maxsize=8)
+def _footer_markup(site_name: str, signed_in: bool, year: int) -> SafeString:
+    markup = get_template("_site_footer.html").render({"SITE_NAME": site_name, "signed_in": signed_in, "year": year})
+    return cast(SafeString, markup)
