@@ -72,6 +72,7 @@ def main() -> None:
     parser.add_argument("-n", type=int, default=200, help="requests per batch (default 200)")
     parser.add_argument("--sql", action="store_true", help="print the SQL of one request")
     parser.add_argument("--profile", type=int, default=0, help="print the N costliest functions (cumulative)")
+    parser.add_argument("--save", metavar="FILE", help="write the page's body to FILE (to see what its bytes are)")
     args = parser.parse_args()
 
     env = benchmark_http.server_env(argparse.Namespace(log_level="WARNING"), secrets.token_urlsafe(64))
@@ -102,6 +103,8 @@ def main() -> None:
 
         status, body = request()
         print(f"{path} as {args.who}: {status}, {len(body):,} bytes")
+        if args.save:
+            Path(args.save).write_bytes(body)
         with CaptureQueriesContext(connection) as queries:
             request()
         print(f"queries: {len(queries)}")
