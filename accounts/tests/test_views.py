@@ -194,7 +194,8 @@ class TestDashboardAndHeader:
         htmls = [page.content.decode() for page in pages]
         nexts = [re.findall(r'name="next" value="([^"]*)"', html)[0] for html in htmls]
         assert nexts == [escape(page.wsgi_request.get_full_path()) for page in pages]
-        assert nexts[1].startswith(reverse("task-list") + "?q=") and "&amp;sort=newest" in nexts[1]
+        assert nexts[1].startswith(reverse("task-list") + "?q=")
+        assert "&amp;sort=newest" in nexts[1]
         assert "<script>alert(1)" not in htmls[1]
         headers = [html[html.index('<header class="site-header">') : html.index("</header>")] for html in htmls]
         tokens = [re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', header) for header in headers]
