@@ -381,9 +381,8 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # How many proxies of ours stand in front of the app, each appending the peer it saw to
 # X-Forwarded-For: the client's address is the hop that many places from the right. 0 (the
 # default): the header is ignored, since any client can write it. The audit log, the logs, the API
-# throttles and allauth's rate limits all read the address by this one rule.
+# throttles and allauth's rate limits (accounts.adapters) all read the address by this one rule.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
-ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
 REST_FRAMEWORK["NUM_PROXIES"] = TRUSTED_PROXY_COUNT
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

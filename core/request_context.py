@@ -57,8 +57,8 @@ def client_ip(request: HttpRequest) -> str | None:
     is the hop that many places from the right (each proxy appends the peer it
     saw). With none (the default), or a header with fewer hops or a hop that is
     not an address, the connection's peer is what we know. The same rule as
-    allauth's rate limits and the API throttles (``ALLAUTH_TRUSTED_PROXY_COUNT``,
-    DRF's ``NUM_PROXIES``, both set from the same setting).
+    allauth's rate limits (``accounts.adapters.AccountAdapter.get_client_ip`` calls this) and
+    the API throttles (DRF's ``NUM_PROXIES``, set from the same setting).
     """
     trusted = settings.TRUSTED_PROXY_COUNT
     forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "") if trusted > 0 else ""

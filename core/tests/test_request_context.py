@@ -137,3 +137,24 @@ def test_log_lines_name_the_address_the_audit_log_records(client, firm):
     assert AuditEvent.objects.get(action="invitation.created").ip_address == "203.0.113.9"
     assert seen
     assert set(seen) == {"203.0.113.9"}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("forwarded_for", ["198.51.100.7", "", "not-an-ip"])
+def test_sign_in_rate_limits_read_the_same_address_and_never_fail(client, settings, forwarded_for):
+    # allauth's own reading of X-Forwarded-For answered 500 (ImproperlyConfigured) when the header
+    # held fewer hops than the trusted proxies; its rate limits now key on our client_ip.
+    from allauth.account.adapter import get_adapter
+    from django.test import RequestFactory
+
+    settings.TRUSTED_PROXY_COUNT = 2
+    response = client.post(
+        reverse("account_login"),
+        {"login": "nobody@example.test", "password": "wrong"},
+        HTTP_X_FORWARDED_FOR=forwarded_for,
+        REMOTE_ADDR="203.0.113.9",
+    )
+
+    assert response.status_code == 200  # the form again, with its error
+    request = RequestFactory().post("/", HTTP_X_FORWARDED_FOR="6.6.6.6, 198.51.100.7, 10.0.0.1")
+    assert get_adapter(request).get_client_ip(request) == "198.51.100.7"
