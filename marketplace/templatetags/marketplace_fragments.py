@@ -6,7 +6,7 @@ See :mod:`core.fragments`: each tag's key lists everything its template shows.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, cast
 
 from django import template
 from django.template.loader import get_template
@@ -110,4 +110,5 @@ def invite_menu_list(open_tasks: Iterable[Any]) -> SafeString:
     them once for every card's menu (twelve cards of up to 25 tasks each were most of
     the page's template work).
     """
-    return get_template("marketplace/suppliers/_invite_menu_list.html").render({"open_tasks": list(open_tasks)})
+    markup = get_template("marketplace/suppliers/_invite_menu_list.html").render({"open_tasks": list(open_tasks)})
+    return cast(SafeString, markup)  # a template's render is autoescaped markup, typed as str
