@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable
 from typing import Any, Generic, TypeVar
 
-from django.db import models
+from django.db import connections, models, router
 
 M = TypeVar("M", bound=models.Model)
 
@@ -33,7 +33,7 @@ class CompiledQuery(Generic[M]):
     compiled query of its own.
     """
 
-    def __init__(self, model: type[M], build: Callable[..., models.QuerySet[M]], **stand_ins: Any) -> None:
+    def __init__(self, model: type[M], build: Callable[..., models.QuerySet[M, Any]], **stand_ins: Any) -> None:
         self.model = model
         self.build = build
         self.stand_ins = stand_ins
@@ -58,6 +58,13 @@ class CompiledQuery(Generic[M]):
             raise TypeError(f"values for {sorted(self.stand_ins)} expected, got {sorted(values)}")
         bound = {name: _parameter(value) for name, value in values.items()}
         return sql, [param if slot is None else bound[slot] for slot, param in zip(slots, params, strict=True)]
+
+    def rows(self, **values: Any) -> list[tuple[Any, ...]]:
+        """Every row as a tuple of its columns, in the SELECT's order (for ``values()`` querysets)."""
+        sql, params = self.sql(**values)
+        with connections[router.db_for_read(self.model)].cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
 
     def all(self, **values: Any) -> list[M]:
         """Every row, as model instances (fields the queryset left out are deferred)."""

@@ -83,3 +83,29 @@ def test_an_array_of_ids_is_one_parameter_of_any_length(firm, other_firm):
 
     for ids in ([], [firm.pk], [other_firm.pk, firm.pk, -1]):
         assert [row.pk for row in compiled.all(ids=ids)] == sorted(pk for pk in ids if pk > 0)
+
+
+def test_rows_are_a_values_querysets_columns_in_order(firm, other_firm):
+    make_member(firm, role="member")
+    make_member(firm, role="member")
+    make_member(other_firm, role="admin")
+    compiled = CompiledQuery(
+        Membership,
+        lambda organization: (
+            Membership.objects.filter(organization=organization)
+            .order_by("role")
+            .values("role")
+            .annotate(seats=Count("*"))
+        ),
+        organization=ANY_ORGANIZATION,
+    )
+
+    for organization in (firm, other_firm):
+        expected = [
+            (row["role"], row["seats"])
+            for row in Membership.objects.filter(organization=organization)
+            .order_by("role")
+            .values("role")
+            .annotate(seats=Count("*"))
+        ]
+        assert compiled.rows(organization=organization) == expected

@@ -291,10 +291,17 @@ def task_status_counts(*, organization: Organization) -> dict[str, int]:
 
     ``COUNT(*)``, not of ids: PostgreSQL then counts from the index on
     (organization, status) alone, without reading each task's row (the biggest
-    client of the benchmark database: 0.3 ms instead of 3 ms).
+    client of the benchmark database: 0.3 ms instead of 3 ms). Its SQL is compiled once per process.
     """
-    rows = Task.objects.for_org(organization).order_by().values("status").annotate(total=Count("*"))
-    return {row["status"]: row["total"] for row in rows}
+    return dict(_STATUS_COUNTS.rows(organization=organization))
+
+
+# The dashboard asks on every view; compiled once (core.queries), as its page of tasks is.
+_STATUS_COUNTS = CompiledQuery(
+    Task,
+    lambda organization: Task.objects.for_org(organization).order_by().values("status").annotate(total=Count("*")),
+    organization=-7_314,
+)
 
 
 def saved_searches_of(*, user: Any, organization: Organization) -> QuerySet[Any]:

@@ -63,6 +63,20 @@ def bid_and_message(task: Task, supplier: Organization, *bodies: str) -> Thread:
 # --- the client dashboard --------------------------------------------------------------------------------
 
 
+def test_each_client_counts_its_own_tasks_per_status(firm, other_firm):
+    open_task(firm, title="Open one")
+    open_task(firm, title="Open two")
+    draft = services.create_task(actor=firm.owner, organization=firm, data=task_input(title="A draft"), publish=False)
+    open_task(other_firm, title="Not ours")
+
+    for _ in range(2):  # the second round runs the SQL compiled in the first
+        counts = [
+            signed_in(organization.owner, organization).get(reverse("client-dashboard")).context["counts"]
+            for organization in (firm, other_firm)
+        ]
+        assert counts == [{"open": 2, draft.status: 1}, {"open": 1}]
+
+
 def test_each_client_sees_its_own_tasks_and_counts_through_the_compiled_query(firm, supplier):
     third = Organization.objects.create(name="Third Ltd", slug="third-ltd")
     third.owner = make_member(third, role="owner")
