@@ -193,9 +193,9 @@ def _page_query(database: str) -> tuple[str, tuple[joins.Columns, ...]]:
     """
     tables = (
         joins.Columns.of(Thread, "t", database=database),
-        joins.Columns.of(Task, "k", database=database, only=["title", "organization"]),
-        joins.Columns.of(Organization, "c", database=database, only=["name"]),
-        joins.Columns.of(Organization, "s", database=database, only=["name"]),
+        joins.Columns.of(Task, "task", database=database, only=["title", "organization"]),
+        joins.Columns.of(Organization, "client", database=database, only=["name"]),
+        joins.Columns.of(Organization, "supplier", database=database, only=["name"]),
     )
     t, c = functools.partial(joins.table, database=database), functools.partial(joins.column, database=database)
     sql = f"""
@@ -208,9 +208,9 @@ def _page_query(database: str) -> tuple[str, tuple[joins.Columns, ...]]:
                last.{c(Message, "body")},
                last.{c(Message, "sender_organization")}
           FROM {t(Thread)} t
-          JOIN {t(Task)} k ON k.{c(Task, "id")} = t.{c(Thread, "task")}
-          JOIN {t(Organization)} c ON c.{c(Organization, "id")} = k.{c(Task, "organization")}
-          JOIN {t(Organization)} s ON s.{c(Organization, "id")} = t.{c(Thread, "supplier")}
+          JOIN {t(Task)} task ON task.{c(Task, "id")} = t.{c(Thread, "task")}
+          JOIN {t(Organization)} client ON client.{c(Organization, "id")} = task.{c(Task, "organization")}
+          JOIN {t(Organization)} supplier ON supplier.{c(Organization, "id")} = t.{c(Thread, "supplier")}
           LEFT JOIN {t(ThreadReadMark)} r
                  ON r.{c(ThreadReadMark, "thread")} = t.{c(Thread, "id")} AND r.{c(ThreadReadMark, "user")} = %(user)s
           LEFT JOIN LATERAL (
@@ -219,7 +219,7 @@ def _page_query(database: str) -> tuple[str, tuple[joins.Columns, ...]]:
                  ORDER BY m.{c(Message, "created_at")} DESC, m.{c(Message, "id")} DESC LIMIT 1
                ) last ON true
          WHERE t.{c(Thread, "id")} = ANY(%(ids)s)
-           AND (t.{c(Thread, "supplier")} = %(organization)s OR k.{c(Task, "organization")} = %(organization)s)
+           AND (t.{c(Thread, "supplier")} = %(organization)s OR task.{c(Task, "organization")} = %(organization)s)
          ORDER BY COALESCE(t.{c(Thread, "last_message_at")}, t.{c(Thread, "created_at")}) DESC, t.{c(Thread, "id")} DESC
     """  # noqa: S608 - table and column names from the models; every value is a parameter
     return sql, tables
