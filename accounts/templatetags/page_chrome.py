@@ -37,14 +37,18 @@ NEXT_SLOT = "<!--slot:next-->"
 KEPT = 2048  # combinations kept per process: a few kilobytes each
 
 
-class Organization(NamedTuple):
+class HeaderOrganization(NamedTuple):
+    """The acting organization as the switcher shows it."""
+
     pk: int
     name: str
     is_personal: bool
     role: str  # the member's role, as shown
 
 
-class Membership(NamedTuple):
+class HeaderMembership(NamedTuple):
+    """One of the user's organizations as the switcher lists it."""
+
     organization_id: int
     name: str
     is_personal: bool
@@ -59,8 +63,8 @@ class Header(NamedTuple):
     signed_in: bool
     user_name: str = ""
     user_email: str = ""
-    acting: Organization | None = None
-    memberships: tuple[Membership, ...] = ()
+    acting: HeaderOrganization | None = None
+    memberships: tuple[HeaderMembership, ...] = ()
 
 
 @register.simple_tag(takes_context=True)
@@ -92,9 +96,9 @@ def header_of(context: template.Context) -> Header:
     acting = None
     if organization is not None:
         role = membership.get_role_display() if membership is not None else ""
-        acting = Organization(organization.pk, organization.name, organization.is_personal, str(role))
+        acting = HeaderOrganization(organization.pk, organization.name, organization.is_personal, str(role))
     memberships = tuple(
-        Membership(
+        HeaderMembership(
             item.organization_id, item.organization.name, item.organization.is_personal, str(item.get_role_display())
         )
         for item in context.get("my_memberships") or ()
