@@ -13,7 +13,7 @@ shared annotations are the ORM's, not a hand-written copy.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
+from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
 from django.db import connections, models, router
@@ -83,6 +83,9 @@ def _parameter(value: Any) -> Any:
 
 def _key(param: Any) -> Any:
     """What a parameter is known by: itself, or a list (an array parameter, ``core.lookups.AnyOf``) by its items."""
-    if isinstance(param, list):
-        return ("array", *param)
-    return param if isinstance(param, Hashable) else None
+    key = ("array", *param) if isinstance(param, list) else param
+    try:
+        hash(key)
+    except TypeError:  # a list of lists, say: never a stand-in's
+        return None
+    return key

@@ -109,3 +109,12 @@ def test_rows_are_a_values_querysets_columns_in_order(firm, other_firm):
             .annotate(seats=Count("*"))
         ]
         assert compiled.rows(organization=organization) == expected
+
+
+def test_a_parameter_that_cannot_be_hashed_is_never_taken_for_a_stand_in():
+    from core.queries import _key
+
+    assert _key([ANY_ORGANIZATION, -2]) == ("array", ANY_ORGANIZATION, -2)
+    assert _key([[1], [2]]) is None
+    assert _key((1, [2])) is None
+    assert _key(ANY_ROLE) == ANY_ROLE
