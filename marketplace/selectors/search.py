@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, date, datetime, timedelta
 from time import monotonic
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.contrib.postgres.search import SearchQuery, SearchVectorExact, SearchVectorField
 from django.db import connection, connections, router
@@ -772,11 +772,23 @@ def _window(where: _Where, examined: int) -> QuerySet[Task, Any]:
 
 
 @functools.lru_cache(maxsize=512)
-def _compiled_walk(shape: tuple[Any, ...]) -> CompiledQuery[Task]:
+def _compiled_walk(shape: _Shape) -> CompiledQuery[Task]:
     """The walk of ``shape``, compiled once from stand-in values (see :class:`core.queries.CompiledQuery`)."""
-    stand_ins = _Where.stand_ins(shape)
-    examined = shape[-1]
-    return CompiledQuery(Task, lambda **values: _window(_Where.from_values(shape, values), examined), **stand_ins)
+    return CompiledQuery(
+        Task, lambda **values: _window(_Where.from_values(shape, values), shape.examined), **_Where.stand_ins(shape)
+    )
+
+
+class _Shape(NamedTuple):
+    """What a walk's SQL depends on besides its parameters' values (see :meth:`_Where.shape`)."""
+
+    filters: tuple[str, ...]  # the filters set, each one parameter
+    skills: int  # each skill is a parameter of its own
+    anonymous: bool  # no organization: no invitations to look for
+    ordering: tuple[tuple[str, bool], ...]
+    floor: bool  # the deadline sort's first day
+    cursors: int  # how many cursors the candidates come after
+    examined: int  # the walk's length, written into the SQL as its LIMIT
 
 
 # Values no search can hold, one per kind, so each reaches the compiled walk's parameters as itself.
@@ -856,19 +868,19 @@ class _Where:
     def _filter_names(self) -> tuple[str, ...]:
         return tuple(name for name in _FILTER_STAND_INS if getattr(self.filters, name) not in (None, "", []))
 
-    def shape(self, examined: int) -> tuple[Any, ...] | None:
+    def shape(self, examined: int) -> _Shape | None:
         """What the walk's SQL depends on besides its parameters; None when it is not compiled
         (a filter by the day posted, whose parameter is derived from it; a cursor holding a null)."""
         if self.filters.posted_since is not None or any(value is None for values in self.after for value in values):
             return None
-        return (
-            self._filter_names(),
-            len(self.filters.skills),  # each skill is a parameter of its own
-            self.organization is None,
-            self.ordering,
-            self.floor is None,
-            len(self.after),
-            examined,
+        return _Shape(
+            filters=self._filter_names(),
+            skills=len(self.filters.skills),
+            anonymous=self.organization is None,
+            ordering=self.ordering,
+            floor=self.floor is not None,
+            cursors=len(self.after),
+            examined=examined,
         )
 
     def values(self) -> dict[str, Any]:
@@ -886,32 +898,34 @@ class _Where:
         return values
 
     @staticmethod
-    def stand_ins(shape: tuple[Any, ...]) -> dict[str, Any]:
-        names, skills, anonymous, ordering, no_floor, cursors, _examined = shape
-        stand_ins = {name: _FILTER_STAND_INS[name] for name in names}
-        stand_ins.update({f"skill_{index}": f"\x00skill {index}" for index in range(skills)})
+    def stand_ins(shape: _Shape) -> dict[str, Any]:
+        stand_ins = {name: _FILTER_STAND_INS[name] for name in shape.filters}
+        stand_ins.update({f"skill_{index}": f"\x00skill {index}" for index in range(shape.skills)})
         stand_ins["now"] = _STAND_IN_NOW
-        if not anonymous:
+        if not shape.anonymous:
             stand_ins["organization"] = _STAND_IN_ORGANIZATION
-        if not no_floor:
+        if shape.floor:
             stand_ins["floor"] = _STAND_IN_FLOOR
-        for cursor in range(cursors):
-            for index, (name, _descending) in enumerate(ordering):
-                stand_ins[f"after_{cursor}_{index}"] = _cursor_stand_in(name, cursor * len(ordering) + index)
+        width = len(shape.ordering)
+        for cursor in range(shape.cursors):
+            for index, (name, _descending) in enumerate(shape.ordering):
+                stand_ins[f"after_{cursor}_{index}"] = _cursor_stand_in(name, cursor * width + index)
         return stand_ins
 
     @classmethod
-    def from_values(cls, shape: tuple[Any, ...], values: dict[str, Any]) -> _Where:
+    def from_values(cls, shape: _Shape, values: dict[str, Any]) -> _Where:
         """The ``_Where`` of ``shape`` holding ``values`` (stand-ins, when compiling)."""
-        names, skills, anonymous, ordering, no_floor, cursors, _examined = shape
-        organization = None if anonymous else Organization(pk=values["organization"])
+        organization = None if shape.anonymous else Organization(pk=values["organization"])
         after = tuple(
-            tuple(values[f"after_{cursor}_{index}"] for index in range(len(ordering))) for cursor in range(cursors)
+            tuple(values[f"after_{cursor}_{index}"] for index in range(len(shape.ordering)))
+            for cursor in range(shape.cursors)
         )
         filters = TaskFilters(
-            **{name: values[name] for name in names}, skills=[values[f"skill_{index}"] for index in range(skills)]
+            **{name: values[name] for name in shape.filters},
+            skills=[values[f"skill_{index}"] for index in range(shape.skills)],
         )
-        return cls(filters, organization, values["now"], ordering, None if no_floor else values["floor"], after)
+        floor = values["floor"] if shape.floor else None
+        return cls(filters, organization, values["now"], shape.ordering, floor, after)
 
 
 def _within(name: str, descending: bool, bound: Any) -> Q:
