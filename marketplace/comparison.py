@@ -35,15 +35,15 @@ reputation
     completed contracts (20 points each, 100 from five): rating counts
     double. Missing for a supplier with neither.
 
-:func:`compare_bids` runs a fixed number of queries whatever the number of
-bids: reviews, contracts and messages are aggregated for all suppliers at once.
+:func:`compare_bids` runs one query whatever the number of bids: the bids,
+their suppliers, and reviews, contracts and messages aggregated per supplier.
 """
 
 from __future__ import annotations
 
+import functools
 import statistics
 import zoneinfo
-from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -51,11 +51,13 @@ from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from typing import Any
 
-from django.db.models import Count, Sum
+from django.db import connections, router
 from django.utils import timezone
 
+from accounts.models import Organization
+from core import joins
 from core.money import format_money
-from marketplace.models import LIVE_BID_STATUSES, Bid, BudgetType, LocationType, Message, Review, Task
+from marketplace.models import LIVE_BID_STATUSES, Bid, BudgetType, LocationType, Message, Review, Task, Thread
 
 FACTORS = ("price", "geography", "flexibility", "communication", "reputation")
 FACTOR_LABELS = {
@@ -271,9 +273,10 @@ def score_level(score: int | None) -> str:
 # --- helpers -----------------------------------------------------------------------------
 
 
-def _round(value: Fraction) -> int:
-    """Half up, for the non-negative values scores are."""
-    return int(value + Fraction(1, 2))
+def _round(value: Fraction | int) -> int:
+    """Half up, for the non-negative values scores are: floor(value + 1/2), in integers (adding a
+    Fraction built a third one, about a millisecond for a comparison of twenty bids)."""
+    return (2 * value.numerator + value.denominator) // (2 * value.denominator)
 
 
 def _clamp(value: int) -> int:
@@ -617,47 +620,94 @@ def _capitalise(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def supplier_records(*, task: Task, supplier_ids: list[int], now: datetime | None = None) -> dict[int, SupplierRecord]:
-    """Reviews, completed contracts and reply times of every supplier: three queries in all."""
-    from contracts.models import Contract, ContractStatus
+@functools.cache
+def _live_bids_query(database: str) -> tuple[str, tuple[joins.Columns, ...]]:
+    """A task's live bids, oldest first, each with its supplier, the client's time zone and the supplier's
+    record: one statement, written once.
 
-    records: dict[int, SupplierRecord] = defaultdict(SupplierRecord)
-    if not supplier_ids:
-        return records
-    reviews = (
-        Review.objects.filter(subject_id__in=supplier_ids, revealed_at__isnull=False)
-        .values("subject_id")
-        .annotate(count=Count("id"), rating=Sum("rating"), communication=Sum("communication_rating"))
-        .order_by()
+    The record is the supplier's revealed reviews (count and rating sums), its
+    completed contracts and the messages of its thread on this task (senders
+    and times, oldest first). The ORM spent some 8 ms of Python building the
+    bids' join and the three aggregates for every view of a comparison, on a
+    page whose queries PostgreSQL answers in under one.
+    """
+    from contracts.models import Contract
+
+    tables = (
+        joins.Columns.of(Bid, "b", database=database),
+        joins.Columns.of(Organization, "supplier", database=database),
     )
-    for row in reviews:
-        record = records[row["subject_id"]]
-        record.review_count = row["count"]
-        record.rating_total = row["rating"]
-        record.communication_total = row["communication"]
-    contracts = (
-        Contract.objects.filter(supplier_id__in=supplier_ids, status=ContractStatus.COMPLETED)
-        .values("supplier_id")
-        .annotate(count=Count("id"))
-        .order_by()
+    t, c = functools.partial(joins.table, database=database), functools.partial(joins.column, database=database)
+    talk = f"""
+          FROM {t(Thread)} th JOIN {t(Message)} m ON m.{c(Message, "thread")} = th.{c(Thread, "id")}
+         WHERE th.{c(Thread, "task")} = b.{c(Bid, "task")} AND th.{c(Thread, "supplier")} = b.{c(Bid, "supplier")}"""
+    oldest_first = f"ORDER BY m.{c(Message, 'created_at')}, m.{c(Message, 'id')}"
+    # Subqueries in the SELECT list, not lateral joins: the planner then has two tables to join, not
+    # seven, and plans the statement in half the time (0.9 ms against 1.8).
+    sql = f"""
+        SELECT {joins.select_list(tables)},
+               (SELECT o.{c(Organization, "time_zone")} FROM {t(Organization)} o
+                 WHERE o.{c(Organization, "id")} = %(client)s),
+               (SELECT ARRAY[count(*), coalesce(sum(r.{c(Review, "rating")}), 0),
+                             coalesce(sum(r.{c(Review, "communication_rating")}), 0)]
+                  FROM {t(Review)} r
+                 WHERE r.{c(Review, "subject")} = b.{c(Bid, "supplier")} AND r.{c(Review, "revealed_at")} IS NOT NULL),
+               (SELECT count(*) FROM {t(Contract)} k
+                 WHERE k.{c(Contract, "supplier")} = b.{c(Bid, "supplier")}
+                   AND k.{c(Contract, "status")} = %(completed)s),
+               (SELECT array_agg(m.{c(Message, "sender_organization")} {oldest_first}) {talk}),
+               (SELECT array_agg(m.{c(Message, "created_at")} {oldest_first}) {talk})
+          FROM {t(Bid)} b
+          JOIN {t(Organization)} supplier ON supplier.{c(Organization, "id")} = b.{c(Bid, "supplier")}
+         WHERE b.{c(Bid, "task")} = %(task)s AND b.{c(Bid, "status")} = ANY(%(statuses)s)
+         ORDER BY b.{c(Bid, "created_at")}, b.{c(Bid, "id")}
+    """  # noqa: S608 - table and column names from the models; every value is a parameter
+    return sql, tables
+
+
+def _record(*, reviews: list[int], completed: int, talk: list[tuple[int, datetime]], client_id: int) -> SupplierRecord:
+    """One supplier's record from its aggregates and its thread's messages, oldest first."""
+    count, rating, communication = reviews
+    record = SupplierRecord(
+        review_count=count, rating_total=rating, communication_total=communication, completed_contracts=completed
     )
-    for row in contracts:
-        records[row["supplier_id"]].completed_contracts = row["count"]
-    messages = (
-        Message.objects.filter(thread__task=task, thread__supplier_id__in=supplier_ids)
-        .order_by("thread_id", "created_at", "id")
-        .values_list("thread__supplier_id", "sender_organization_id", "created_at")
-    )
-    by_supplier: dict[int, list[tuple[int, datetime]]] = defaultdict(list)
-    for supplier_id, sender_id, sent_at in messages:
-        by_supplier[supplier_id].append((sender_id, sent_at))
-    for supplier_id, thread_messages in by_supplier.items():
-        record = records[supplier_id]
-        record.reply_seconds = reply_times(thread_messages, client_id=task.organization_id)
-        since = unanswered_since(thread_messages, client_id=task.organization_id)
+    if talk:
+        record.reply_seconds = reply_times(talk, client_id=client_id)
+        since = unanswered_since(talk, client_id=client_id)
         if since is not None:
-            record.waiting_seconds = max(0, int(((now or timezone.now()) - since).total_seconds()))
-    return records
+            record.waiting_seconds = max(0, int((timezone.now() - since).total_seconds()))
+    return record
+
+
+def live_bids_with_records(task: Task) -> tuple[list[Bid], dict[int, SupplierRecord], str]:
+    """The task's live bids (supplier loaded, ``bid.task`` set), their suppliers' records by bid id, and
+    the client's time zone: one query (:func:`_live_bids_query`)."""
+    from contracts.models import ContractStatus
+
+    database = router.db_for_read(Bid)
+    sql, tables = _live_bids_query(database)
+    with connections[database].cursor() as cursor:
+        parameters: dict[str, Any] = {
+            "task": task.pk,
+            "client": task.organization_id,
+            "statuses": list(LIVE_BID_STATUSES),
+            "completed": ContractStatus.COMPLETED,
+        }
+        cursor.execute(sql, parameters)
+        rows = cursor.fetchall()
+    bids: list[Bid] = []
+    records: dict[int, SupplierRecord] = {}
+    client_time_zone = ""
+    width = sum(len(table.attnames) for table in tables)
+    for row in rows:
+        bid, supplier = joins.instances(tables, row, database)
+        joins.relate(bid, "supplier", supplier)
+        bid.task = task  # the templates follow bid.task: no query per bid
+        client_time_zone, reviews, completed, senders, times = row[width:]
+        talk = list(zip(senders or (), times or (), strict=True))
+        records[bid.pk] = _record(reviews=reviews, completed=completed, talk=talk, client_id=task.organization_id)
+        bids.append(bid)
+    return bids, records, client_time_zone
 
 
 # --- the comparison ---------------------------------------------------------------------------
@@ -695,23 +745,18 @@ def compare_bids(
     """Score every live bid (submitted, shortlisted, accepted) on ``task``, best total first.
 
     ``weights`` override the client's saved ones (a preview); ``today`` is for
-    tests. Queries: the bids, the client's time zone, then reviews, contracts
-    and messages for all suppliers at once (none of those three without bids).
+    tests. One query: the bids with their suppliers' records
+    (:func:`live_bids_with_records`).
     """
     chosen = effective_weights(task, weights)
     today = today or timezone.localdate()
-    bids = list(
-        Bid.objects.filter(task=task, status__in=LIVE_BID_STATUSES).select_related("supplier").order_by("created_at")
-    )
+    bids, records, client_time_zone = live_bids_with_records(task)
     if not bids:
         return Comparison(task=task, weights=chosen, rows=[], sort=sort)
-    client_time_zone = task.organization.time_zone
-    records = supplier_records(task=task, supplier_ids=[bid.supplier_id for bid in bids])
     amounts = [bid.amount for bid in bids]
     rows = []
     for bid in bids:
-        bid.task = task  # the templates follow bid.task: no query per bid
-        record = records.get(bid.supplier_id) or SupplierRecord()
+        record = records[bid.pk]
         factors = {
             "price": score_price(bid, task=task, amounts=amounts),
             "geography": score_geography(bid, task=task, client_time_zone=client_time_zone),
