@@ -5,7 +5,7 @@ cells, the savings and the decision forms per bid. Rendered by the template
 engine that was some 60 nodes per bid with an include per cell and a
 ``{% url %}``, ``{% csrf_token %}`` and ``{% submit_token %}`` per form:
 half of the page's time (13 of 26 ms for the benchmark's 19 bids). These
-tags write the same markup with :func:`~django.utils.html.format_html`, which
+tags write the same markup with :func:`core.html.format_html`, which
 escapes every value it is given (supplier names, explanations, the page's
 own path); the page template keeps everything shown once.
 
@@ -21,10 +21,10 @@ from typing import Any
 
 from django import template
 from django.urls import reverse
-from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from accounts.templatetags.accounts_format import initials
+from core.html import format_html
 from core.idempotency import TOKEN_FIELD, new_form_token
 from core.money import format_money
 from marketplace.comparison import FACTORS, BidRow, Comparison, FactorScore

@@ -2,7 +2,7 @@
 
 Twenty-five rows of some 30 template nodes each (a ``{% url %}``, five date
 filters, the side tested three times) were half of the page's rendering.
-This tag writes the same markup with :func:`~django.utils.html.format_html`,
+This tag writes the same markup with :func:`core.html.format_html`,
 which escapes every value (names, titles, message bodies); the dates are
 formatted as the ``date`` filter does, in the viewer's time zone.
 ``marketplace/tests/test_thread_list.py`` holds it to the template it replaced.
@@ -17,11 +17,11 @@ from typing import Any
 from django import template
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
-from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 
 from accounts.templatetags.accounts_format import initials
+from core.html import format_html
 from marketplace.templatetags.comparison_table import id_url
 
 register = template.Library()
