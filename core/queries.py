@@ -59,9 +59,20 @@ class CompiledQuery(Generic[M]):
         bound = {name: _parameter(value) for name, value in values.items()}
         return sql, [param if slot is None else bound[slot] for slot, param in zip(slots, params, strict=True)]
 
-    def rows(self, **values: Any) -> list[tuple[Any, ...]]:
-        """Every row as a tuple of its columns, in the SELECT's order (for ``values()`` querysets)."""
+    def rows(self, *, offset: int = 0, limit: int | None = None, **values: Any) -> list[tuple[Any, ...]]:
+        """The rows (all, or ``limit`` from ``offset`` on) as tuples of their columns, in the SELECT's
+        order (for ``values()`` querysets)."""
         sql, params = self.sql(**values)
+        if limit is not None:
+            sql, params = f"{sql} LIMIT %s OFFSET %s", [*params, limit, offset]
+        return self._fetch(sql, params)
+
+    def count(self, **values: Any) -> int:
+        """How many rows the query returns."""
+        sql, params = self.sql(**values)
+        return int(self._fetch(f"SELECT COUNT(*) FROM ({sql}) counted", params)[0][0])  # noqa: S608 - compiled SQL
+
+    def _fetch(self, sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
         with connections[router.db_for_read(self.model)].cursor() as cursor:
             cursor.execute(sql, params)
             return cursor.fetchall()

@@ -118,3 +118,21 @@ def test_a_parameter_that_cannot_be_hashed_is_never_taken_for_a_stand_in():
     assert _key([[1], [2]]) is None
     assert _key((1, [2])) is None
     assert _key(ANY_ROLE) == ANY_ROLE
+
+
+def test_counts_and_pages_of_rows_are_the_querysets(firm, other_firm):
+    for n in range(5):
+        make_member(Organization.objects.create(name=f"Org {n}", slug=f"org-{n}"), role="owner")
+    make_member(other_firm, role="admin")
+
+    def owned(role):  # type: ignore[no-untyped-def]
+        return Organization.objects.filter(memberships__role=role).order_by("name", "id").values_list("pk")
+
+    compiled = CompiledQuery(Organization, owned, role=ANY_ROLE)
+
+    for role in ("owner", "admin", "member"):
+        everyone = list(owned(role))
+        assert compiled.count(role=role) == len(everyone)
+        pages = range(0, len(everyone) + 2, 2)
+        paged = [row for start in pages for row in compiled.rows(offset=start, limit=2, role=role)]
+        assert paged == everyone

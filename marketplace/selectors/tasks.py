@@ -179,13 +179,22 @@ def task_invitations(*, task: Task) -> QuerySet[BidInvitation]:
 
 
 def open_tasks_of(*, organization: Organization, limit: int = 25) -> list[Task]:
-    """The organization's open tasks, newest first: what a client can invite a supplier to."""
-    return list(
+    """The organization's open tasks, newest first: what a client can invite a supplier to.
+
+    Every view of the supplier directory asks; the query is compiled once (``core.queries``)."""
+    return _OPEN_TASKS_OF.page(offset=0, limit=limit, organization=organization)
+
+
+_OPEN_TASKS_OF = CompiledQuery(
+    Task,
+    lambda organization: (
         Task.objects.for_org(organization)
         .open_for_bids()
         .only("id", "title", "visibility", "published_at")
-        .order_by("-published_at", "-id")[:limit]
-    )
+        .order_by("-published_at", "-id")
+    ),
+    organization=-7_314,
+)
 
 
 def suggested_suppliers(*, task: Task, limit: int = 5) -> list[Organization]:

@@ -275,7 +275,20 @@ def test_a_page_that_used_a_token_or_nonce_of_its_own_is_not_kept(rf, page_cache
 # --- the supplier directory, a page at a time --------------------------------------------------
 
 
-@pytest.mark.parametrize("filters", [{}, {"country": "DE"}, {"min_rating": 3}, {"q": "bake"}])
+@pytest.mark.parametrize(
+    "filters",
+    [
+        {},
+        {"country": "DE"},
+        {"min_rating": 3},
+        {"q": "bake"},
+        {"skills": ["payroll", "bookkeeping"], "country": "FR"},
+        {"category": "payroll", "min_rating": 4},
+        {"city": "berlin"},
+        {"rate_max": 8_000, "currency": "EUR"},
+        {"rate_max": 9_000},
+    ],
+)
 def test_the_directory_pages_list_what_the_full_search_lists_in_its_order(firm, other_firm, filters):
     from django.utils import timezone
 
@@ -296,7 +309,15 @@ def test_the_directory_pages_list_what_the_full_search_lists_in_its_order(firm, 
             )  # fmt: skip
 
     made = [
-        Organization.objects.create(name=name, slug=f"s-{n}", country=country, skills=["payroll"])
+        Organization.objects.create(
+            name=name,
+            slug=f"s-{n}",
+            country=country,
+            city="Berlin" if country == "DE" else "Paris",
+            skills=["payroll"] if n % 3 else ["bookkeeping", "payslips"],
+            hourly_rate=4_000 + 1_000 * n if n % 2 else None,
+            hourly_rate_currency="GBP" if n % 4 == 1 else "EUR",
+        )
         for n, (name, country) in enumerate(
             [("Bakery A", "DE"), ("Bakery B", "FR"), ("Cakes", "DE"), ("Alpha", "DE"), ("Zed", "FR"), ("Mid", "DE")]
             + [(f"Plain {n}", "DE" if n % 2 else "FR") for n in range(7)]

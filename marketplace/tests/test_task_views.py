@@ -924,15 +924,17 @@ class TestSupplierDirectory:
 
         assert (supplier in response.context["suppliers"]) is found
 
-    def test_invite_menu_offers_the_clients_open_tasks(self, firm, supplier, client_of):
+    def test_invite_menu_offers_the_clients_open_tasks(self, firm, other_firm, supplier, client_of):
         task = open_task(firm, title="Open payroll task")
         services.create_task(actor=firm.owner, organization=firm, data=task_input(title="Draft task"))
+        open_task(other_firm, title="Another client's task")
 
         page = html(client_of.get(reverse("supplier-list")))
 
         assert f'formaction="{reverse("task-invite", kwargs={"task_id": task.pk})}"' in page
         assert "Open payroll task" in page
         assert "Draft task" not in page
+        assert "Another client" not in page
         assert f'name="supplier" value="{supplier.pk}"' in page
 
 
