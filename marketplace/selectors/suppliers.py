@@ -196,14 +196,8 @@ def _compiled(shape: _Shape) -> _Compiled:
     def filters_of(exclude: int, **values: Any) -> tuple[SupplierFilters, Organization]:
         return replace(SupplierFilters(), **values), Organization(pk=exclude)
 
-    def counted(**values: Any) -> QuerySet[Any]:
-        filters, excluded = filters_of(**values)
-        if filters.min_rating:
-            return search_suppliers(filters=filters, exclude=excluded).values("pk")
-        return _filtered(Organization.objects.all(), filters=filters, exclude=excluded).values("pk")
-
     return _Compiled(
-        total=CompiledQuery(Organization, counted, **stand_ins),
+        total=CompiledQuery(Organization, lambda **v: _counted(*filters_of(**v)), **stand_ins),
         rated=CompiledQuery(Organization, lambda **v: _rated(*filters_of(**v)).values_list("pk"), **stand_ins),
         # Read only without a rating filter (which leaves the unrated out).
         unrated=CompiledQuery(
@@ -215,11 +209,16 @@ def _compiled(shape: _Shape) -> _Compiled:
 
 
 def count_suppliers(*, filters: SupplierFilters, exclude: Organization | None = None) -> int:
-    """How many suppliers :func:`search_suppliers` finds, without grouping every one with its reviews
-    and contracts first (which doubled the directory's time); a rating filter needs them."""
+    """How many suppliers :func:`search_suppliers` finds."""
+    return _counted(filters, exclude).count()
+
+
+def _counted(filters: SupplierFilters, exclude: Organization | None) -> QuerySet[Any]:
+    """What :func:`search_suppliers` finds, without grouping every supplier with its reviews and
+    contracts first (which doubled the directory's time), unless a rating filter needs them."""
     if filters.min_rating:
-        return search_suppliers(filters=filters, exclude=exclude).count()
-    return _filtered(Organization.objects.all(), filters=filters, exclude=exclude).count()
+        return search_suppliers(filters=filters, exclude=exclude).values("pk")
+    return _filtered(Organization.objects.all(), filters=filters, exclude=exclude).values("pk")
 
 
 def _filtered(queryset: _Suppliers, *, filters: SupplierFilters, exclude: Organization | None) -> _Suppliers:
