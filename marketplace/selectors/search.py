@@ -407,10 +407,14 @@ def _order_by(ordering: list[tuple[str, bool]]) -> list[str]:
     return [f"-{name}" if descending else name for name, descending in ordering]
 
 
-def load_tasks(ids: list[int] | QuerySet[Task, Any], ordering: list[tuple[str, bool]]) -> list[Task]:
+def load_tasks(
+    ids: list[int] | QuerySet[Task, Any], ordering: list[tuple[str, bool]], *, brief: bool = False
+) -> list[Task]:
     """Tasks by id in ``ordering``, with the organization and category their cards and pages show.
 
     A search's page of rows, and the task page's one task. ``ids`` is a list or a subquery of ids.
+    ``brief`` leaves each task's description out (deferred), for lists that show the excerpt: a
+    page of 25 tasks with descriptions at their limit would read 1.25 MB it never shows.
     What ``filter(pk__in=ids).select_related("category", "organization").defer("search_vector")``
     loads, through SQL written once per ordering (``core.joins``): the ORM's building of that query
     and of its 75 instances took 2.3 ms of Python for a page of 25 whose query takes 0.8 ms (1.5 ms
@@ -419,7 +423,7 @@ def load_tasks(ids: list[int] | QuerySet[Task, Any], ordering: list[tuple[str, b
     if isinstance(ids, list) and not ids:
         return []  # as pk__in=[]: no query
     database = router.db_for_read(Task)
-    select, tables = _rows_query(tuple(ordering), database)
+    select, tables = _rows_query(tuple(ordering), database, brief)
     if isinstance(ids, list):
         sql, params = select.format(ids="= ANY(%s)"), [ids]
     else:
@@ -438,10 +442,13 @@ def load_tasks(ids: list[int] | QuerySet[Task, Any], ordering: list[tuple[str, b
 
 
 @functools.cache
-def _rows_query(ordering: tuple[tuple[str, bool], ...], database: str) -> tuple[str, tuple[joins.Columns, ...]]:
+def _rows_query(
+    ordering: tuple[tuple[str, bool], ...], database: str, brief: bool
+) -> tuple[str, tuple[joins.Columns, ...]]:
     """The SQL of :func:`load_tasks` for ``ordering`` (with ``{ids}`` where the ids' condition goes), and its tables."""
+    left_out = ["search_vector", "description"] if brief else ["search_vector"]
     tables = (
-        joins.Columns.of(Task, "t", database=database, leave_out=["search_vector"]),
+        joins.Columns.of(Task, "t", database=database, leave_out=left_out),
         joins.Columns.of(Category, "c", database=database),
         joins.Columns.of(Organization, "o", database=database),
     )
@@ -457,9 +464,15 @@ def _rows_query(ordering: tuple[tuple[str, bool], ...], database: str) -> tuple[
 
 
 def search_tasks(
-    *, filters: TaskFilters, organization: Organization | None, cursor: str = "", page_size: int = DEFAULT_PAGE_SIZE
+    *,
+    filters: TaskFilters,
+    organization: Organization | None,
+    cursor: str = "",
+    page_size: int = DEFAULT_PAGE_SIZE,
+    brief: bool = False,
 ) -> TaskPage:
-    """One page of open tasks matching ``filters`` that ``organization`` may see.
+    """One page of open tasks matching ``filters`` that ``organization`` may see; ``brief`` pages
+    leave each task's description out (see :func:`load_tasks`).
 
     Every sort is exact and sees every match, whatever the page size.
     Relevance is a tiered rank (see :data:`TIERS`): tasks whose title
@@ -483,7 +496,7 @@ def search_tasks(
     if sort != "relevance":
         words = _all_words(filters.q) if filters.q else None
         where = _Where.of(filters, organization, now=now, ordering=_ORDERINGS[sort], after=values)
-        rows = _in_order(where, words=words, wanted=wanted)
+        rows = _in_order(where, words=words, wanted=wanted, brief=brief)
         return _page(rows, page_size=page_size, ordering=_ORDERINGS[sort], sort=sort)
     # One tier after the other, each the newest sort of its own matches; the cursor says which tier
     # the last row came from, so a later page skips the tiers before it.
@@ -494,7 +507,7 @@ def search_tasks(
             continue
         after = values[1:] if values is not None and tier == values[0] else None
         where = _Where.of(filters, organization, now=now, ordering=_ORDERINGS["newest"], after=after)
-        found = _in_order(where, words=words, wanted=wanted - len(rows), walks=walks)
+        found = _in_order(where, words=words, wanted=wanted - len(rows), walks=walks, brief=brief)
         for task in found:
             task.tier = tier  # type: ignore[attr-defined]
         rows += found
@@ -503,7 +516,9 @@ def search_tasks(
     return _page(rows, page_size=page_size, ordering=_ORDERINGS["relevance"], sort=sort)
 
 
-def _in_order(where: _Where, *, words: _Words | None, wanted: int, walks: dict[Any, Any] | None = None) -> list[Task]:
+def _in_order(
+    where: _Where, *, words: _Words | None, wanted: int, walks: dict[Any, Any] | None = None, brief: bool = False
+) -> list[Task]:
     """The first ``wanted`` open tasks of ``where`` (in its order, after its cursor) that meet ``words``.
 
     ``walks`` keeps the common words' first walk for the next call of the same search: relevance's
@@ -519,7 +534,7 @@ def _in_order(where: _Where, *, words: _Words | None, wanted: int, walks: dict[A
             # Some matches but not a page: the filters thin out here (or go against the order), walk further.
             more, walked_to = _walk(where.then(walked_to), examined=WALK * BAND_GROWTH, wanted=wanted - len(found))
             found += more
-        rows = load_tasks([pk for pk, _ in found], ordering)
+        rows = load_tasks([pk for pk, _ in found], ordering, brief=brief)
         past = None if walked_to is None else _after(walked_to, ordering)
     elif words.frequency >= COMMON_WORDS:
         # 1. The next SCAN_WINDOW candidates in order that pass the filters (a bounded walk), their
@@ -533,7 +548,7 @@ def _in_order(where: _Where, *, words: _Words | None, wanted: int, walks: dict[A
                 walks[key] = (found, walked_to)
         # The ids as one array parameter (see core.lookups.AnyOf).
         tested = Task.objects.filter(AnyOf(F("pk"), [pk for pk, _ in found])).filter(words.on_rows)
-        rows = load_tasks(tested.order_by(*_order_by(ordering)).values("pk")[:wanted], ordering)
+        rows = load_tasks(tested.order_by(*_order_by(ordering)).values("pk")[:wanted], ordering, brief=brief)
         edge: tuple[Any, ...] | None = None  # where ``past`` starts, naming the bands' edges (_band_edge)
         if walked_to is not None:
             past, edge = _after(walked_to, ordering), tuple(walked_to)
@@ -565,7 +580,7 @@ def _in_order(where: _Where, *, words: _Words | None, wanted: int, walks: dict[A
             if wide is not None:
                 band = band.filter(_within(name, descending, wide))
             ids = band.order_by(*_sorted_without_index(ordering)).values("pk")[: wanted - len(rows)]
-            rows += load_tasks(ids, ordering)
+            rows += load_tasks(ids, ordering, brief=brief)
             past = None if wide is None else Q(**{f"{name}__lt" if descending else f"{name}__gt": wide})
             edge = None if wide is None else (wide,)
             reach -= width
@@ -577,7 +592,7 @@ def _in_order(where: _Where, *, words: _Words | None, wanted: int, walks: dict[A
         if words is not None:
             beyond = beyond.filter(words.indexed)
         ids = beyond.order_by(*_sorted_without_index(ordering)).values("pk")[: wanted - len(rows)]
-        rows += load_tasks(ids, ordering)
+        rows += load_tasks(ids, ordering, brief=brief)
     return rows
 
 

@@ -1028,6 +1028,22 @@ def supplier_org(n: int, *, skills: list[str] | None = None) -> Organization:
     return organization
 
 
+def test_the_browse_page_never_reads_the_descriptions_it_does_not_show(firm, supplier):
+    long_text = "Quarterly payroll for a bakery. " + "Every payslip checked twice. " * 1_500
+    task = open_task(firm, title="Payroll for a bakery", description=long_text)
+    member = signed_in(supplier.owner, supplier)
+
+    with CaptureQueriesContext(connection) as queries:
+        page = html(member.get(reverse("task-list")))
+
+    assert "Payroll for a bakery" in page
+    assert task.excerpt[:40] in page
+    read = [query["sql"] for query in queries if re.search(r'"(t|marketplace_task)"\."description"', query["sql"])]
+    assert not read
+    api = member.get("/api/v1/tasks/")  # the API returns whole tasks
+    assert api.json()["results"][0]["description"] == long_text.strip()
+
+
 class TestQueryCounts:
     """The list pages cost the same number of queries for one row and for twenty."""
 

@@ -77,7 +77,8 @@ def task_list(request: HttpRequest) -> HttpResponse:
     organization = getattr(request, "organization", None)
     filters = TaskFilters.from_params(browse_params(request.GET))
     cursor = request.GET.get("cursor", "")
-    page = selectors.search_tasks(filters=filters, organization=organization, cursor=cursor)
+    # The cards show the excerpt: the descriptions are not read.
+    page = selectors.search_tasks(filters=filters, organization=organization, cursor=cursor, brief=True)
     categories = selectors.category_list()
     names = load_skill_names([*filters.skills, *(slug for task in page.tasks for slug in task.skills)])
     params = filters.as_params()
