@@ -112,6 +112,8 @@ class SupplierDirectory:
                 ids += [pk for (pk,) in self._compiled.unrated.rows(offset=offset, limit=wanted, **self._values)]
             else:
                 ids += _unrated(self.filters, self.exclude).values_list("pk", flat=True)[offset : offset + wanted]
+        if not ids:
+            return []  # a page past the end: no query (as pk__in=[] was)
         rows: dict[int, Any] = {row.pk: row for row in _FIGURES.all(ids=ids)}
         for row in rows.values():  # what the ORM's Avg gives: a float (raw rows keep PostgreSQL's numeric)
             row.rating = None if row.rating is None else float(row.rating)
