@@ -62,10 +62,9 @@ class CompiledQuery(Generic[M]):
     def rows(self, *, offset: int = 0, limit: int | None = None, **values: Any) -> list[tuple[Any, ...]]:
         """The rows (all, or ``limit`` from ``offset`` on) as tuples of their columns, in the SELECT's
         order (for ``values()`` querysets)."""
-        sql, params = self.sql(**values)
-        if limit is not None:
-            sql, params = f"{sql} LIMIT %s OFFSET %s", [*params, limit, offset]
-        return self._fetch(sql, params)
+        if limit is None:
+            return self._fetch(*self.sql(**values))
+        return self._fetch(*self._window(offset, limit, **values))
 
     def count(self, **values: Any) -> int:
         """How many rows the query returns."""
@@ -84,8 +83,11 @@ class CompiledQuery(Generic[M]):
 
     def page(self, *, offset: int, limit: int, **values: Any) -> list[M]:
         """``limit`` rows from ``offset`` on, as model instances (fields the queryset left out are deferred)."""
+        return list(self.model._default_manager.raw(*self._window(offset, limit, **values)))
+
+    def _window(self, offset: int, limit: int, **values: Any) -> tuple[str, list[Any]]:
         sql, params = self.sql(**values)
-        return list(self.model._default_manager.raw(f"{sql} LIMIT %s OFFSET %s", [*params, limit, offset]))
+        return f"{sql} LIMIT %s OFFSET %s", [*params, limit, offset]
 
 
 def _parameter(value: Any) -> Any:
