@@ -109,6 +109,8 @@ TEMPLATES = [
         },
     },
 ]
+# Django's renderer, with its input and text area templates written in Python (core.widgets).
+FORM_RENDERER = "core.widgets.QuickRenderer"
 
 # --- Database: PostgreSQL only (one SQL dialect everywhere) -----------------
 DATABASES = {

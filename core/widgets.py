@@ -1,6 +1,15 @@
-"""Select boxes with long, fixed option lists (countries, categories), rendered in Python.
+"""Form widgets rendered in Python: inputs, text areas and long select boxes.
 
-Django renders each ``<option>`` of a form's select through a template
+Django renders each widget through a template that includes two more (the
+input, its attributes): about 0.2 ms a field, 1.5 ms of the supplier
+directory's filters and 1 ms of the bid comparison's weights
+(docs/benchmarks.md, round 7). :class:`QuickRenderer`, the project's form
+renderer, writes the markup of Django's own input and text area templates
+in Python; every other template (radio lists, files already uploaded, a
+project's own) renders as before. ``core/tests/test_widgets.py`` holds the
+two equal.
+
+Django also renders each ``<option>`` of a select through a template
 include, and a hand-written ``{% for %}`` loop runs an ``{% if %}`` per option
 to mark the chosen one: the 250 countries alone were most of the template
 nodes of the browse page and of the supplier directory (docs/benchmarks.md,
@@ -16,12 +25,15 @@ from functools import lru_cache
 from typing import Any
 
 from django import forms
+from django.forms.renderers import DjangoTemplates
 from django.forms.utils import flatatt
 from django.utils.choices import BaseChoiceIterator
 from django.utils.html import format_html
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeData, SafeString, mark_safe
 from django.utils.translation import get_language
 from django_countries import countries
+
+from core.html import conditional_escape
 
 Choices = tuple[tuple[str, str], ...]
 
@@ -97,3 +109,59 @@ class QuickSelect(forms.Select):
         final_attrs = flatatt(self.build_attrs(self.attrs, attrs))
         options = options_html(choices, self.format_value(value))
         return format_html('<select name="{}"{}>{}</select>', name, final_attrs, options)
+
+
+def _attributes(attrs: dict[str, Any]) -> str:
+    """``django/forms/widgets/attrs.html`` in Python: ``True`` alone, ``False`` left out, the rest as text."""
+    return "".join(
+        f" {conditional_escape(name)}" if value is True else f' {conditional_escape(name)}="{_text(value)}"'
+        for name, value in attrs.items()
+        if value is not False
+    )
+
+
+def _text(value: Any) -> str:
+    """``{{ value|stringformat:'s' }}``: the value as text, escaped unless it is safe already."""
+    text = "%s" % (value,)  # noqa: UP031 - the filter's own formatting (a tuple as its text, too)
+    return text if isinstance(value, SafeData) else conditional_escape(text)
+
+
+def _input(widget: dict[str, Any]) -> str:
+    """``django/forms/widgets/input.html``."""
+    value = "" if widget["value"] is None else f' value="{_text(widget["value"])}"'
+    return (
+        f'<input type="{conditional_escape(widget["type"])}" name="{conditional_escape(widget["name"])}"'
+        f"{value}{_attributes(widget['attrs'])}>"
+    )
+
+
+def _textarea(widget: dict[str, Any]) -> str:
+    """``django/forms/widgets/textarea.html``."""
+    value = conditional_escape(widget["value"]) if widget["value"] else ""
+    return f'<textarea name="{conditional_escape(widget["name"])}"{_attributes(widget["attrs"])}>\n{value}</textarea>'
+
+
+_INPUT_TEMPLATES = (
+    *("input", "checkbox", "color", "date", "datetime", "email", "file", "hidden"),
+    *("number", "password", "search", "tel", "text", "time", "url"),
+)
+_IN_PYTHON = {f"django/forms/widgets/{name}.html": _input for name in _INPUT_TEMPLATES} | {
+    "django/forms/widgets/textarea.html": _textarea
+}
+
+
+class QuickRenderer(DjangoTemplates):
+    """Django's form renderer, with its input and text area templates written in Python.
+
+    Only the markup of those templates is replaced: widgets still build
+    their context (attributes, value) as Django does, and every other
+    template renders through Django. An app overriding one of these
+    templates would not be heard; a test holds that none does.
+    """
+
+    def render(self, template_name: str, context: dict[str, Any], request: Any = None) -> str:
+        quick = _IN_PYTHON.get(template_name)
+        if quick is None:
+            return super().render(template_name, context, request)
+        # Every value and attribute is escaped by the functions above.
+        return mark_safe(quick(context["widget"]))  # noqa: S308

@@ -5,7 +5,7 @@ settings and benchmark-only views as ``benchmark_http.py``::
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/marketplace_bench \\
     REDIS_URL=redis://127.0.0.1:6379/8 \\
-        .venv/bin/python scripts/profile_page.py /my-tasks/ --as client [-n 400] [--sql] [--profile 30]
+        .venv/bin/python scripts/profile_page.py /my-tasks/ --as client [-n 400] [--sql] [--explain] [--profile 30]
 
 ``--as`` is one of anonymous, supplier, client (the biggest client's owner)
 or token (that owner's API token). ``{task}`` and ``{compare}`` in the path
@@ -13,8 +13,9 @@ stand for a public open task and the client's task with the most bids.
 
 It prints the least and the median of five batches of ``-n`` requests
 (milliseconds a request: the least is the figure to compare between two
-commits on a shared machine), the queries of one request and, with
-``--profile N``, the N functions with the most cumulative time. Nothing is
+commits on a shared machine), the queries of one request, with
+``--explain`` what PostgreSQL spends planning and executing each of them,
+and, with ``--profile N``, the N functions with the most cumulative time. Nothing is
 served over HTTP: the WSGI app is called directly, so this measures the
 worker's share of ``benchmark_http.py``'s ``ms/req`` without the load.
 """
@@ -71,6 +72,11 @@ def main() -> None:
     parser.add_argument("--as", dest="who", default="anonymous", choices=["anonymous", "supplier", "client", "token"])
     parser.add_argument("-n", type=int, default=200, help="requests per batch (default 200)")
     parser.add_argument("--sql", action="store_true", help="print the SQL of one request")
+    parser.add_argument(
+        "--explain",
+        action="store_true",
+        help="run each query of one request again under EXPLAIN ANALYZE: its planning and execution time",
+    )
     parser.add_argument("--profile", type=int, default=0, help="print the N costliest functions (cumulative)")
     parser.add_argument("--save", metavar="FILE", help="write the page's body to FILE (to see what its bytes are)")
     args = parser.parse_args()
@@ -111,6 +117,8 @@ def main() -> None:
         if args.sql:
             for query in queries:
                 print(f"  {query['time']}s  {query['sql'][:400]}")
+        if args.explain:
+            print_explained(queries, connection)
         batches = []
         for _ in range(5):
             started = time.perf_counter()
@@ -128,6 +136,26 @@ def main() -> None:
             stats.print_stats(args.profile)
     finally:
         the_cast.cleanup()
+
+
+def print_explained(queries: Any, connection: Any) -> None:
+    """Each query's planning and execution time in PostgreSQL (the least of three runs), in ms."""
+    total_planning = total_execution = 0.0
+    for query in queries:
+        sql = query["sql"]
+        if not sql.lstrip().upper().startswith(("SELECT", "WITH")):
+            continue
+        runs = []
+        with connection.cursor() as cursor:
+            for _ in range(3):
+                cursor.execute(f"EXPLAIN (ANALYZE, SUMMARY, FORMAT JSON) {sql}")
+                plan = cursor.fetchone()[0][0]
+                runs.append((plan["Planning Time"], plan["Execution Time"]))
+        planning, execution = min(run[0] for run in runs), min(run[1] for run in runs)
+        total_planning += planning
+        total_execution += execution
+        print(f"  planning {planning:6.2f} ms  execution {execution:6.2f} ms  {' '.join(sql.split())[:110]}")
+    print(f"  in all: planning {total_planning:.2f} ms, execution {total_execution:.2f} ms")
 
 
 if __name__ == "__main__":
