@@ -105,7 +105,12 @@ TEMPLATES = [
             ],
             # {% submit_token %} goes in every form that posts to a view marked core.idempotency.submit_once;
             # {% url %} is Django's, remembering the URLs of names without arguments.
-            "builtins": ["core.templatetags.submit_once", "core.templatetags.cached_url"],
+            # {% form_field %} lays out a form's field (label, widget, errors, help text).
+            "builtins": [
+                "core.templatetags.submit_once",
+                "core.templatetags.cached_url",
+                "core.templatetags.form_fields",
+            ],
         },
     },
 ]

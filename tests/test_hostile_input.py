@@ -16,7 +16,6 @@ from typing import Any
 
 import pytest
 from django.apps import apps
-from django.template.loader import render_to_string
 from django.test import Client
 from django.utils import timezone
 
@@ -24,6 +23,7 @@ from accounts.models import Organization
 from core import limits
 from core.exceptions import Invalid
 from core.markdown import excerpt, plain_text
+from core.templatetags.form_fields import form_field
 from core.text import clean, is_blank
 from marketplace import services
 from marketplace.models import Bid, Category, SavedSearch, Task
@@ -155,8 +155,8 @@ class TestTextInAttributesIsEscaped:
             rich = forms.CharField(help_text=format_html("<ul><li>{}</li></ul>", "<i>x</i>"))
 
         form = Form()
-        plain = render_to_string("accounts/_field.html", {"field": form["plain"]})
-        rich = render_to_string("accounts/_field.html", {"field": form["rich"]})
+        plain = form_field(form["plain"])
+        rich = form_field(form["rich"])
 
         assert "&lt;b&gt;hi&lt;/b&gt;" in plain
         assert "<ul><li>&lt;i&gt;x&lt;/i&gt;</li></ul>" in rich
