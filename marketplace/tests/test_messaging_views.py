@@ -235,9 +235,14 @@ class TestThreadList:
             expected = messaging_selectors.thread_summaries(organization=organization, user=user)
 
             def figures(threads):
-                return [(t.pk, t.unread_count, t.last_body, t.last_sender_id) for t in threads]
+                names = [(t.task.title, t.task.organization.name, t.supplier.name) for t in threads]
+                counts = [(t.pk, t.unread_count, t.last_body, t.last_sender_id) for t in threads]
+                return names, counts
 
-            assert figures(page.object_list) == figures(expected)
+            with CaptureQueriesContext(connection) as queries:
+                shown = figures(page.object_list)
+            assert queries.captured_queries == []  # the names came with the page's one statement
+            assert shown == figures(expected)
 
     def test_the_query_count_does_not_grow_with_the_threads(self, firm):
         def build(count: int) -> Client:
