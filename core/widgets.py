@@ -1,13 +1,12 @@
 """Form widgets rendered in Python: inputs, text areas and long select boxes.
 
-Django renders each widget through a template that includes two more (the
-input, its attributes): about 0.2 ms a field, 1.5 ms of the supplier
-directory's filters and 1 ms of the bid comparison's weights
-(docs/benchmarks.md, round 7). :class:`QuickRenderer`, the project's form
-renderer, writes the markup of Django's own input and text area templates
-in Python; every other template (radio lists, files already uploaded, a
-project's own) renders as before. ``core/tests/test_widgets.py`` holds the
-two equal.
+Django renders each input through a template that includes two more (the
+input, its attributes): the supplier directory's eight filter fields spent
+about 1.3 ms a view there (docs/benchmarks.md, round 7). :class:`QuickRenderer`,
+the project's form renderer, writes the markup of Django's own input and
+text area templates in Python; every other template (radio lists, files
+already uploaded) renders as before. ``core/tests/test_widgets.py`` holds
+the two equal.
 
 Django also renders each ``<option>`` of a select through a template
 include, and a hand-written ``{% for %}`` loop runs an ``{% if %}`` per option
