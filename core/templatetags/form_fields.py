@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from django import template
 from django.forms import BoundField
+from django.utils.html import format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
 from core.html import format_html
@@ -40,7 +41,7 @@ def form_field(field: BoundField, extra_class: str = "") -> SafeString:
         classes += f" {extra_class}"
     error_list: SafeString | str = ""
     if errors:
-        items = mark_safe("".join(format_html("<li>{}</li>", error) for error in errors))  # noqa: S308 - escaped
+        items = format_html_join("", "<li>{}</li>", ((error,) for error in errors))
         error_list = format_html('<ul class="field-errors" id="{}_error">{}</ul>', field.auto_id, items)
     if widget_type == "checkbox":
         return format_html(
