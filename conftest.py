@@ -67,8 +67,8 @@ def other_firm(db):  # type: ignore[no-untyped-def]
 def _seeded_vocabulary(request):  # type: ignore[no-untyped-def]
     """Transactional tests (live server, real workers) flush the database, data migrations included.
 
-    Put the seeded categories and skills back before each of them, so they see
-    what every real database has.
+    Put the seeded categories and skills and the supplier tally back before
+    each of them, so they see what every real database has.
     """
     marker = request.node.get_closest_marker("django_db")
     transactional = (marker is not None and marker.kwargs.get("transaction")) or any(
@@ -80,8 +80,11 @@ def _seeded_vocabulary(request):  # type: ignore[no-untyped-def]
 
     from django.apps import apps
 
+    from accounts.services import recount_suppliers
+
     request.getfixturevalue("transactional_db")
     importlib.import_module("marketplace.migrations.0002_seed_categories").seed(apps, None)
+    recount_suppliers()
 
 
 _DATABASE_FIXTURES = {"db", "transactional_db", "live_server", "django_db_setup"}
@@ -107,5 +110,8 @@ def _vocabulary_at_session_start(request, django_db_blocker):  # type: ignore[no
 
     from django.apps import apps
 
+    from accounts.services import recount_suppliers
+
     with django_db_blocker.unblock():
         importlib.import_module("marketplace.migrations.0002_seed_categories").seed(apps, None)
+        recount_suppliers()

@@ -128,6 +128,29 @@ class Organization(models.Model):
         return reverse("organization-detail", kwargs={"slug": self.slug})
 
 
+class SupplierTally(models.Model):
+    """How many organizations the supplier directory lists (those naming a skill), in one row kept by the database.
+
+    Counting them (tens of thousands) on every directory page was a third of its
+    time. Triggers on ``accounts_organization`` (migration 0004) add each
+    statement's change to ``suppliers`` in the statement's own transaction, so
+    the figure is exact for every writer: ``save()``, ``update()``, bulk
+    inserts, deletes and raw SQL. Organizations' writes that change no one's
+    place in the directory (sign-ups, profile edits that keep some skill)
+    leave the row alone, so they never wait on its lock. A database emptied
+    with ``TRUNCATE`` (test flushes) loses the row; readers then count.
+    """
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    suppliers = models.BigIntegerField()
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=models.Q(id=1), name="supplier_tally_one_row")]
+
+    def __str__(self) -> str:
+        return f"{self.suppliers} suppliers"
+
+
 class MembershipQuerySet(models.QuerySet["Membership"]):
     def for_org(self, organization: Organization) -> MembershipQuerySet:
         return self.filter(organization=organization)

@@ -8,7 +8,7 @@ from django.db import connections, router
 from django.db.models import Count, QuerySet
 from django.utils import timezone
 
-from accounts.models import ApiToken, Invitation, Membership, Organization, User, hash_secret
+from accounts.models import ApiToken, Invitation, Membership, Organization, SupplierTally, User, hash_secret
 from core import joins
 from core.exceptions import NotFound
 
@@ -163,6 +163,32 @@ def public_organization(*, slug: str) -> Organization:
     if organization is None:
         raise NotFound("No such organization.")
     return organization
+
+
+def supplier_count(*, besides: Organization | None = None) -> int | None:
+    """How many organizations offer their services (name a skill), ``besides`` left out, from
+    :class:`~accounts.models.SupplierTally`; None when the tally is gone (a database emptied with TRUNCATE).
+
+    One statement, so the tally and ``besides``'s skills are read in the same snapshot.
+    """
+    database = router.db_for_read(SupplierTally)
+    sql = _supplier_count_query(database)
+    with connections[database].cursor() as cursor:
+        cursor.execute(sql, [None if besides is None else besides.pk])
+        row = cursor.fetchone()
+    return None if row is None else int(row[0])
+
+
+@functools.cache
+def _supplier_count_query(database: str) -> str:
+    t = functools.partial(joins.table, database=database)
+    c = functools.partial(joins.column, database=database)
+    sql = (
+        f"SELECT t.{c(SupplierTally, 'suppliers')} - (SELECT count(*) FROM {t(Organization)} o"  # noqa: S608 - our names
+        f" WHERE o.{c(Organization, 'id')} = %s AND o.{c(Organization, 'skills')} <> '{{}}')"
+        f" FROM {t(SupplierTally)} t WHERE t.{c(SupplierTally, 'id')} = 1"
+    )
+    return sql
 
 
 def token_is_fresh(token: ApiToken) -> bool:

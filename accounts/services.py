@@ -17,7 +17,7 @@ from allauth.mfa.base.internal.flows import check_rate_limit as check_mfa_rate_l
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connections, router, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.text import slugify
@@ -29,6 +29,7 @@ from accounts.models import (
     Membership,
     Organization,
     Role,
+    SupplierTally,
     User,
     hash_secret,
 )
@@ -206,6 +207,23 @@ def _check_profile_sizes(values: dict[str, Any]) -> None:
 
 
 @transaction.atomic
+def recount_suppliers() -> int:
+    """Count the supplier directory again into :class:`~accounts.models.SupplierTally`, and return it.
+
+    The triggers keep the tally exact; this puts it back where a database was
+    emptied with TRUNCATE (which takes the tally's row too), and checks it.
+    Writers of organizations wait for the count, so none slips between it and
+    the write.
+    """
+    database = router.db_for_write(SupplierTally)
+    with transaction.atomic(using=database):
+        with connections[database].cursor() as cursor:
+            cursor.execute(f"LOCK TABLE {Organization._meta.db_table} IN SHARE MODE")
+        suppliers = Organization.objects.using(database).exclude(skills=[]).count()
+        SupplierTally.objects.using(database).update_or_create(pk=1, defaults={"suppliers": suppliers})
+    return suppliers
+
+
 def update_user_profile(*, user: User, name: str) -> User:
     """A user edits their own name; it is also shown on their personal organization."""
     name = visible(name)[: limits.PERSON_NAME]

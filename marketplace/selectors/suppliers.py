@@ -12,6 +12,7 @@ from django.db.models import Avg, CharField, Count, F, Q, QuerySet, Value
 from django.db.models.functions import Cast
 
 from accounts.models import Organization
+from accounts.selectors import supplier_count
 from core.lookups import AnyOf
 from core.queries import CompiledQuery
 from marketplace.models import Skill
@@ -83,7 +84,7 @@ class SupplierDirectory:
             self._values = {**shape.values(filters), "exclude": exclude.pk}
 
     def count(self) -> int:
-        if self._compiled is not None:
+        if self._compiled is not None and self.filters.as_params():
             return self._compiled.total.count(**self._values)
         return count_suppliers(filters=self.filters, exclude=self.exclude)
 
@@ -211,7 +212,12 @@ def _compiled(shape: _Shape) -> _Compiled:
 
 
 def count_suppliers(*, filters: SupplierFilters, exclude: Organization | None = None) -> int:
-    """How many suppliers :func:`search_suppliers` finds."""
+    """How many suppliers :func:`search_suppliers` finds: for the whole directory, its tally
+    (:class:`accounts.models.SupplierTally`), not a count of every supplier."""
+    if not filters.as_params():
+        tallied = supplier_count(besides=exclude)
+        if tallied is not None:
+            return tallied
     return _counted(filters, exclude).count()
 
 
