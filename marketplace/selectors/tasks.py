@@ -52,11 +52,13 @@ _BY_ID = [("id", False)]
 
 
 def get_own_task(*, task_id: int, organization: Organization) -> Task:
-    """A task of the acting organization (the client side)."""
-    task = Task.objects.for_org(organization).select_related("category").filter(pk=task_id).first()
-    if task is None:
+    """A task of the acting organization (the client side), through :func:`load_tasks`'s SQL written once:
+    the ORM took longer to build ``for_org(...).select_related("category")`` than PostgreSQL to answer it."""
+    found = load_tasks([task_id], _BY_ID)
+    task = found[0] if found else None
+    if task is None or task.organization_id != organization.pk:
         raise NotFound("No such task.")
-    task.organization = organization  # for_org chose it: reading it again would be a query (the comparison's)
+    task.organization = organization  # the same row; the request's instance carries what the views read of it
     return task
 
 
