@@ -225,7 +225,10 @@ def run_scenarios(
         if only not in f"page {depth + 1}, {label}":
             continue
         samples, rows = [], 0
-        for _ in range(max(5, iterations // 10)):
+        deep: list[tuple[float, dict[str, Any], Organization | None, str]] = []
+        # Each sample follows ``depth`` pages first, so there are fewer; but at least 20, or the p95 of
+        # a handful is their slowest (of 10: the 10th), and one hiccup of a shared machine reads as the tail.
+        for _ in range(max(20, iterations // 5)):
             params, viewer = make(), pools.viewer()
             cursor = ""
             for _page in range(depth):
@@ -238,10 +241,14 @@ def run_scenarios(
             elapsed, page = timed_search(params, viewer, cursor)
             samples.append(elapsed)
             rows += len(page.tasks)
+            deep.append((elapsed, params, viewer, cursor))
         if samples:
             name = f"page {depth + 1}, {label}"
             results.append((name, *percentiles(samples), rows // len(samples)))
             print(f"{name:<40} p50 {results[-1][1]:7.1f} ms   p95 {results[-1][2]:7.1f} ms", flush=True)
+        if show_plans:
+            for elapsed, params, viewer, cursor in sorted(deep, key=lambda item: item[0], reverse=True)[:5]:
+                print(f"  {elapsed:6.1f} ms  {params} viewer={getattr(viewer, 'pk', None)} cursor={cursor}")
     return results
 
 
