@@ -364,7 +364,7 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": f"{SITE_NAME} API",
-    "DESCRIPTION": "Tasks, bids, contracts and escrow for outsourced work.",
+    "DESCRIPTION": "Tasks, bids, comparisons, messages and saved searches for outsourced work.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",

@@ -727,7 +727,8 @@ class TestAccept:
         assert Bid.objects.get(pk=other_bid.pk).status == "declined"
         assert Task.objects.get(pk=world.task.pk).status == "awarded"
         assert contract.total_amount == 280_000
-        assert f"Contract draft #{contract.pk} “{contract.title}” is ready" in response.content.decode()
+        draft = f"Contract draft #{contract.pk} “{contract.title}” records its price and milestones"
+        assert draft in response.content.decode()
 
 
 # --- bid-attachment ------------------------------------------------------------------------------

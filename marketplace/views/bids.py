@@ -329,7 +329,7 @@ def bid_accept(request: AuthedRequest, bid_id: int) -> HttpResponse:
         draft = f"Contract draft #{contract.pk} “{contract.title}”" if contract is not None else "The contract draft"
         messages.success(
             request,
-            f"You accepted {bid.supplier.name}'s bid. {draft} is ready: check its terms, then both sides sign. "
+            f"You accepted {bid.supplier.name}'s bid. {draft} records its price and milestones. "
             "The other bidders have been told.",
         )
     return redirect("bid-detail", bid_id=bid.pk)
