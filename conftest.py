@@ -58,7 +58,8 @@ def firm(db):  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def other_firm(db):  # type: ignore[no-untyped-def]
-    organization = OrganizationFactory(name="Globex Supplies")
+    """A supplier: it offers services (it has skills), so the directory lists it and clients may invite it."""
+    organization = OrganizationFactory(name="Globex Supplies", skills=["Payroll"])
     organization.owner = make_member(organization, role="owner")
     return organization
 

@@ -108,7 +108,7 @@ def scene(db, settings, tmp_path) -> Scene:
     client_org = OrganizationFactory(name="Northwind Trading")
     owner = make_member(client_org, role=Role.OWNER)
     member = make_member(client_org, role=Role.MEMBER)
-    supplier = OrganizationFactory(name="Pixel & Pine Studio")
+    supplier = OrganizationFactory(name="Pixel & Pine Studio", skills=["Logo design"])
     supplier_owner = make_member(supplier, role=Role.OWNER)
     task = services.create_task(
         actor=owner, organization=client_org, data=task_input(), publish=True, attachments=[pdf()]

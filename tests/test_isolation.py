@@ -192,7 +192,7 @@ def world(db, settings, tmp_path) -> World:
     token, _ = services.create_api_token(actor=owner, organization=victim, name="CI")
 
     partner_owner = UserFactory(email="owner@partner.test")
-    partner = services.create_organization(actor=partner_owner, name="Partner Supplies")
+    partner = services.create_organization(actor=partner_owner, name="Partner Supplies", skills=["Payroll"])
     task = marketplace_services.create_task(
         actor=owner,
         organization=victim,

@@ -53,6 +53,7 @@ from marketplace.selectors.suppliers import (
     SupplierDirectory,
     SupplierFilters,
     count_suppliers,
+    get_listed_supplier,
     search_suppliers,
 )
 from marketplace.selectors.tasks import (
@@ -108,6 +109,7 @@ __all__ = [
     "get_bid",
     "get_bid_attachment",
     "get_bid_on_own_task",
+    "get_listed_supplier",
     "get_message_attachment",
     "get_own_bid",
     "get_own_task",

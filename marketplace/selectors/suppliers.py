@@ -13,6 +13,7 @@ from django.db.models.functions import Cast
 
 from accounts.models import Organization
 from accounts.selectors import supplier_count
+from core.exceptions import NotFound
 from core.lookups import AnyOf
 from core.queries import CompiledQuery
 from marketplace.models import Skill
@@ -44,6 +45,18 @@ def search_suppliers(*, filters: SupplierFilters, exclude: Organization | None =
     if filters.min_rating:
         queryset = queryset.filter(rating__gte=filters.min_rating)
     return queryset.order_by(F("rating").desc(nulls_last=True), "name")
+
+
+def get_listed_supplier(*, organization_id: int) -> Organization:
+    """An organization of the directory (one that offers services), by id.
+
+    An unknown id and an organization the directory does not list (a client, a personal
+    organization without skills) answer alike, so ids cannot be probed through it."""
+    supplier = _filtered(Organization.objects.all(), filters=SupplierFilters(), exclude=None).filter(pk=organization_id)
+    found = supplier.first()
+    if found is None:
+        raise NotFound("No such supplier.", field="supplier")
+    return found
 
 
 def _with_directory_figures(queryset: QuerySet[Organization]) -> QuerySet[Any]:

@@ -387,6 +387,8 @@ def invite_supplier_to_bid(*, actor: User, task: Task, supplier: Organization, m
     """Ask a supplier to bid; the supplier's members are emailed. Inviting twice is harmless."""
     require_member(actor=actor, organization=task.organization)
     task = lock_task(task)
+    if not supplier.skills:  # the directory lists only organizations offering services (get_listed_supplier)
+        raise NotFound("No such supplier.", field="supplier")
     if supplier.pk == task.organization_id:
         raise DomainError("You cannot invite your own organization.", field="supplier")
     if not task.is_editable:
@@ -449,10 +451,3 @@ def task_input_from(task: Task) -> TaskInput:
 
 def task_as_dict(data: TaskInput) -> dict[str, Any]:
     return asdict(data)
-
-
-def get_supplier(*, organization_id: int) -> Organization:
-    supplier = Organization.objects.filter(pk=organization_id).first()
-    if supplier is None:
-        raise NotFound("No such supplier.", field="supplier")
-    return supplier

@@ -515,6 +515,9 @@ class TestInvitations:
         assert audited("task.supplier_invited", firm, task)
 
     def test_inviting_your_own_organization_is_a_field_error(self, firm, client_api, task):
+        firm.skills = ["Payroll"]  # it offers services too, so the directory lists it
+        firm.save()
+
         response = client_api.post(self.url(task), {"supplier": firm.pk}, format="json")
 
         assert response.status_code == 400
@@ -525,6 +528,17 @@ class TestInvitations:
         response = client_api.post(self.url(task), {"supplier": 999_999}, format="json")
 
         assert response.status_code == 404
+        assert not BidInvitation.objects.exists()
+
+    def test_an_organization_the_directory_does_not_list_answers_like_an_unknown_id(self, client_api, task, stranger):
+        """A client firm (no skills) and a personal organization cannot be invited, nor told apart from no one."""
+        personal = Organization.objects.get(is_personal=True, memberships__user=stranger.owner)
+        unknown = client_api.post(self.url(task), {"supplier": 999_999}, format="json")
+
+        for organization in (stranger, personal):
+            response = client_api.post(self.url(task), {"supplier": organization.pk}, format="json")
+
+            assert (response.status_code, response.json()) == (404, unknown.json())
         assert not BidInvitation.objects.exists()
 
     @pytest.mark.parametrize("who", ["supplier_api", "stranger_api"])
@@ -1013,6 +1027,8 @@ class TestThreads:
         assert stranger_api.get(f"{self.URL}{thread.pk}/").status_code == 404
 
     def test_the_client_opens_one_with_an_invited_supplier(self, firm, client_api, task, stranger):
+        stranger.skills = ["Payroll"]  # a supplier the client found in the directory
+        stranger.save()
         services.invite_supplier_to_bid(actor=firm.owner, task=task, supplier=stranger)
 
         response = client_api.post(self.URL, {"task": task.pk, "supplier": stranger.pk}, format="json")
@@ -1022,10 +1038,27 @@ class TestThreads:
         assert (created.task, created.supplier) == (task, stranger)
 
     def test_not_with_a_supplier_who_has_no_part_in_the_task(self, client_api, task, stranger):
+        """It answers as an unknown id does (as the page does), so ids cannot be probed through it."""
         response = client_api.post(self.URL, {"task": task.pk, "supplier": stranger.pk}, format="json")
+        unknown = client_api.post(self.URL, {"task": task.pk, "supplier": 999_999}, format="json")
 
-        assert response.status_code == 400
+        assert (response.status_code, response.json()) == (404, unknown.json())
+        assert "supplier" in error(response)["fields"]
         assert not Thread.objects.exists()
+
+    def test_a_supplier_cannot_learn_who_else_bid(self, supplier_api, task, bid, stranger):
+        """Another bidder's id and a stranger's answer alike to a supplier of the same public task."""
+        rival = make_org("Rival Books")
+        submit(task, rival)
+        threads = set(Thread.objects.values_list("pk", flat=True))
+
+        answers = [
+            supplier_api.post(self.URL, {"task": task.pk, "supplier": supplier}, format="json")
+            for supplier in (rival.pk, stranger.pk)
+        ]
+
+        assert [(a.status_code, a.json()) for a in answers] == [(404, answers[1].json())] * 2
+        assert set(Thread.objects.values_list("pk", flat=True)) == threads
 
     def test_a_stranger_cannot_open_one_on_someone_elses_task(self, stranger_api, draft, other_firm):
         response = stranger_api.post(self.URL, {"task": draft.pk, "supplier": other_firm.pk}, format="json")

@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def supplier(db):  # type: ignore[no-untyped-def]
-    organization = OrganizationFactory(name="Ledgerly Accounting")
+    organization = OrganizationFactory(name="Ledgerly Accounting", skills=["Payroll"])
     organization.owner = make_member(organization, role="owner")
     return organization
 

@@ -49,7 +49,7 @@ def pdf(name: str = "notes.pdf") -> SimpleUploadedFile:
 
 
 def supplier_org(name: str) -> Organization:
-    organization = OrganizationFactory(name=name)
+    organization = OrganizationFactory(name=name, skills=["Payroll"])
     organization.owner = make_member(organization, role="owner")
     return organization
 

@@ -48,7 +48,7 @@ def titles(tasks):  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def supplier(db):  # type: ignore[no-untyped-def]
-    organization = OrganizationFactory(name="Pixel & Pine Studio")
+    organization = OrganizationFactory(name="Pixel & Pine Studio", skills=["Logo design"])
     organization.owner = make_member(organization, role="owner")
     return organization
 

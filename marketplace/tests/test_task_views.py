@@ -750,6 +750,8 @@ class TestTaskActions:
         assert any(supplier.owner.email in mail.to for mail in mailoutbox)
 
     def test_inviting_your_own_organization_is_refused(self, firm, client_of):
+        firm.skills = ["Payroll"]  # it offers services too, so the directory lists it
+        firm.save()
         task = open_task(firm)
 
         response = client_of.post(reverse("task-invite", kwargs={"task_id": task.pk}), {"supplier": firm.pk})
@@ -763,6 +765,15 @@ class TestTaskActions:
         response = client_of.post(reverse("task-invite", kwargs={"task_id": task.pk}), {"supplier": 999_999})
 
         assert response.status_code == 404
+
+    def test_an_organization_the_directory_does_not_list_is_404_too(self, firm, client_of):
+        task = open_task(firm)
+        client_only = OrganizationFactory(name="Initech")  # no skills: it offers no services
+
+        response = client_of.post(reverse("task-invite", kwargs={"task_id": task.pk}), {"supplier": client_only.pk})
+
+        assert response.status_code == 404
+        assert not BidInvitation.objects.exists()
 
     def test_an_unsafe_next_is_ignored(self, firm, supplier, client_of):
         task = open_task(firm)

@@ -47,7 +47,6 @@ from marketplace.forms.tasks import (
 )
 from marketplace.models import BudgetType, LocationType, Task, TaskStatus, Visibility
 from marketplace.selectors import TaskFilters
-from marketplace.services.tasks import get_supplier
 from marketplace.templatetags.marketplace_tags import (
     load_skill_names,
     revision_skill_slugs,
@@ -333,7 +332,7 @@ def task_invite(request: AuthedRequest, task_id: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, "Choose a supplier to invite.")
         return redirect(back)
-    supplier = get_or_404(get_supplier, organization_id=form.cleaned_data["supplier"])
+    supplier = get_or_404(selectors.get_listed_supplier, organization_id=form.cleaned_data["supplier"])
     outcome = attempt(
         request,
         services.invite_supplier_to_bid,

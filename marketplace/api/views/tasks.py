@@ -41,7 +41,6 @@ from marketplace.api.views.bids import bid_input_from_values
 from marketplace.api.views.files import ServesFiles, attachment_endpoint, attachments_endpoint, uploaded_files
 from marketplace.models import Task
 from marketplace.services import TaskInput
-from marketplace.services.tasks import get_supplier
 
 
 def _viewer(request: Request) -> Organization | None:
@@ -253,7 +252,7 @@ class TaskViewSet(ServesFiles, viewsets.GenericViewSet):
         task = self.own_task()
         serializer = BidInvitationCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        supplier = get_supplier(organization_id=serializer.validated_data["supplier"])
+        supplier = selectors.get_listed_supplier(organization_id=serializer.validated_data["supplier"])
         already = selectors.task_invitations(task=task).filter(supplier=supplier).exists()
         invitation = services.invite_supplier_to_bid(
             actor=current_user(request), task=task, supplier=supplier, message=serializer.validated_data["message"]

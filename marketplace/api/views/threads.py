@@ -24,7 +24,6 @@ from marketplace.api.serializers import (
 )
 from marketplace.api.views.files import ServesFiles, attachment_endpoint
 from marketplace.models import Thread
-from marketplace.services.tasks import get_supplier
 
 # --- messaging -----------------------------------------------------------------------------------
 
@@ -81,7 +80,14 @@ class ThreadViewSet(ServesFiles, viewsets.GenericViewSet):
             task = selectors.get_task_for_viewer(task_id=serializer.validated_data["task"], organization=organization)
         except NotFound as exc:
             raise NotFound("No such task.", field="task") from exc
-        supplier = get_supplier(organization_id=serializer.validated_data["supplier"])
+        # The same question as the page's: a supplier of this task this organization may talk to. Unknown ids,
+        # organizations with no part in the task and the caller's own answer alike (404), so none can be probed.
+        try:
+            supplier = selectors.get_thread_party(
+                task=task, supplier_id=serializer.validated_data["supplier"], organization=organization
+            )
+        except NotFound as exc:
+            raise NotFound("No such supplier.", field="supplier") from exc
         thread = services.open_thread(
             actor=current_user(request), organization=organization, task=task, supplier=supplier
         )
