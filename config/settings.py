@@ -327,6 +327,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 # --- Internationalisation -----------------------------------------------------
 LANGUAGE_CODE = "en-us"
+# The product's own English for third-party text (allauth's headings in sentence case): locale/en.
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

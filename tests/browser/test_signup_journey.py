@@ -29,7 +29,7 @@ def sign_up_and_verify(page, address: str, screenshot=None) -> None:  # type: ig
     page.get_by_label("Password (again)").fill(PASSWORD)
     if screenshot:
         screenshot(page, "01-signup")
-    page.get_by_role("button", name=re.compile("sign up", re.I)).click()
+    page.get_by_role("button", name=re.compile("create an account", re.I)).click()
     page.wait_for_url(re.compile(r"/accounts/confirm-email/$"))
 
     confirm_link = link_in_last_email_to(address, r"https?://\S+/accounts/confirm-email/\S+/")
