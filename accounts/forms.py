@@ -12,7 +12,9 @@ from decimal import Decimal
 from functools import cache
 from typing import Any
 
+from allauth.account import forms as allauth_forms
 from django import forms
+from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import URLValidator
@@ -250,3 +252,32 @@ class ApiTokenCreateForm(forms.Form):
         if day is None:
             return None
         return timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min))
+
+
+class PasswordRulesAsText(forms.Form):
+    """allauth's forms that set a password, with the rules as text.
+
+    allauth gives a new password Django's help in HTML (a ``<ul>``), which
+    ``{% form_field %}`` escapes like every help text, so the pages showed the
+    tags. The same rules, from the configured validators, as sentences."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if "password1" in self.fields and self.fields["password1"].help_text:
+            self.fields["password1"].help_text = " ".join(password_validation.password_validators_help_texts())
+
+
+class SignupForm(PasswordRulesAsText, allauth_forms.SignupForm):
+    pass
+
+
+class ChangePasswordForm(PasswordRulesAsText, allauth_forms.ChangePasswordForm):
+    pass
+
+
+class SetPasswordForm(PasswordRulesAsText, allauth_forms.SetPasswordForm):
+    pass
+
+
+class ResetPasswordKeyForm(PasswordRulesAsText, allauth_forms.ResetPasswordKeyForm):
+    pass

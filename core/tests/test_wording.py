@@ -61,6 +61,39 @@ def test_the_entrance_pages_speak_in_sentence_case(name):
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("name", ["account_signup", "account_change_password", "account_set_password"])
+def test_every_page_that_sets_a_password_states_its_rules_as_text(name):
+    """Not Django's HTML list escaped into the page (``<ul><li>Your password…`` shown as text)."""
+    user = UserFactory()
+    client = Client()
+    if name == "account_set_password":
+        user.set_unusable_password()
+        user.save()
+    if name != "account_signup":
+        client.force_login(user)
+
+    html = client.get(reverse(name)).content.decode()
+
+    assert "&lt;" not in html
+    assert "Your password must contain at least 8 characters." in html
+
+
+@pytest.mark.django_db
+def test_the_password_reset_link_page_states_the_rules_as_text(client):
+    from allauth.account.forms import default_token_generator
+    from allauth.account.utils import user_pk_to_url_str
+
+    user = UserFactory()
+    key = default_token_generator.make_token(user)
+    url = reverse("account_reset_password_from_key", kwargs={"uidb36": user_pk_to_url_str(user), "key": key})
+    page = client.get(url, follow=True)
+
+    html = page.content.decode()
+    assert "Your password must contain at least 8 characters." in html
+    assert "&lt;" not in html
+
+
+@pytest.mark.django_db
 def test_the_sign_in_page_reads_as_the_product():
     html = Client().get(reverse("account_login")).content.decode()
 
