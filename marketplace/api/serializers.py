@@ -56,6 +56,17 @@ MAX_HOURS = limits.MAX_HOURS
 COUNTRY_CHOICES = [("", "(none)"), *((str(code), str(name)) for code, name in countries)]
 
 
+class CountryFilterField(serializers.ChoiceField):
+    """A country to filter by: an ISO 3166 alpha-2 code in either case; an unknown code is refused (400)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("help_text", "ISO 3166 alpha-2 code.")
+        super().__init__(choices=COUNTRY_CHOICES, required=False, allow_blank=True, **kwargs)
+
+    def to_internal_value(self, data: Any) -> Any:
+        return super().to_internal_value(data.upper() if isinstance(data, str) else data)
+
+
 def _amount_field(**kwargs: Any) -> serializers.IntegerField:
     # No lower bound here: "above zero" is the service's rule, reported with its own message.
     return serializers.IntegerField(max_value=MAX_AMOUNT, min_value=-MAX_AMOUNT, **kwargs)
@@ -335,7 +346,7 @@ class TaskFiltersSerializer(serializers.Serializer):
     budget_min = serializers.IntegerField(min_value=0, max_value=MAX_AMOUNT, required=False)
     budget_max = serializers.IntegerField(min_value=0, max_value=MAX_AMOUNT, required=False)
     location_type = serializers.ChoiceField(choices=LocationType.choices, required=False)
-    country = serializers.CharField(max_length=2, required=False, allow_blank=True, help_text="ISO 3166 alpha-2.")
+    country = CountryFilterField()
     city = serializers.CharField(max_length=limits.CITY, required=False, allow_blank=True)
     deadline_before = serializers.DateField(required=False, help_text="Deadline on or before this date.")
     posted_since = serializers.DateField(required=False, help_text="Published on or after this date.")
@@ -675,7 +686,7 @@ class SupplierSearchParamsSerializer(serializers.Serializer):
         help_text="Skills (repeat the parameter or separate with commas); a supplier needs any of them.",
     )
     category = serializers.CharField(max_length=80, required=False, allow_blank=True, help_text="Category slug.")
-    country = serializers.CharField(max_length=2, required=False, allow_blank=True, help_text="ISO 3166 alpha-2.")
+    country = CountryFilterField()
     city = serializers.CharField(max_length=limits.CITY, required=False, allow_blank=True)
     min_rating = serializers.IntegerField(min_value=1, max_value=5, required=False)
     rate_max = serializers.IntegerField(

@@ -342,8 +342,10 @@ def browse_params(query: QueryDict) -> dict[str, Any]:
     ]
     for typed, canonical in (("budget_from", "budget_min"), ("budget_to", "budget_max")):
         if typed in query:
-            amount = _amount_or_none(query.get(typed, ""))
-            params[canonical] = "" if amount is None or amount < 0 else str(to_minor(amount, BROWSE_CURRENCY))
+            text = query.get(typed, "")
+            amount = _amount_or_none(text)
+            # What cannot be read goes on as typed, for TaskFilters.read to leave out and say so.
+            params[canonical] = text if amount is None or amount < 0 else str(to_minor(amount, BROWSE_CURRENCY))
             params.pop(typed, None)
     return params
 

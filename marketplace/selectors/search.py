@@ -30,6 +30,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.dateparse import parse_date
+from django_countries import countries
 
 from accounts.models import Organization
 from core import joins, limits
@@ -56,6 +57,19 @@ DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
 
 
+# What the browse page calls each filter, for the sentences saying what was left out.
+FILTER_LABELS = {
+    "budget_type": "Budget type",
+    "budget_min": "Budget from",
+    "budget_max": "Budget up to",
+    "location_type": "Location",
+    "country": "Country",
+    "deadline_before": "Deadline on or before",
+    "posted_since": "Posted since",
+    "sort": "Sort",
+}
+
+
 @dataclass
 class TaskFilters:
     """The browse page's filters. Amounts are minor units; unknown or malformed values are dropped."""
@@ -75,12 +89,20 @@ class TaskFilters:
 
     @classmethod
     def from_params(cls, params: Any) -> TaskFilters:
-        """Build from a QueryDict or a plain dict (saved searches).
+        """Build from a QueryDict or a plain dict (saved searches); see :meth:`read`."""
+        return cls.read(params)[0]
+
+    @classmethod
+    def read(cls, params: Any) -> tuple[TaskFilters, list[str]]:
+        """The filters, and a sentence for each value left out.
 
         The one gate of every filter, whether typed, linked or saved: values
         come out of the ranges and sizes the columns and the API schema
         accept, and without the control characters (NUL) PostgreSQL refuses.
+        A value that cannot be read (an amount "abc", country "ZZ", a date
+        "soon") is left out, and the browse page says so.
         """
+        refused: list[str] = []
 
         def get(name: str) -> str:
             value = params.get(name, "")
@@ -99,30 +121,55 @@ class TaskFilters:
                 out.extend(part.strip()[: limits.SKILL] for part in clean(value).split(",") if part.strip())
             return out
 
+        def left_out(name: str, text: str, what: str) -> None:
+            if text:
+                shown = text if len(text) <= 40 else text[:40] + "…"
+                refused.append(f"{FILTER_LABELS[name]}: “{shown}” is not {what}, so it was left out.")
+
         def get_amount(name: str) -> int | None:
             text = get(name)
             if not (text.isascii() and text.isdigit()) or len(text) > len(str(limits.MAX_AMOUNT)):
+                left_out(name, text, "an amount this search can use")
                 return None
             value = int(text)
-            return value if value <= limits.MAX_AMOUNT else None
+            if value > limits.MAX_AMOUNT:
+                left_out(name, text, "an amount this search can use")
+                return None
+            return value
 
-        budget_type = get("budget_type")
-        location_type = get("location_type")
-        sort = get("sort")
-        return cls(
+        def get_choice(name: str, choices: Any, what: str) -> str:
+            text = get(name)
+            if text in choices:
+                return text
+            left_out(name, text, what)
+            return ""
+
+        def get_date(name: str) -> date | None:
+            text = get(name)
+            day = _date_or_none(text)
+            if day is None:
+                left_out(name, text, "a date (year-month-day)")
+            return day
+
+        country = get("country").upper()
+        if country and country not in countries:
+            left_out("country", get("country"), "a country")
+            country = ""
+        filters = cls(
             q=get("q")[: limits.SEARCH_WORDS],
             category=get("category")[:80],
             skills=get_list("skills")[: limits.MAX_SKILLS],
-            budget_type=budget_type if budget_type in BudgetType.values else "",
+            budget_type=get_choice("budget_type", BudgetType.values, "a budget type"),
             budget_min=get_amount("budget_min"),
             budget_max=get_amount("budget_max"),
-            location_type=location_type if location_type in LocationType.values else "",
-            country=get("country").upper()[:2],
+            location_type=get_choice("location_type", LocationType.values, "a kind of location"),
+            country=country,
             city=get("city")[: limits.CITY],
-            deadline_before=_date_or_none(get("deadline_before")),
-            posted_since=_date_or_none(get("posted_since")),
-            sort=sort if sort in SORTS else "",
+            deadline_before=get_date("deadline_before"),
+            posted_since=get_date("posted_since"),
+            sort=get_choice("sort", SORTS, "a way to sort"),
         )
+        return filters, refused
 
     def as_params(self) -> dict[str, Any]:
         """Only the filters that are set, as strings and lists (JSON- and URL-friendly)."""

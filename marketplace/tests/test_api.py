@@ -1296,3 +1296,18 @@ class TestSchema:
         call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "schema.yml"))
 
         assert "/api/v1/tasks/" in yaml.safe_load((tmp_path / "schema.yml").read_text())["paths"]
+
+
+class TestCountryFilters:
+    """A country filter is a known ISO code, in either case; anything else is a 400 naming the field."""
+
+    @pytest.mark.parametrize("path", ["/tasks/", "/suppliers/"])
+    def test_an_unknown_country_is_refused(self, client_api, path):
+        response = client_api.get(f"{API}{path}", {"country": "ZZ"})
+
+        assert response.status_code == 400
+        assert "country" in error(response)["fields"]
+
+    @pytest.mark.parametrize("path", ["/tasks/", "/suppliers/"])
+    def test_a_known_country_in_lower_case_is_read(self, client_api, path):
+        assert client_api.get(f"{API}{path}", {"country": "de"}).status_code == 200

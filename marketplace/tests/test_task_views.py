@@ -1148,3 +1148,53 @@ def test_suggested_suppliers_leave_out_those_invited_or_bidding(firm, supplier, 
 
     assert f'name="supplier" value="{fresh.pk}"' not in page
     assert f'name="supplier" value="{supplier.pk}"' not in page
+
+
+class TestBrowseSaysWhatItLeftOut:
+    """A filter value the search cannot use is left out, and the page says which and why."""
+
+    @pytest.mark.parametrize(
+        ("query", "said"),
+        [
+            ("budget_from=abc", "Budget from: “abc” is not an amount"),
+            ("budget_to=-5", "Budget up to: “-5” is not an amount"),
+            ("budget_min=99999999999999999999", "Budget from: “99999999999999999999” is not an amount"),
+            ("country=ZZ", "Country: “ZZ” is not a country"),
+            ("deadline_before=soon", "Deadline on or before: “soon” is not a date"),
+            ("budget_type=cheap", "Budget type: “cheap” is not a budget type"),
+            ("sort=random", "Sort: “random” is not a way to sort"),
+        ],
+    )
+    def test_a_value_left_out_is_named(self, client, firm, query, said):
+        task = open_task(firm)
+
+        response = client.get(f"{reverse('task-list')}?{query}")
+
+        html = response.content.decode()
+        assert response.status_code == 200
+        assert said.replace("“", "&ldquo;").replace("”", "&rdquo;") in html or said in html
+        assert f"/tasks/{task.pk}/" in html  # the search ran without it
+
+    def test_an_unknown_country_filters_nothing_out(self, client, firm):
+        """It was kept before, and matched no task at all."""
+        task = open_task(firm)
+
+        html = client.get(reverse("task-list"), {"country": "ZZ"}).content.decode()
+
+        assert f"/tasks/{task.pk}/" in html
+
+    def test_a_long_value_is_shortened_and_escaped(self, client, firm):
+        value = '<b>"x"</b>' + "y" * 200
+
+        html = client.get(reverse("task-list"), {"budget_from": value}).content.decode()
+
+        alert = html.split("data-refused-filters", 1)[1].split("</div>", 1)[0]
+        assert "&lt;b&gt;&quot;x&quot;&lt;/b&gt;" in alert
+        assert "<b>" not in alert
+        assert "y" * 30 + "…" in alert  # 40 characters of what was typed
+        assert "y" * 31 not in alert
+
+    def test_good_filters_say_nothing(self, client, firm):
+        html = client.get(reverse("task-list"), {"budget_from": "100", "country": "DE"}).content.decode()
+
+        assert "data-refused-filters" not in html

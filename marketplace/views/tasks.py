@@ -74,7 +74,7 @@ DASHBOARD_PER_PAGE = 20
 def task_list(request: HttpRequest) -> HttpResponse:
     """Open tasks the visitor may see, searched and filtered, one keyset page at a time."""
     organization = getattr(request, "organization", None)
-    filters = TaskFilters.from_params(browse_params(request.GET))
+    filters, refused = TaskFilters.read(browse_params(request.GET))
     cursor = request.GET.get("cursor", "")
     # The cards show the excerpt: the descriptions are not read.
     page = selectors.search_tasks(filters=filters, organization=organization, cursor=cursor, brief=True)
@@ -86,6 +86,7 @@ def task_list(request: HttpRequest) -> HttpResponse:
         "next_cursor": page.next_cursor,
         "is_first_page": not cursor,
         "filters": filters,
+        "refused": refused,
         "params": params,
         "sort": page.sort,
         "sorts": [(value, label) for value, label in SORT_LABELS.items() if value != "relevance" or filters.q],
