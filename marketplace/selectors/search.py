@@ -151,10 +151,13 @@ class TaskFilters:
                 left_out(name, text, "a date (year-month-day)")
             return day
 
-        country = get("country").upper()
-        if country and country not in countries:
+        def get_country() -> str:
+            code = get("country").upper()
+            if code in countries:
+                return code
             left_out("country", get("country"), "a country")
-            country = ""
+            return ""
+
         filters = cls(
             q=get("q")[: limits.SEARCH_WORDS],
             category=get("category")[:80],
@@ -163,7 +166,7 @@ class TaskFilters:
             budget_min=get_amount("budget_min"),
             budget_max=get_amount("budget_max"),
             location_type=get_choice("location_type", LocationType.values, "a kind of location"),
-            country=country,
+            country=get_country(),
             city=get("city")[: limits.CITY],
             deadline_before=get_date("deadline_before"),
             posted_since=get_date("posted_since"),
