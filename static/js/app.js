@@ -59,13 +59,71 @@
     }
   });
 
-  // <form data-confirm="Remove Ada from Northwind?"> asks before a destructive POST.
+  // <form data-confirm="Remove Ada from Northwind?"> asks before a destructive POST, in the page: a modal
+  // <dialog> with the question and two buttons (keep, or the form's own action), not the browser's
+  // confirm() box. Without JavaScript the form posts straight away, as the server still checks it.
+  var confirmDialog = null;
+
+  function confirmationDialog() {
+    if (confirmDialog) {
+      return confirmDialog;
+    }
+    confirmDialog = document.createElement("dialog");
+    confirmDialog.className = "confirm-dialog";
+    confirmDialog.setAttribute("aria-labelledby", "confirm-dialog-question");
+    var body = document.createElement("form");
+    body.method = "dialog";
+    var question = document.createElement("p");
+    question.id = "confirm-dialog-question";
+    var buttons = document.createElement("div");
+    buttons.className = "button-row";
+    var keep = document.createElement("button");
+    keep.type = "submit";
+    keep.value = "keep";
+    keep.className = "btn btn-secondary";
+    keep.textContent = "Keep it";
+    var go = document.createElement("button");
+    go.type = "submit";
+    go.value = "confirm";
+    go.className = "btn btn-danger";
+    buttons.append(keep, go);
+    body.append(question, buttons);
+    confirmDialog.append(body);
+    document.body.append(confirmDialog);
+    return confirmDialog;
+  }
+
   document.addEventListener("submit", function (event) {
     var form = event.target;
     var question = form.getAttribute("data-confirm");
-    if (question && !window.confirm(question)) {
-      event.preventDefault();
+    if (!question) {
+      return;
     }
+    if (form.hasAttribute("data-confirmed")) {
+      form.removeAttribute("data-confirmed");
+      return;
+    }
+    event.preventDefault();
+    var submitter = event.submitter || null;
+    var dialog = confirmationDialog();
+    dialog.querySelector("p").textContent = question;
+    // The action is named as the page names it ("Cancel task", "Withdraw bid").
+    dialog.querySelector("button[value=confirm]").textContent = (submitter && submitter.textContent.trim()) || "Confirm";
+    dialog.returnValue = "";
+    dialog.onclose = function () {
+      if (dialog.returnValue === "confirm") {
+        form.setAttribute("data-confirmed", "");
+        if (form.requestSubmit) {
+          form.requestSubmit(submitter && submitter.form === form ? submitter : undefined);
+        } else {
+          form.submit();
+        }
+      } else if (submitter) {
+        submitter.focus();
+      }
+    };
+    dialog.showModal();
+    dialog.querySelector("button[value=keep]").focus();
   });
 
   // <button data-copy="element-id"> copies that input's value (API token secrets).

@@ -105,13 +105,22 @@ def test_a_declined_confirmation_leaves_the_form_ready(page_factory, live_server
     switch_to(page, "Harbour Foods")
     page.goto(f"/tasks/{task.pk}/")
 
-    page.once("dialog", lambda dialog: dialog.dismiss())
+    browser_boxes: list[str] = []  # the browser's own confirm() would land here
+    page.on("dialog", lambda dialog: (browser_boxes.append(dialog.message), dialog.dismiss()))
     page.get_by_role("button", name="Cancel task").click()
 
+    asking = page.get_by_role("dialog")
+    assert "Suppliers who bid are told" in asking.inner_text()
+    asking.get_by_role("button", name="Keep it").click()
+    assert not asking.is_visible()
     assert page.locator("form[data-submitting]").count() == 0
-    assert page.get_by_role("button", name="Cancel task").is_enabled()
-    page.once("dialog", lambda dialog: dialog.accept())
-    page.get_by_role("button", name="Cancel task").click()
-    page.wait_for_load_state()
+    assert page.get_by_role("button", name="Cancel task", exact=True).is_enabled()
+    task.refresh_from_db()
+    assert task.status == "open"
+
+    page.get_by_role("button", name="Cancel task", exact=True).click()
+    with page.expect_navigation():
+        asking.get_by_role("button", name="Cancel task").click()  # the dialog names the action as the page does
     task.refresh_from_db()
     assert task.status == "cancelled"
+    assert browser_boxes == []
