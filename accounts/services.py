@@ -207,6 +207,38 @@ def _check_profile_sizes(values: dict[str, Any]) -> None:
 
 
 @transaction.atomic
+def set_moderator(*, actor: User | None, user: User, moderator: bool) -> User:
+    """Make ``user`` a platform moderator (staff, in the Moderators group), or no longer one.
+
+    ``actor`` is a superuser, or None for the platform itself (the demo seeding). Repeating it changes nothing."""
+    from django.contrib.auth.models import Group
+
+    from accounts.moderators import GROUP
+
+    if actor is not None and not actor.is_superuser:
+        raise PermissionDenied("Only a platform administrator can appoint moderators.")
+    user = User.objects.select_for_update().get(pk=user.pk)
+    group, _ = Group.objects.get_or_create(name=GROUP)
+    in_group = user.groups.filter(pk=group.pk).exists()
+    if user.is_moderator == moderator and in_group == moderator and (user.is_staff or not moderator):
+        return user
+    user.is_moderator = moderator
+    user.is_staff = moderator or user.is_superuser
+    user.save(update_fields=["is_moderator", "is_staff"])
+    if moderator:
+        user.groups.add(group)
+    else:
+        user.groups.remove(group)
+    audit.record(
+        action="user.moderator_granted" if moderator else "user.moderator_revoked",
+        actor=actor,
+        organization=None,
+        target=user,
+    )
+    return user
+
+
+@transaction.atomic
 def recount_suppliers() -> int:
     """Count the supplier directory again into :class:`~accounts.models.SupplierTally`, and return it.
 

@@ -81,6 +81,7 @@ class TaskStatus(models.TextChoices):
     AWARDED = "awarded", "Awarded"
     CLOSED = "closed", "Closed"
     CANCELLED = "cancelled", "Cancelled"
+    HIDDEN = "hidden", "Hidden by a moderator"
 
 
 EDITABLE_TASK_STATUSES = (TaskStatus.DRAFT, TaskStatus.OPEN)
@@ -106,8 +107,10 @@ class TaskQuerySet(models.QuerySet["Task"]):
         # EXISTS, not joins: a join repeats the task per bid and invitation, and the DISTINCT that
         # undid it compared every column (the description and its search vector too).
         invitations = BidInvitation.objects.filter(task=OuterRef("pk"), supplier=organization)
-        invited = Q(visibility=Visibility.INVITE_ONLY) & Exists(invitations) & ~Q(status=TaskStatus.DRAFT)
-        bidder = Exists(Bid.objects.filter(task=OuterRef("pk"), supplier=organization))
+        # A draft is not out yet, and a task a moderator hid is its client's alone.
+        unseen = Q(status__in=(TaskStatus.DRAFT, TaskStatus.HIDDEN))
+        invited = Q(visibility=Visibility.INVITE_ONLY) & Exists(invitations) & ~unseen
+        bidder = Exists(Bid.objects.filter(task=OuterRef("pk"), supplier=organization)) & ~unseen
         return self.filter(listed | invited | bidder | Q(organization=organization))
 
     def open_for_bids(self) -> TaskQuerySet:
@@ -156,6 +159,13 @@ class Task(models.Model):
     visibility = models.CharField(max_length=12, choices=Visibility.choices, default=Visibility.PUBLIC)
 
     status = models.CharField(max_length=10, choices=TaskStatus.choices, default=TaskStatus.DRAFT)
+    status_before_hiding = models.CharField(
+        max_length=10,
+        choices=TaskStatus.choices,
+        blank=True,
+        default="",
+        help_text="What a moderator's restore puts back (marketplace.services.moderation).",
+    )
     comparison_weights = models.JSONField(
         default=dict, blank=True, help_text="The client's weights per comparison factor (0-5)."
     )
@@ -177,6 +187,7 @@ class Task(models.Model):
 
     class Meta:
         ordering = ["-published_at", "-id"]
+        permissions = [("hide_task", "Can hide a task from the marketplace, and restore it")]
         indexes = [
             GinIndex(fields=["search_vector"], name="task_search_gin"),
             GinIndex(fields=["skills"], name="task_skills_gin"),

@@ -65,6 +65,7 @@ class Header(NamedTuple):
     user_email: str = ""
     acting: HeaderOrganization | None = None
     memberships: tuple[HeaderMembership, ...] = ()
+    staff: bool = False  # platform staff (moderators): a link to the admin
 
 
 @register.simple_tag(takes_context=True)
@@ -111,6 +112,7 @@ def header_of(context: template.Context) -> Header:
         user_email=user.email,
         acting=acting,
         memberships=memberships,
+        staff=bool(user.is_staff),
     )
 
 
@@ -136,6 +138,7 @@ def _header_markup(header: Header) -> SafeString:
                 "user_email": header.user_email,
                 "acting": header.acting,
                 "memberships": header.memberships,
+                "staff": header.staff,
                 "csrf_slot": mark_safe(CSRF_SLOT),  # noqa: S308 - our own constant
                 "next_slot": mark_safe(NEXT_SLOT),  # noqa: S308 - our own constant
             }

@@ -47,6 +47,7 @@ TASK_TRANSITIONS: dict[str, frozenset[str]] = {
     TaskStatus.AWARDED: frozenset({TaskStatus.CLOSED}),
     TaskStatus.CLOSED: frozenset(),
     TaskStatus.CANCELLED: frozenset(),
+    TaskStatus.HIDDEN: frozenset(),  # only a moderator restores it (marketplace.services.moderation)
 }
 
 # Fields a bidder sees; changing one of them on an open task is recorded.

@@ -47,7 +47,7 @@ USERS = (
     DemoUser("bob@demo.test", "Bob Brennan", "owner of Pixel & Pine Studio (supplier: design agency)"),
     DemoUser("carol@demo.test", "Carol Castro", "owner of Ledgerly Accounting (supplier: bookkeeping, payroll)"),
     DemoUser("dave@demo.test", "Dave Dalton", "admin at Northwind Trading and member of Pixel & Pine Studio"),
-    DemoUser("mona@demo.test", "Mona Moreau", "platform moderator (staff: disputes, reports)", True, True),
+    DemoUser("mona@demo.test", "Mona Moreau", "platform moderator (staff: tasks in the admin)", True, True),
 )
 
 ORGANIZATIONS = (
@@ -151,6 +151,8 @@ def seed_users(demo: Demo) -> None:
             demo.created.append(f"user {spec.email}")
         EmailAddress.objects.update_or_create(user=user, email=spec.email, defaults={"verified": True, "primary": True})
         services.create_personal_organization(user=user)
+        if spec.is_moderator:
+            user = services.set_moderator(actor=None, user=user, moderator=True)
         demo.users[spec.email] = user
 
 
