@@ -82,6 +82,15 @@ class TestTheAdmin:
 
         assert admin_client(moderator).get(reverse(name)).status_code == 200
 
+    def test_the_task_list_offers_hide_and_restore_with_a_reason(self, moderator, firm):
+        open_task(firm)
+
+        html = admin_client(moderator).get(reverse("admin:marketplace_task_changelist")).content.decode()
+
+        assert 'value="hide"' in html
+        assert 'value="restore"' in html
+        assert 'name="reason"' in html
+
     def test_a_moderator_changes_nothing_by_hand(self, moderator, firm):
         task = open_task(firm)
 
