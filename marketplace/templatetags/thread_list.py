@@ -28,6 +28,23 @@ register = template.Library()
 
 PREVIEW_CHARACTERS = 140
 
+# What the supplier of a thread is to the client, from its latest bid on the task (``bid_status``; None: it was
+# invited and has not bid): the list's badge, and the sentence of the thread's header.
+SUPPLIER_SIDES: dict[str | None, tuple[str, str]] = {
+    None: ("Invited", "Invited to bid on your task"),
+    "submitted": ("Bidder", "Bidder on your task"),
+    "shortlisted": ("Bidder", "Bidder on your task"),
+    "accepted": ("Chosen", "Chosen for your task"),
+    "declined": ("Declined", "Declined bidder on your task"),
+    "withdrawn": ("Withdrew", "Withdrew their bid on your task"),
+}
+
+
+@register.filter
+def supplier_side(bid_status: str | None) -> str:
+    """``{{ bid.status|supplier_side }}``: the supplier of a thread as the client's header describes it."""
+    return SUPPLIER_SIDES.get(bid_status or None, SUPPLIER_SIDES["submitted"])[1]
+
 
 def _when(moment: datetime | None, today_key: str) -> SafeString:
     """The last message's time: hours and minutes today, else day and month; a dash when there is none."""
@@ -64,7 +81,7 @@ def thread_row(thread: Any, *, organization_id: int, url: Any, today_key: str) -
             "" if we_supply else " msg-avatar-supplier",
             initials(other),
             other,
-            "Client" if we_supply else "Bidder",
+            "Client" if we_supply else SUPPLIER_SIDES.get(thread.bid_status, SUPPLIER_SIDES["submitted"])[0],
             thread.task.title,
             preview,
             _when(thread.last_message_at, today_key),

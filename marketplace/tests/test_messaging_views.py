@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Any
 from unittest import mock
@@ -18,7 +19,7 @@ from django.urls import reverse
 from accounts.models import Organization
 from accounts.tenancy import SESSION_KEY
 from marketplace import services
-from marketplace.models import Message, MessageAttachment, Thread, ThreadReadMark
+from marketplace.models import Bid, Message, MessageAttachment, Thread, ThreadReadMark
 from marketplace.selectors import messaging as messaging_selectors
 from marketplace.views import messaging as messaging_views
 from tests.factories import OrganizationFactory, bid_input, make_member, open_task
@@ -236,7 +237,7 @@ class TestThreadList:
 
             def figures(threads):
                 names = [(t.task.title, t.task.organization.name, t.supplier.name) for t in threads]
-                counts = [(t.pk, t.unread_count, t.last_body, t.last_sender_id) for t in threads]
+                counts = [(t.pk, t.unread_count, t.last_body, t.last_sender_id, t.bid_status) for t in threads]
                 return names, counts
 
             with CaptureQueriesContext(connection) as queries:
@@ -474,3 +475,44 @@ def test_unread_counts_follow_the_read_mark_not_the_clock(world):
     response = login(world.client.owner, world.client).get(reverse("thread-list"))
 
     assert response.context["page"].object_list[0].unread_count == 0
+
+
+class TestWhatTheSupplierIsToTheClient:
+    """A thread names the supplier by its latest bid on the task, not "Bidder" whatever became of it."""
+
+    def side_in_list(self, world) -> str:  # type: ignore[no-untyped-def]
+        html = login(world.client.owner, world.client).get(reverse("thread-list")).content.decode()
+        row = html.split(f'href="{reverse("thread-detail", kwargs={"thread_id": world.thread.pk})}"', 1)[1]
+        return re.search(r'<span class="badge msg-side">([^<]*)</span>', row).group(1)  # type: ignore[union-attr]
+
+    def side_in_header(self, world) -> str:  # type: ignore[no-untyped-def]
+        url = reverse("thread-detail", kwargs={"thread_id": world.thread.pk})
+        html = login(world.client.owner, world.client).get(url).content.decode()
+        return re.search(r'<p class="bid-head-meta">([^<]*)<a', html).group(1).strip()  # type: ignore[union-attr]
+
+    def test_a_live_bidder_is_a_bidder(self, world):
+        assert (self.side_in_list(world), self.side_in_header(world)) == ("Bidder", "Bidder on your task")
+
+    def test_a_withdrawn_bidder_withdrew(self, world):
+        services.withdraw_bid(actor=world.supplier.owner, bid=Bid.objects.get(task=world.task))
+
+        assert (self.side_in_list(world), self.side_in_header(world)) == ("Withdrew", "Withdrew their bid on your task")
+
+    def test_a_declined_bidder_was_declined(self, world):
+        services.decline_bid(actor=world.client.owner, bid=Bid.objects.get(task=world.task), reason="")
+
+        assert (self.side_in_list(world), self.side_in_header(world)) == ("Declined", "Declined bidder on your task")
+
+    def test_the_chosen_one_is_chosen(self, world):
+        services.accept_bid(actor=world.client.owner, bid=Bid.objects.get(task=world.task))
+
+        assert (self.side_in_list(world), self.side_in_header(world)) == ("Chosen", "Chosen for your task")
+
+    def test_an_invited_supplier_that_has_not_bid_is_invited(self, firm):
+        task = open_task(firm, visibility="invite_only")
+        invited = supplier_org("Invited")
+        services.invite_supplier_to_bid(actor=firm.owner, task=task, supplier=invited)
+        thread = services.open_thread(actor=firm.owner, organization=firm, task=task, supplier=invited)
+        world = type("World", (), {"client": firm, "thread": thread})
+
+        assert (self.side_in_list(world), self.side_in_header(world)) == ("Invited", "Invited to bid on your task")

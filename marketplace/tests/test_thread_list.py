@@ -64,6 +64,7 @@ def a_thread(pk: int, *, we_supply: bool, body: Any, sender: int, at: Any, unrea
         last_sender_id=sender,
         last_message_at=at,
         unread_count=unread,
+        bid_status="submitted",  # a live bid: the replaced template called every supplier "Bidder"
     )
 
 
