@@ -6,6 +6,7 @@
 
   var LOCK = "data-submitting";
   var DISABLED_HERE = "data-disabled-while-submitting";
+  var SENDING = "data-sending"; // on the clicked button: it shows a spinner until the answer (an upload can take a while)
   var STALLED_AFTER_MS = 20000;
 
   function submitButtons(form) {
@@ -14,8 +15,11 @@
     });
   }
 
-  function disableButtons(form) {
+  function disableButtons(form, submitter) {
     form.setAttribute("aria-busy", "true");
+    if (submitter && submitter.form === form) {
+      submitter.setAttribute(SENDING, "");
+    }
     submitButtons(form).forEach(function (button) {
       button.disabled = true;
       button.setAttribute(DISABLED_HERE, "");
@@ -31,6 +35,7 @@
         element.disabled = false;
         element.removeAttribute(DISABLED_HERE);
       }
+      element.removeAttribute(SENDING);
     });
   }
 
@@ -58,7 +63,7 @@
         unlock(form);
         return;
       }
-      disableButtons(form);
+      disableButtons(form, event.submitter);
       // A stopped or stalled request never brings a new page: let the user try again (the server still
       // answers a second copy of the same form with what the first did).
       window.setTimeout(function () {

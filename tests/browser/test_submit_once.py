@@ -51,6 +51,7 @@ def test_a_double_click_sends_the_form_once_keeps_the_clicked_button_and_disable
             const button = document.querySelector(selector);
             new MutationObserver(() => {
                 if (button.disabled) sessionStorage.setItem("publish-disabled-in-flight", "yes");
+                if (button.hasAttribute("data-sending")) sessionStorage.setItem("publish-spinning-in-flight", "yes");
             }).observe(button, {attributes: true});
         }""",
         PUBLISH,
@@ -64,6 +65,7 @@ def test_a_double_click_sends_the_form_once_keeps_the_clicked_button_and_disable
     # the clicked button's value was sent although the button was disabled
     assert len(page.posts) == 1  # type: ignore[attr-defined]
     assert page.evaluate("() => sessionStorage.getItem('publish-disabled-in-flight')") == "yes"
+    assert page.evaluate("() => sessionStorage.getItem('publish-spinning-in-flight')") == "yes"  # progress shown
     task = Task.objects.get(title="Quarterly bookkeeping")
     assert task.status == "open"
 
@@ -77,6 +79,7 @@ def test_back_to_a_sent_form_finds_its_buttons_working_again(task_form_page):
 
     page.wait_for_function(f"() => !document.querySelector('{PUBLISH}').disabled")
     assert page.locator("form.task-form").get_attribute("data-submitting") is None
+    assert page.locator("form.task-form [data-sending]").count() == 0  # no spinner left turning
 
 
 def test_a_form_the_server_refused_can_be_corrected_and_sent(task_form_page):
