@@ -58,9 +58,11 @@ from marketplace.selectors.suppliers import (
 )
 from marketplace.selectors.tasks import (
     ClientDashboard,
+    ClientRecord,
     categories,
     category_list,
     client_dashboard_tasks,
+    client_record,
     client_tasks,
     get_own_task,
     get_saved_search,
@@ -89,6 +91,7 @@ __all__ = [
     "WIDE_WINDOW",
     "BidEvent",
     "ClientDashboard",
+    "ClientRecord",
     "SupplierDirectory",
     "SupplierFilters",
     "TaskFilters",
@@ -101,6 +104,7 @@ __all__ = [
     "categories",
     "category_list",
     "client_dashboard_tasks",
+    "client_record",
     "client_tasks",
     "count_suppliers",
     "decode_cursor",

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Exists, F, IntegerField, OuterRef, QuerySet, Subquery
+from django.db.models import Count, Exists, F, Func, IntegerField, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.db.models.signals import post_delete, post_save
 
@@ -23,6 +24,7 @@ from marketplace.models import (
     Task,
     TaskAttachment,
     TaskRevision,
+    TaskStatus,
 )
 from marketplace.selectors.messaging import unread_count
 from marketplace.selectors.search import load_tasks
@@ -325,3 +327,47 @@ def get_saved_search(*, saved_search_id: int, user: Any, organization: Organizat
     if saved is None:
         raise NotFound("No such saved search.")
     return saved
+
+
+@dataclass(frozen=True)
+class ClientRecord:
+    """What a supplier weighs about a client before bidding (the task page's "About the client")."""
+
+    tasks_posted: int  # tasks it published (a task a moderator hid is not counted)
+    hires: int  # contracts it made with a supplier (accepting a bid makes one)
+
+
+# Kept per process for a minute: the figures move slowly, and a task page read them on every view.
+_CLIENT_RECORDS: Memo[dict[int, ClientRecord]] = Memo(dict, seconds=60)
+
+
+def client_record(*, organization: Organization) -> ClientRecord:
+    """The client's tasks posted and hires, in one query; at most a minute old."""
+    records = _CLIENT_RECORDS.get()
+    if organization.pk in records:
+        return records[organization.pk]
+    from contracts.models import Contract
+
+    def count_of(queryset: QuerySet[Any]) -> Coalesce:
+        """``(SELECT COUNT(id) FROM ... WHERE ...)``: a count as a subquery, with no GROUP BY."""
+        counted = queryset.order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n")
+        return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+    figures = (
+        Organization.objects.filter(pk=organization.pk)
+        .annotate(
+            tasks_posted=count_of(
+                Task.objects.filter(organization=OuterRef("pk"), published_at__isnull=False).exclude(
+                    status=TaskStatus.HIDDEN
+                )
+            ),
+            hires=count_of(Contract.objects.filter(client=OuterRef("pk"))),
+        )
+        .values_list("tasks_posted", "hires")
+        .first()
+    )
+    record = ClientRecord(*(figures or (0, 0)))
+    if len(records) >= 10_000:
+        records.clear()
+    records[organization.pk] = record
+    return record

@@ -1198,3 +1198,34 @@ class TestBrowseSaysWhatItLeftOut:
         html = client.get(reverse("task-list"), {"budget_from": "100", "country": "DE"}).content.decode()
 
         assert "data-refused-filters" not in html
+
+
+class TestAboutTheClient:
+    """The task page tells a supplier how many tasks the client posted and how many it hired for."""
+
+    def record_on(self, task, viewer) -> dict[str, str]:  # type: ignore[no-untyped-def]
+        html = signed_in(viewer.owner, viewer).get(reverse("task-detail", kwargs={"task_id": task.pk})).content.decode()
+        block = html.split('class="client-record"', 1)[1].split("</dl>", 1)[0]
+        return dict(re.findall(r"<dt>([^<]+)</dt><dd>([^<]+)</dd>", block))
+
+    def test_tasks_posted_and_hires(self, firm, other_firm):
+        task = open_task(firm)
+        open_task(firm, title="Office cleaning")
+        services.create_task(actor=firm.owner, organization=firm, data=task_input(title="A draft, not posted"))
+        bid = services.submit_bid(actor=other_firm.owner, supplier=other_firm, task=task, data=bid_input())
+        services.accept_bid(actor=firm.owner, bid=bid)
+        viewer = OrganizationFactory(name="Reader")
+        viewer.owner = make_member(viewer, role="owner")
+        shown_task = open_task(firm, title="Quarterly bookkeeping")
+
+        record = self.record_on(shown_task, viewer)
+
+        assert record["Tasks posted"] == "3"
+        assert record["Hires"] == "1"
+        assert record["Member since"] == firm.created_at.strftime("%b %Y")
+
+    def test_a_new_client_shows_its_first_task(self, firm, other_firm):
+        task = open_task(firm)
+
+        assert self.record_on(task, other_firm)["Tasks posted"] == "1"
+        assert self.record_on(task, other_firm)["Hires"] == "0"

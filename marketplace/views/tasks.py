@@ -270,6 +270,7 @@ def task_detail(request: HttpRequest, task_id: int) -> HttpResponse:
         "skill_names": names,
         "is_invite_only": task.visibility == Visibility.INVITE_ONLY,
         "nav_section": "my-tasks" if is_client else "find-work",
+        "client_record": selectors.client_record(organization=task.organization),
     }
     if is_client:
         transitions = services.TASK_TRANSITIONS.get(task.status, frozenset())
