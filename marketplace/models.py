@@ -164,6 +164,7 @@ class Task(models.Model):
         choices=TaskStatus.choices,
         blank=True,
         default="",
+        db_default="",  # also for rows written without the ORM (COPY in generate_marketplace_data)
         help_text="What a moderator's restore puts back (marketplace.services.moderation).",
     )
     comparison_weights = models.JSONField(
