@@ -14,6 +14,7 @@ from django.db import transaction
 from accounts.models import User
 from core import audit, limits
 from core.exceptions import DomainError, PermissionDenied
+from core.text import clean, visible
 from marketplace.models import Task, TaskStatus
 from marketplace.services.tasks import lock_task
 
@@ -31,7 +32,7 @@ def _require_moderator(actor: User) -> None:
 def hide_task(*, actor: User, task: Task, reason: str) -> Task:
     """Take a task off the marketplace. Hiding a hidden task again changes nothing."""
     _require_moderator(actor)
-    reason = reason.strip()
+    reason = visible(clean(reason))  # the admin action reads it from the POST, past its form's checks
     if not reason:
         raise DomainError("Say why the task is hidden: its client and other moderators read it.", field="reason")
     if len(reason) > limits.SHORT_NOTE:

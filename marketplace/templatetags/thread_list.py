@@ -40,10 +40,14 @@ SUPPLIER_SIDES: dict[str | None, tuple[str, str]] = {
 }
 
 
+def _side(bid_status: str | None) -> tuple[str, str]:
+    return SUPPLIER_SIDES.get(bid_status or None, SUPPLIER_SIDES["submitted"])
+
+
 @register.filter
 def supplier_side(bid_status: str | None) -> str:
     """``{{ bid.status|supplier_side }}``: the supplier of a thread as the client's header describes it."""
-    return SUPPLIER_SIDES.get(bid_status or None, SUPPLIER_SIDES["submitted"])[1]
+    return _side(bid_status)[1]
 
 
 def _when(moment: datetime | None, today_key: str) -> SafeString:
@@ -81,7 +85,7 @@ def thread_row(thread: Any, *, organization_id: int, url: Any, today_key: str) -
             "" if we_supply else " msg-avatar-supplier",
             initials(other),
             other,
-            "Client" if we_supply else SUPPLIER_SIDES.get(thread.bid_status, SUPPLIER_SIDES["submitted"])[0],
+            "Client" if we_supply else _side(thread.bid_status)[0],
             thread.task.title,
             preview,
             _when(thread.last_message_at, today_key),
