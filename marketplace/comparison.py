@@ -55,9 +55,10 @@ from django.db import connections, router
 from django.utils import timezone
 
 from accounts.models import Organization
+from contracts.selectors import TRACK_RECORD_PARAMETERS, TrackRecord, track_record_sql
 from core import joins
 from core.money import format_money
-from marketplace.models import LIVE_BID_STATUSES, Bid, BudgetType, LocationType, Message, Review, Task, Thread
+from marketplace.models import LIVE_BID_STATUSES, Bid, BudgetType, LocationType, Message, Task, Thread
 
 FACTORS = ("price", "geography", "flexibility", "communication", "reputation")
 FACTOR_LABELS = {
@@ -475,13 +476,9 @@ def score_flexibility(bid: Bid, *, task: Task, today: date) -> FactorScore:
 
 
 @dataclass
-class SupplierRecord:
-    """What the platform knows about a supplier beyond its bid, aggregated in bulk."""
+class SupplierRecord(TrackRecord):
+    """What the platform knows about a supplier beyond its bid: its track record and how it answers."""
 
-    review_count: int = 0
-    rating_total: int = 0
-    communication_total: int = 0
-    completed_contracts: int = 0
     reply_seconds: list[int] = field(default_factory=list)
     waiting_seconds: int | None = None  # how long the client's latest message has waited for an answer
 
@@ -631,8 +628,6 @@ def _live_bids_query(database: str) -> tuple[str, tuple[joins.Columns, ...]]:
     bids' join and the three aggregates for every view of a comparison, on a
     page whose queries PostgreSQL answers in under one.
     """
-    from contracts.models import Contract
-
     tables = (
         joins.Columns.of(Bid, "b", database=database),
         joins.Columns.of(Organization, "supplier", database=database),
@@ -648,13 +643,7 @@ def _live_bids_query(database: str) -> tuple[str, tuple[joins.Columns, ...]]:
         SELECT {joins.select_list(tables)},
                (SELECT o.{c(Organization, "time_zone")} FROM {t(Organization)} o
                  WHERE o.{c(Organization, "id")} = %(client)s),
-               (SELECT ARRAY[count(*), coalesce(sum(r.{c(Review, "rating")}), 0),
-                             coalesce(sum(r.{c(Review, "communication_rating")}), 0)]
-                  FROM {t(Review)} r
-                 WHERE r.{c(Review, "subject")} = b.{c(Bid, "supplier")} AND r.{c(Review, "revealed_at")} IS NOT NULL),
-               (SELECT count(*) FROM {t(Contract)} k
-                 WHERE k.{c(Contract, "supplier")} = b.{c(Bid, "supplier")}
-                   AND k.{c(Contract, "status")} = %(completed)s),
+               {track_record_sql(f"b.{c(Bid, 'supplier')}", database=database)},
                (SELECT array_agg(m.{c(Message, "sender_organization")} {oldest_first}) {talk}),
                (SELECT array_agg(m.{c(Message, "created_at")} {oldest_first}) {talk})
           FROM {t(Bid)} b
@@ -665,12 +654,10 @@ def _live_bids_query(database: str) -> tuple[str, tuple[joins.Columns, ...]]:
     return sql, tables
 
 
-def _record(*, reviews: list[int], completed: int, talk: list[tuple[int, datetime]], client_id: int) -> SupplierRecord:
-    """One supplier's record from its aggregates and its thread's messages, oldest first."""
-    count, rating, communication = reviews
-    record = SupplierRecord(
-        review_count=count, rating_total=rating, communication_total=communication, completed_contracts=completed
-    )
+def _record(*, track_record: list[int], talk: list[tuple[int, datetime]], client_id: int) -> SupplierRecord:
+    """One supplier's record from its track record (:func:`track_record_sql`) and its thread's messages,
+    oldest first."""
+    record = SupplierRecord.read(track_record)
     if talk:
         record.reply_seconds = reply_times(talk, client_id=client_id)
         since = unanswered_since(talk, client_id=client_id)
@@ -682,8 +669,6 @@ def _record(*, reviews: list[int], completed: int, talk: list[tuple[int, datetim
 def live_bids_with_records(task: Task) -> tuple[list[Bid], dict[int, SupplierRecord], str]:
     """The task's live bids (supplier loaded, ``bid.task`` set), their suppliers' records by bid id, and
     the client's time zone: one query (:func:`_live_bids_query`)."""
-    from contracts.models import ContractStatus
-
     database = router.db_for_read(Bid)
     sql, tables = _live_bids_query(database)
     with connections[database].cursor() as cursor:
@@ -691,7 +676,7 @@ def live_bids_with_records(task: Task) -> tuple[list[Bid], dict[int, SupplierRec
             "task": task.pk,
             "client": task.organization_id,
             "statuses": list(LIVE_BID_STATUSES),
-            "completed": ContractStatus.COMPLETED,
+            **TRACK_RECORD_PARAMETERS,
         }
         cursor.execute(sql, parameters)
         rows = cursor.fetchall()
@@ -703,9 +688,9 @@ def live_bids_with_records(task: Task) -> tuple[list[Bid], dict[int, SupplierRec
         bid, supplier = joins.instances(tables, row, database)
         joins.relate(bid, "supplier", supplier)
         bid.task = task  # the templates follow bid.task: no query per bid
-        client_time_zone, reviews, completed, senders, times = row[width:]
+        client_time_zone, track_record, senders, times = row[width:]
         talk = list(zip(senders or (), times or (), strict=True))
-        records[bid.pk] = _record(reviews=reviews, completed=completed, talk=talk, client_id=task.organization_id)
+        records[bid.pk] = _record(track_record=track_record, talk=talk, client_id=task.organization_id)
         bids.append(bid)
     return bids, records, client_time_zone
 

@@ -512,33 +512,3 @@ class SavedSearch(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-
-class Review(models.Model):
-    """Feedback one side of a contract gives the other, once it ends.
-
-    Written and revealed by the contracts flow (a later issue); the bid
-    comparison reads ratings from here, and shows "no reviews yet" when none.
-    """
-
-    contract = models.ForeignKey("contracts.Contract", on_delete=models.CASCADE, related_name="reviews")
-    author = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="reviews_written")
-    subject = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="reviews_received")
-    rating = models.PositiveSmallIntegerField(help_text="1 to 5 stars overall.")
-    communication_rating = models.PositiveSmallIntegerField(help_text="1 to 5 stars for communication.")
-    comment = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    revealed_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["contract", "author"], name="one_review_per_side"),
-            models.CheckConstraint(condition=Q(rating__gte=1, rating__lte=5), name="review_rating_range"),
-            models.CheckConstraint(
-                condition=Q(communication_rating__gte=1, communication_rating__lte=5),
-                name="review_communication_range",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.author} on {self.subject}: {self.rating}/5"

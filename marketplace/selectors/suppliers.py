@@ -8,11 +8,12 @@ from typing import Any, NamedTuple, TypeVar
 
 from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.fields import ArrayField
-from django.db.models import Avg, CharField, Count, F, Q, QuerySet, Value
+from django.db.models import CharField, F, Q, QuerySet, Value
 from django.db.models.functions import Cast
 
 from accounts.models import Organization
 from accounts.selectors import supplier_count
+from contracts.selectors import rated, reviewed, unreviewed, with_track_record
 from core.exceptions import NotFound
 from core.lookups import AnyOf
 from core.queries import CompiledQuery
@@ -40,7 +41,7 @@ def search_suppliers(*, filters: SupplierFilters, exclude: Organization | None =
     """Organizations offering their services, with rating and completed contracts.
 
     The directory page reads the same rows a page at a time through :class:`SupplierDirectory`."""
-    annotated = _with_directory_figures(Organization.objects.all())
+    annotated = with_track_record(Organization.objects.all())
     queryset = _filtered(annotated, filters=filters, exclude=exclude)
     if filters.min_rating:
         queryset = queryset.filter(rating__gte=filters.min_rating)
@@ -57,16 +58,6 @@ def get_listed_supplier(*, organization_id: int) -> Organization:
     if found is None:
         raise NotFound("No such supplier.", field="supplier")
     return found
-
-
-def _with_directory_figures(queryset: QuerySet[Organization]) -> QuerySet[Any]:
-    return queryset.annotate(
-        rating=Avg("reviews_received__rating", filter=Q(reviews_received__revealed_at__isnull=False)),
-        review_count=Count("reviews_received", filter=Q(reviews_received__revealed_at__isnull=False), distinct=True),
-        completed_contracts=Count(
-            "supplier_contracts", filter=Q(supplier_contracts__status="completed"), distinct=True
-        ),
-    )
 
 
 class SupplierDirectory:
@@ -135,9 +126,8 @@ class SupplierDirectory:
 
 
 def _rated(filters: SupplierFilters, exclude: Organization | None) -> QuerySet[Any]:
-    reviewed = Organization.objects.filter(reviews_received__revealed_at__isnull=False)
     # The filter's join is the one averaged: revealed reviews only.
-    ranked = _filtered(reviewed, filters=filters, exclude=exclude).annotate(rating=Avg("reviews_received__rating"))
+    ranked = rated(_filtered(reviewed(Organization.objects.all()), filters=filters, exclude=exclude))
     if filters.min_rating:
         ranked = ranked.filter(rating__gte=filters.min_rating)
     return ranked.order_by("-rating", "name", "id")
@@ -145,14 +135,14 @@ def _rated(filters: SupplierFilters, exclude: Organization | None) -> QuerySet[A
 
 def _unrated(filters: SupplierFilters, exclude: Organization | None) -> QuerySet[Any]:
     unrated = _filtered(Organization.objects.all(), filters=filters, exclude=exclude)
-    return unrated.exclude(reviews_received__revealed_at__isnull=False).order_by("name", "id")
+    return unreviewed(unrated).order_by("name", "id")
 
 
 # --- the directory's reads compiled once per shape of filters (core.queries) --------------------------
 
 _FIGURES = CompiledQuery(
     Organization,
-    lambda ids: _with_directory_figures(Organization.objects.filter(AnyOf(F("pk"), ids))),
+    lambda ids: with_track_record(Organization.objects.filter(AnyOf(F("pk"), ids))),
     ids=[-7_401],
 )
 

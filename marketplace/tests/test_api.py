@@ -23,10 +23,10 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts.models import Organization, Role
-from contracts.models import Contract
+from contracts.models import Contract, Review
 from core.models import AuditEvent
 from marketplace import comparison, services
-from marketplace.models import Bid, BidInvitation, Category, Message, Review, Task, Thread
+from marketplace.models import Bid, BidInvitation, Category, Message, Task, Thread
 from marketplace.services import MilestoneInput
 from marketplace.tests.api_support import (
     API,

@@ -15,7 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from accounts.models import Organization
-from contracts.models import Contract
+from contracts.models import Contract, Review
 from marketplace import services
 from marketplace.comparison import (
     DEFAULT_WEIGHTS,
@@ -35,7 +35,7 @@ from marketplace.comparison import (
     score_reputation,
     unanswered_since,
 )
-from marketplace.models import Bid, Message, Review, Task
+from marketplace.models import Bid, Message, Task
 from tests.factories import OrganizationFactory, bid_input, make_member, open_task
 
 TODAY = date(2026, 1, 12)

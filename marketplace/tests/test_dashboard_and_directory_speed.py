@@ -240,8 +240,7 @@ def test_card_bodies_read_from_the_cache_are_the_bodies_the_template_renders(fir
 
 
 def test_a_suppliers_new_figures_and_profile_show_at_once(firm, supplier):
-    from contracts.models import Contract
-    from marketplace.models import Review
+    from contracts.models import Contract, Review
 
     client = signed_in(firm.owner, firm)
     contract = Contract.objects.create(

@@ -293,8 +293,7 @@ def test_the_directory_pages_list_what_the_full_search_lists_in_its_order(firm, 
     from django.utils import timezone
 
     from accounts.models import Organization
-    from contracts.models import Contract
-    from marketplace.models import Review
+    from contracts.models import Contract, Review
     from marketplace.selectors import SupplierDirectory, SupplierFilters, search_suppliers
 
     def reviewed(subject: Organization, *ratings: int, revealed: bool = True) -> None:

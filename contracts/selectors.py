@@ -1,0 +1,106 @@
+"""Reads of contracts: a supplier's track record.
+
+A track record is what finished contracts say of an organization: its
+revealed reviews (count, overall and communication ratings) and its completed
+contracts. Two readers need it in two shapes, so both shapes are written here,
+from the same two rules (:data:`REVEALED` reviews, :data:`COMPLETED` contracts;
+the hand-written statement spells them in SQL beside them):
+
+- the supplier directory annotates a queryset of organizations
+  (:func:`with_track_record`, :func:`rated`);
+- the bid comparison reads it inside one hand-written statement
+  (:func:`track_record_sql`), where the ORM cost more than the query.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Self
+
+from django.db.models import Avg, Count, Q, QuerySet
+
+from contracts.models import Contract, ContractStatus, Review
+from core import joins
+
+if TYPE_CHECKING:
+    from accounts.models import Organization
+
+#: A review counts once it is revealed (both sides wrote theirs, or the window to write closed): here
+#: from the organization reviewed.
+REVEALED = Q(reviews_received__revealed_at__isnull=False)
+#: A contract counts once it is completed.
+COMPLETED = ContractStatus.COMPLETED
+#: The parameters :func:`track_record_sql` takes.
+TRACK_RECORD_PARAMETERS: dict[str, Any] = {"track_record_completed": COMPLETED}
+
+
+@dataclass
+class TrackRecord:
+    """An organization's revealed reviews and completed contracts, as a supplier."""
+
+    review_count: int = 0
+    rating_total: int = 0
+    communication_total: int = 0
+    completed_contracts: int = 0
+
+    @classmethod
+    def read(cls, value: Sequence[int], **more: Any) -> Self:
+        """The record from the value of :func:`track_record_sql` (and ``more`` fields of a subclass)."""
+        review_count, rating_total, communication_total, completed_contracts = value
+        return cls(
+            review_count=review_count,
+            rating_total=rating_total,
+            communication_total=communication_total,
+            completed_contracts=completed_contracts,
+            **more,
+        )
+
+    @property
+    def rating(self) -> float | None:
+        """The average overall rating, 1 to 5; None without a review."""
+        return self.rating_total / self.review_count if self.review_count else None
+
+
+def with_track_record(organizations: QuerySet[Organization]) -> QuerySet[Any]:
+    """``organizations`` with ``rating`` (average of revealed reviews, None without one), ``review_count``
+    and ``completed_contracts``."""
+    return organizations.annotate(
+        rating=Avg("reviews_received__rating", filter=REVEALED),
+        review_count=Count("reviews_received", filter=REVEALED, distinct=True),
+        completed_contracts=Count("supplier_contracts", filter=Q(supplier_contracts__status=COMPLETED), distinct=True),
+    )
+
+
+def reviewed(organizations: QuerySet[Organization]) -> QuerySet[Organization]:
+    """The organizations with at least one revealed review; :func:`rated` averages the same join."""
+    return organizations.filter(REVEALED)
+
+
+def rated(reviewed_organizations: QuerySet[Any]) -> QuerySet[Any]:
+    """:func:`reviewed` organizations (other filters may follow it) with their average ``rating``."""
+    return reviewed_organizations.annotate(rating=Avg("reviews_received__rating"))
+
+
+def unreviewed(organizations: QuerySet[Organization]) -> QuerySet[Organization]:
+    """The organizations without a revealed review."""
+    return organizations.exclude(REVEALED)
+
+
+@functools.cache
+def track_record_sql(supplier: str, *, database: str) -> str:
+    """A SQL expression: ``ARRAY[review count, overall rating total, communication rating total,
+    completed contracts]`` of the organization whose id is the SQL expression ``supplier``.
+
+    It takes :data:`TRACK_RECORD_PARAMETERS`; :meth:`TrackRecord.read` reads its value.
+    """
+    t, c = functools.partial(joins.table, database=database), functools.partial(joins.column, database=database)
+    return f"""(
+        SELECT ARRAY[count(*), coalesce(sum(r.{c(Review, "rating")}), 0),
+                     coalesce(sum(r.{c(Review, "communication_rating")}), 0),
+                     (SELECT count(*) FROM {t(Contract)} k
+                       WHERE k.{c(Contract, "supplier")} = {supplier}
+                         AND k.{c(Contract, "status")} = %(track_record_completed)s)]
+          FROM {t(Review)} r
+         WHERE r.{c(Review, "subject")} = {supplier} AND r.{c(Review, "revealed_at")} IS NOT NULL)"""  # noqa: S608 - names from the models; values are parameters
