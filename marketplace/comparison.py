@@ -7,11 +7,14 @@ weighted average of the factors that have data, and names the ones left out.
 The factors (the client weighs each 0-5; :data:`DEFAULT_WEIGHTS` until then):
 
 price
-    100 for the lowest bid, falling in a straight line to 0 at the *ceiling*:
-    the task budget, or the highest bid when one is above the budget. Savings
-    against the client's in-house cost estimate are shown beside it (minor
-    units and percent, negative when the bid is dearer; none without an
-    estimate). Hourly bids compare their estimated totals (rate x hours).
+    The average of up to three parts: the bid against the budget (for hourly
+    tasks the cap, rate x hours) and against the client's in-house cost
+    estimate when there is one (50 at it, 100 at half of it or less, 0 at one
+    and a half times it or more), and against the lowest bid when there are
+    others (100 for it, 0 from half as much again). A single bid is judged by
+    the budget and the estimate alone. Savings against the in-house estimate
+    are shown beside it (minor units and percent, negative when the bid is
+    dearer). Hourly bids compare their estimated totals (rate x hours).
 geography
     On-site and hybrid tasks: the supplier in the task's city 100, in its
     country 60, elsewhere 0. Remote tasks: how much of a 9:00-17:00 working
@@ -35,6 +38,12 @@ reputation
     completed contracts (20 points each, 100 from five): rating counts
     double. Missing for a supplier with neither.
 
+Reply times and ratings lean toward the middle as if two middling ones came
+first (:func:`_leaning`): one instant reply or one 5-star review is not a
+perfect score. Every factor says what it rests on (``evidence``), and
+communication and reputation on fewer than three replies, reviews or
+contracts are marked *thin*.
+
 :func:`compare_bids` runs one query whatever the number of bids: the bids,
 their suppliers, and reviews, contracts and messages aggregated per supplier.
 """
@@ -45,7 +54,7 @@ import functools
 import statistics
 import zoneinfo
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
@@ -95,6 +104,15 @@ LATE_PENALTY_PER_DAY = 10
 FAST_REPLY = timedelta(hours=1)
 SLOW_REPLY = timedelta(hours=48)
 POINTS_PER_CONTRACT = 20
+# Price: a bid at the reference (budget, in-house estimate) scores 50, half of it or less 100, half as
+# much again or more 0. Against the lowest bid: 100 for it, 0 from half as much again.
+PRICE_MIDDLE = 50
+# Reply times and ratings lean toward the middle (50) as if PRIOR_OBSERVATIONS middling ones came first,
+# so one instant reply or one 5-star review is not a perfect score; from SETTLED_AFTER on the
+# evidence is no longer called thin.
+PRIOR_OBSERVATIONS = 2
+SETTLED_AFTER = 3
+ONSITE_EVIDENCE = "where they are based"
 
 
 # --- results ---------------------------------------------------------------------------
@@ -117,6 +135,8 @@ class FactorScore:
     value: str  # what was measured, short ("€2,800.00", "Porto, Portugal")
     explanation: str  # how the score was reached, one plain line
     parts: tuple[Part, ...] = ()
+    evidence: str = ""  # what the score rests on: "2 replies and 1 review"
+    thin: bool = False  # rests on fewer observations than :data:`SETTLED_AFTER`: shown as little evidence
 
     @property
     def label(self) -> str:
@@ -337,31 +357,67 @@ def _price_value(bid: Bid) -> str:
     return total
 
 
+def _against(amount: int, reference: int) -> int:
+    """50 at ``reference``, 100 at half of it or less, 0 at one and a half times it or more."""
+    return _clamp(_round(Fraction(max(0, PRICE_MIDDLE * reference + 100 * (reference - amount)), reference)))
+
+
+def _gap(amount: int, reference: int, *, money: Any, noun: str) -> str:
+    """ "€100.00 (3.4%) under the budget", "exactly the budget"."""
+    if amount == reference:
+        return f"exactly {noun}"
+    percent = (Decimal(abs(reference - amount)) * 100 / Decimal(reference)).quantize(
+        Decimal("0.1"), rounding=ROUND_HALF_UP
+    )
+    side = "under" if amount < reference else "over"
+    return f"{money(abs(reference - amount))} ({percent}%) {side} {noun}"
+
+
 def score_price(bid: Bid, *, task: Task, amounts: list[int]) -> FactorScore:
-    lowest, highest = min(amounts), max(amounts)
-    budget = task.budget_amount
-    ceiling = max(budget, highest)
+    """The bid against the budget, the in-house estimate (when given) and the other bids (when there are
+    any), averaged: a price is judged by what the client meant to pay, not only by the other bids."""
 
     def money(minor: int) -> str:
         return format_money(minor, bid.currency)
 
-    # One bid, or all at the ceiling: nothing is cheaper, so full marks.
-    score = 100 if ceiling == lowest else _clamp(_round(Fraction(100 * (ceiling - bid.amount), ceiling - lowest)))
     budget_word = "cap" if task.budget_type == BudgetType.HOURLY else "budget"
-    if bid.amount < budget:
-        against_budget = f"{money(budget - bid.amount)} under the {budget_word}"
-    elif bid.amount > budget:
-        against_budget = f"{money(bid.amount - budget)} over the {budget_word}"
-    else:
-        against_budget = f"exactly the {budget_word}"
-    if len(amounts) == 1:
-        explanation = f"The only bid, {against_budget}."
-    elif bid.amount == lowest:
-        explanation = f"The lowest of {len(amounts)} bids, {against_budget}."
-    else:
-        zero_at = f"the {budget_word} of {money(budget)}" if ceiling == budget else f"the highest bid, {money(highest)}"
-        explanation = f"{money(bid.amount - lowest)} above the lowest bid; 0 points at {zero_at}."
-    return FactorScore("price", score, _price_value(bid), explanation)
+    parts = [
+        Part(
+            "Budget",
+            _gap(bid.amount, task.budget_amount, money=money, noun=f"the {budget_word}"),
+            _against(bid.amount, task.budget_amount),
+        )
+    ]
+    sources = [f"your {budget_word}"]
+    estimate = task.in_house_cost_estimate
+    if estimate:
+        parts.append(
+            Part(
+                "In-house estimate",
+                _gap(bid.amount, estimate, money=money, noun="your in-house estimate"),
+                _against(bid.amount, estimate),
+            )
+        )
+        sources.append("your in-house estimate")
+    others = len(amounts) - 1
+    if others:
+        lowest = min(amounts)
+        if bid.amount == lowest:
+            standing = f"the lowest of {len(amounts)} bids"
+        else:
+            standing = _gap(bid.amount, lowest, money=money, noun=f"the lowest of {len(amounts)} bids").replace(
+                " over ", " above ", 1
+            )
+        score = _clamp(_round(Fraction(100 * lowest - 200 * (bid.amount - lowest), lowest)))
+        parts.append(Part("Other bids", standing, score))
+        sources.append(f"{others} other bid{'s' if others != 1 else ''}")
+    combined = _combine("price", parts, weights=(1,) * len(parts), missing="")
+    explanation = combined.explanation if others else f"{combined.explanation} The only bid so far."
+    return replace(combined, value=_price_value(bid), explanation=explanation, evidence=_and(sources))
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
 
 
 def savings_of(bid: Bid, *, task: Task) -> Savings | None:
@@ -406,15 +462,24 @@ def score_geography(bid: Bid, *, task: Task, client_time_zone: str) -> FactorSco
         same_country = str(supplier.country) == str(task.country)
         same_city = same_country and supplier.city.strip().casefold() == task.city.strip().casefold()
         if same_city:
-            return FactorScore("geography", 100, place, f"Based in {task.city}, where the {where} work is.")
+            return FactorScore(
+                "geography", 100, place, f"Based in {task.city}, where the {where} work is.", evidence=ONSITE_EVIDENCE
+            )
         if same_country:
             return FactorScore(
                 "geography",
                 SAME_COUNTRY_SCORE,
                 place,
                 f"Same country as the {where} work in {task.city}, another city.",
+                evidence=ONSITE_EVIDENCE,
             )
-        return FactorScore("geography", 0, place, f"Based outside {_place('', task.country)}, where the work is.")
+        return FactorScore(
+            "geography",
+            0,
+            place,
+            f"Based outside {_place('', task.country)}, where the work is.",
+            evidence=ONSITE_EVIDENCE,
+        )
 
     client_zone = _zone(client_time_zone)
     supplier_zone = _zone(supplier.time_zone)
@@ -425,15 +490,17 @@ def score_geography(bid: Bid, *, task: Task, client_time_zone: str) -> FactorSco
     day = timezone.localtime(task.bidding_closes_at, client_zone).date()
     minutes = overlap_minutes(client_zone, supplier_zone, day)
     score = _clamp(_round(Fraction(100 * minutes, WORKDAY_MINUTES)))
-    zone_label = supplier.time_zone.replace("_", " ")
-    if minutes >= WORKDAY_MINUTES:
-        explanation = f"Works the same 9:00-17:00 day as you ({zone_label})."
+    theirs, yours = supplier.time_zone.replace("_", " "), client_time_zone.replace("_", " ")
+    if theirs == yours:
+        explanation = f"Same time zone as you ({yours}): the same 9:00-17:00 working day."
+    elif minutes >= WORKDAY_MINUTES:
+        explanation = f"Their 9:00-17:00 ({theirs}) covers all of yours ({yours})."
     elif minutes == 0:
-        explanation = f"No shared working hours: 9:00-17:00 in {zone_label} falls outside yours."
+        explanation = f"No shared working hours: their 9:00-17:00 ({theirs}) falls outside yours ({yours})."
     else:
-        explanation = f"{_duration(minutes * 60)} of your 8-hour working day overlaps with theirs in {zone_label}."
+        explanation = f"{_duration(minutes * 60)} of your 9:00-17:00 ({yours}) overlaps their 9:00-17:00 ({theirs})."
     value = f"{_duration(minutes * 60)} overlap" if minutes else "No overlap"
-    return FactorScore("geography", score, value, explanation)
+    return FactorScore("geography", score, value, explanation, evidence="your time zone and theirs")
 
 
 # --- flexibility ------------------------------------------------------------------------------
@@ -469,7 +536,7 @@ def score_flexibility(bid: Bid, *, task: Task, today: date) -> FactorScore:
     value = f"Delivers {bid.delivery_date:%-d %b %Y}"
     if late > 0:
         value += f", {_days(late)} late"
-    return FactorScore("flexibility", score, value, explanation, parts)
+    return FactorScore("flexibility", score, value, explanation, parts, evidence="the bid's dates and hours")
 
 
 # --- communication and reputation ---------------------------------------------------------------
@@ -533,7 +600,7 @@ def score_communication(record: SupplierRecord) -> FactorScore:
         lead = f"replies in {_duration(median)}" if answered else "no reply yet"
         short = f"{_duration(median)} median reply" if answered else f"unanswered for {_duration(median)}"
         value = f"{lead}, {' and '.join(pieces)}" if answered else f"{lead}: {' and '.join(pieces)}"
-        parts.append(Part("Reply time", value, _reply_score(median), short=short))
+        parts.append(Part("Reply time", value, _leaning(_reply_score(median), len(replies)), short=short))
     elif waiting is not None:
         parts.append(Part("Reply time", f"no reply yet to a message sent {_duration(waiting)} ago", None))
     else:
@@ -544,7 +611,7 @@ def score_communication(record: SupplierRecord) -> FactorScore:
             Part(
                 "Communication rating",
                 f"rated {stars} for communication in {_reviews(record.review_count)}",
-                _rating_score(record.communication_total, record.review_count),
+                _leaning(_rating_score(record.communication_total, record.review_count), record.review_count),
                 short=f"{stars} communication rating",
             )
         )
@@ -553,7 +620,11 @@ def score_communication(record: SupplierRecord) -> FactorScore:
     missing = "No messages answered yet and no reviews."
     if waiting is not None and not replies:
         missing = f"No reply yet to a message sent {_duration(waiting)} ago, and no reviews."
-    return _combine("communication", parts, weights=(1, 1), missing=missing)
+    observations = len(replies) + record.review_count
+    evidence = _and([_count(len(replies), "reply", "replies"), _reviews(record.review_count)])
+    return _with_evidence(
+        _combine("communication", parts, weights=(1, 1), missing=missing), evidence=evidence, observations=observations
+    )
 
 
 def score_reputation(record: SupplierRecord) -> FactorScore:
@@ -564,7 +635,7 @@ def score_reputation(record: SupplierRecord) -> FactorScore:
             Part(
                 "Rating",
                 f"rated {stars} in {_reviews(record.review_count)}",
-                _rating_score(record.rating_total, record.review_count),
+                _leaning(_rating_score(record.rating_total, record.review_count), record.review_count),
                 short=f"{stars} from {_reviews(record.review_count)}",
             )
         )
@@ -583,16 +654,37 @@ def score_reputation(record: SupplierRecord) -> FactorScore:
         )
     else:
         parts.append(Part("Track record", "no completed contracts yet", None))
-    return _combine(
+    combined = _combine(
         "reputation",
         parts,
         weights=(2, 1),
         missing="New on the platform: no reviews or completed contracts yet.",
     )
+    evidence = _and([_reviews(record.review_count), _count(completed, "completed contract", "completed contracts")])
+    return _with_evidence(combined, evidence=evidence, observations=record.review_count + completed)
+
+
+def _count(count: int, one: str, many: str) -> str:
+    return f"{count} {one if count == 1 else many}"
 
 
 def _reviews(count: int) -> str:
-    return f"{count} review{'s' if count != 1 else ''}"
+    return _count(count, "review", "reviews")
+
+
+def _leaning(score: int, observations: int) -> int:
+    """``score`` from ``observations`` replies or ratings, pulled toward the middle (50) as if
+    :data:`PRIOR_OBSERVATIONS` middling ones came first: one instant reply is not yet a perfect score."""
+    return _round(Fraction(observations * score + PRIOR_OBSERVATIONS * 50, observations + PRIOR_OBSERVATIONS))
+
+
+def _with_evidence(score: FactorScore, *, evidence: str, observations: int) -> FactorScore:
+    """``score`` saying what it rests on; under :data:`SETTLED_AFTER` observations it is thin, and says so."""
+    thin = observations < SETTLED_AFTER
+    explanation = score.explanation
+    if thin and not score.missing:
+        explanation += " Little evidence yet: reply times and ratings lean toward 50, less with each one added."
+    return replace(score, evidence=evidence, thin=thin, explanation=explanation)
 
 
 def _combine(factor: str, parts: list[Part], *, weights: tuple[int, ...], missing: str) -> FactorScore:

@@ -485,6 +485,12 @@ class ComparisonFactorSerializer(serializers.Serializer):
     value = serializers.CharField(read_only=True, help_text="What was measured, short.")
     explanation = serializers.CharField(read_only=True, help_text="How the score was reached, one plain line.")
     parts = ComparisonPartSerializer(many=True, read_only=True)
+    evidence = serializers.CharField(
+        read_only=True, help_text='What the score rests on ("1 reply and 2 reviews"); empty when it is missing.'
+    )
+    thin = serializers.BooleanField(
+        read_only=True, help_text="True when it rests on fewer than three replies, reviews or contracts."
+    )
 
 
 class SavingsSerializer(serializers.Serializer):

@@ -98,18 +98,29 @@ def score_cell(item: FactorScore) -> str:
         )
         parts = f'<ul class="cmp-parts">\n{items}\n</ul>\n'
     level = item.level
+    evidence = ""
+    if item.evidence:
+        evidence = str(
+            format_html(
+                '<p class="cmp-evidence{}">{}Rests on {}</p>\n',
+                " cmp-evidence-thin" if item.thin else "",
+                _safe('<span class="badge badge-thin">Little evidence</span> ') if item.thin else "",
+                item.evidence,
+            )
+        )
     return str(
         format_html(
             '<div class="cmp-score">\n<div class="cmp-score-line">\n'
             '<span class="score-bar" aria-hidden="true"><span class="score-fill {} level-{}"></span></span>\n'
             '<span class="score-num level-{}"><span class="visually-hidden">{} score </span>{}</span>\n</div>\n'
-            '<p class="cmp-value">{}</p>\n{}<p class="cmp-explain">{}</p>\n</div>',
+            '<p class="cmp-value">{}</p>\n{}{}<p class="cmp-explain">{}</p>\n</div>',
             item.bar_class,
             level,
             level,
             item.label,
             item.score,
             item.value,
+            _safe(evidence),
             _safe(parts),
             item.explanation,
         )

@@ -947,8 +947,11 @@ class TestComparison:
         first = body["rows"][0]
         assert [factor["factor"] for factor in first["factors"]] == list(comparison.FACTORS)
         price = {row["bid"]["id"]: row["factors"][0] for row in body["rows"]}
-        assert price[cheaper.pk]["score"] == 100
+        assert price[cheaper.pk]["score"] > price[bid.pk]["score"]
         assert price[cheaper.pk]["explanation"]
+        assert price[cheaper.pk]["evidence"] == "your budget, your in-house estimate and 1 other bid"
+        communication = {row["bid"]["id"]: row["factors"][3] for row in body["rows"]}
+        assert communication[cheaper.pk]["thin"] is True
         savings = {row["bid"]["id"]: row["savings"] for row in body["rows"]}
         assert savings[cheaper.pk]["amount"] == 450_000 - 200_000
         assert savings[cheaper.pk]["currency"] == "EUR"

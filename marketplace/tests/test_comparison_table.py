@@ -48,6 +48,7 @@ OLD_SCORE = """{% if item.missing %}
       <span class="score-num level-{{ item.level }}"><span class="visually-hidden">{{ item.label }} score </span>{{ item.score }}</span>
     </div>
     <p class="cmp-value">{{ item.value }}</p>
+    {% if item.evidence %}<p class="cmp-evidence{% if item.thin %} cmp-evidence-thin{% endif %}">{% if item.thin %}<span class="badge badge-thin">Little evidence</span> {% endif %}Rests on {{ item.evidence }}</p>{% endif %}
     {% if item.parts %}
       <ul class="cmp-parts">
         {% for part in item.parts %}
