@@ -421,16 +421,15 @@ def invite_supplier_to_bid(*, actor: User, task: Task, supplier: Organization, m
 @transaction.atomic
 def set_comparison_weights(*, actor: User, task: Task, weights: dict[str, int]) -> Task:
     """The client's weights for the bid comparison, 0 (ignore) to 5 (matters most)."""
-    from marketplace.comparison import FACTORS
+    from marketplace.comparison.factors import FACTORS, weight_problem
 
     require_member(actor=actor, organization=task.organization)
     errors = ErrorCollector()
     clean: dict[str, int] = {}
     for name, value in weights.items():
-        if name not in FACTORS:
-            errors.add("weights", f"Unknown factor {name!r}.")
-        elif not isinstance(value, int) or not 0 <= value <= 5:
-            errors.add(name, "Weights go from 0 (ignore) to 5 (matters most).")
+        problem = weight_problem(name, value)
+        if problem is not None:
+            errors.add(name if name in FACTORS else "weights", problem)
         else:
             clean[name] = value
     errors.raise_if_any()

@@ -17,17 +17,13 @@ from hypothesis import strategies as st
 from accounts.models import Organization
 from contracts.models import Contract, Review
 from marketplace import services
-from marketplace.comparison import (
-    DEFAULT_WEIGHTS,
-    FACTORS,
-    SupplierRecord,
+from marketplace.comparison import DEFAULT_WEIGHTS, FACTORS, SupplierRecord, compare_bids, effective_weights, savings_of
+from marketplace.comparison.factors import weight_problem
+from marketplace.comparison.results import score_class
+from marketplace.comparison.scoring import (
     _round,
-    compare_bids,
-    effective_weights,
     overlap_minutes,
     reply_times,
-    savings_of,
-    score_class,
     score_communication,
     score_flexibility,
     score_geography,
@@ -669,3 +665,21 @@ class TestCompareBids:
         print(f"\ncompare_bids: {len(one)} queries for 1 bid, {len(ten)} for 10")
         assert len(rows) == 10
         assert len(one) == len(ten) == 1
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "problem"),
+    [
+        ("price", 0, None),
+        ("price", 5, None),
+        ("price", 6, "Weights go from 0 (ignore) to 5 (matters most)."),
+        ("price", True, "Weights go from 0 (ignore) to 5 (matters most)."),  # a bool is not a weight
+        ("price", "3", "Weights go from 0 (ignore) to 5 (matters most)."),
+        ("speed", 3, "Unknown factor 'speed': use price, geography, flexibility, communication, reputation."),
+    ],
+)
+def test_one_rule_for_weights_where_they_are_saved_tried_or_read(name, value, problem):
+    task = a_task(comparison_weights={name: value})
+
+    assert weight_problem(name, value) == problem
+    assert (effective_weights(task).get(name) == value) is (problem is None)

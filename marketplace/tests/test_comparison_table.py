@@ -21,19 +21,9 @@ from django.template import Context, Template
 from django.test import RequestFactory
 
 from accounts.models import Organization
-from marketplace.comparison import (
-    DEFAULT_WEIGHTS,
-    BidRow,
-    Comparison,
-    FactorScore,
-    Part,
-    Savings,
-    SupplierRecord,
-    _total,
-    score_communication,
-    score_flexibility,
-    score_reputation,
-)
+from marketplace.comparison import DEFAULT_WEIGHTS, BidRow, Comparison, FactorScore, Part, Savings, SupplierRecord
+from marketplace.comparison.ranking import _total
+from marketplace.comparison.scoring import score_communication, score_flexibility, score_reputation
 from marketplace.models import Bid, Task
 
 OLD_SCORE = """{% if item.missing %}

@@ -39,6 +39,7 @@ from marketplace.api.serializers import (
 )
 from marketplace.api.views.bids import bid_input_from_values
 from marketplace.api.views.files import ServesFiles, attachment_endpoint, attachments_endpoint, uploaded_files
+from marketplace.comparison.factors import weight_problem
 from marketplace.models import Task
 from marketplace.services import TaskInput
 
@@ -387,13 +388,13 @@ def _parse_weights(text: str) -> dict[str, int] | None:
     problems: list[str] = []
     for part in text.split(","):
         name, _, value = part.strip().partition(":")
-        name = name.strip()
-        if name not in comparison.FACTORS:
-            problems.append(f"Unknown factor {name!r}: use {', '.join(comparison.FACTORS)}.")
-        elif not value.strip().isdigit() or not 0 <= int(value) <= comparison.MAX_WEIGHT:
-            problems.append(f"{name}: weights go from 0 (ignore) to {comparison.MAX_WEIGHT} (matters most).")
+        name, value = name.strip(), value.strip()
+        weight = int(value) if value.isdigit() and len(value) <= 2 else value
+        problem = weight_problem(name, weight)
+        if problem is not None:
+            problems.append(problem if name not in comparison.FACTORS else f"{name}: {problem}")
         else:
-            weights[name] = int(value)
+            weights[name] = int(weight)
     if problems:
         raise Invalid({"weights": problems})
     return weights
