@@ -6,7 +6,7 @@ inside their transaction: the outbox row commits (or rolls back) with the change
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.template.loader import render_to_string
@@ -15,6 +15,9 @@ from django.urls import reverse
 from accounts.models import Membership, Organization
 from core.money import format_money
 from core.outbox import enqueue
+
+if TYPE_CHECKING:
+    from marketplace.models import Task
 
 
 def _member_emails(organization: Organization) -> list[str]:
@@ -90,4 +93,22 @@ def message_received(*, message: Any) -> None:
         subject=f"New message about “{thread.task.title}”",
         template="message_received",
         context={"message": message, "thread": thread, "url": _link("thread-detail", thread_id=thread.pk)},
+    )
+
+
+def task_hidden(*, task: Task, reason: str) -> None:
+    notify(
+        task.organization,
+        subject=f"“{task.title}” was taken off the marketplace",
+        template="task_hidden",
+        context={"task": task, "reason": reason, "url": _link("task-detail", task_id=task.pk)},
+    )
+
+
+def task_restored(*, task: Task) -> None:
+    notify(
+        task.organization,
+        subject=f"“{task.title}” is back on the marketplace",
+        template="task_restored",
+        context={"task": task, "url": _link("task-detail", task_id=task.pk)},
     )

@@ -4,7 +4,8 @@ Until the dispute console exists, moderators work in the admin (the "Moderators"
 group, ``marketplace.apps``); its actions call these. A hidden task is its
 client's alone: off the browse page, its public page and every supplier's view
 (``TaskQuerySet.visible_to``), and its client cannot move it on
-(``TASK_TRANSITIONS``). A restore puts back the status it had.
+(``TASK_TRANSITIONS``). A restore puts back the status it had. The client's
+members are emailed either way, with the moderator's reason on hiding.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from accounts.models import User
 from core import audit, limits
 from core.exceptions import DomainError, PermissionDenied
 from core.text import clean, visible
+from marketplace import notifications
 from marketplace.models import Task, TaskStatus
 from marketplace.services.tasks import lock_task
 
@@ -52,6 +54,7 @@ def hide_task(*, actor: User, task: Task, reason: str) -> Task:
         target=task,
         details={"from": old, "reason": reason},
     )
+    notifications.task_hidden(task=task, reason=reason)
     return task
 
 
@@ -66,4 +69,5 @@ def restore_task(*, actor: User, task: Task) -> Task:
     task.status, task.status_before_hiding = back, ""
     task.save(update_fields=["status", "status_before_hiding", "updated_at"])
     audit.record(action="task.restored", actor=actor, organization=task.organization, target=task, details={"to": back})
+    notifications.task_restored(task=task)
     return task

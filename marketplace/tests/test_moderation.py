@@ -10,7 +10,7 @@ from django.urls import reverse
 from accounts import services as account_services
 from accounts.moderators import GROUP
 from core.exceptions import DomainError, PermissionDenied
-from core.models import AuditEvent
+from core.models import AuditEvent, OutboxMessage
 from marketplace import services
 from marketplace.models import Task, TaskStatus
 from marketplace.services import moderation
@@ -179,3 +179,31 @@ class TestHiding:
         assert (task.status, task.status_before_hiding) == (TaskStatus.OPEN, "")
         assert audited("task.restored", firm, task)
         assert Client().get(reverse("task-detail", kwargs={"task_id": task.pk})).status_code == 200
+
+
+class TestTheClientIsTold:
+    def emails(self) -> list[dict]:  # type: ignore[type-arg]
+        return [m.kwargs for m in OutboxMessage.objects.filter(task_name="core.send_email").order_by("pk")]
+
+    def test_hiding_emails_the_clients_members_the_reason_once(self, moderator, firm):
+        task = open_task(firm)
+        OutboxMessage.objects.all().delete()
+
+        moderation.hide_task(actor=moderator, task=task, reason="Asks for payment outside the platform <b>")
+        moderation.hide_task(actor=moderator, task=task, reason="Again")
+
+        (email,) = self.emails()
+        assert email["to"] == [firm.owner.email]
+        assert email["subject"].endswith(f"“{task.title}” was taken off the marketplace")
+        assert "The moderators said: Asks for payment outside the platform <b>" in email["body"]  # text, as written
+        assert f"/tasks/{task.pk}/" in email["body"]
+
+    def test_restoring_tells_them_it_is_back(self, moderator, firm):
+        task = moderation.hide_task(actor=moderator, task=open_task(firm), reason="Spam")
+        OutboxMessage.objects.all().delete()
+
+        moderation.restore_task(actor=moderator, task=task)
+
+        (email,) = self.emails()
+        assert email["subject"].endswith(f"“{task.title}” is back on the marketplace")
+        assert "as it was before they hid it (open)" in email["body"]
