@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from accounts import selectors, services
+from accounts import profiles, selectors, services
 from accounts.forms import (
     ApiTokenCreateForm,
     InviteMemberForm,
@@ -83,7 +83,8 @@ def organization_detail(request: HttpRequest, slug: str) -> HttpResponse:
     acting = getattr(request, "organization", None)
     membership = getattr(request, "membership", None)
     can_edit = acting is not None and acting.pk == organization.pk and membership is not None and membership.can_manage
-    return render(request, "accounts/organization_detail.html", {"organization": organization, "can_edit": can_edit})
+    context = {"organization": organization, "can_edit": can_edit, "sections": profiles.sections(request, organization)}
+    return render(request, "accounts/organization_detail.html", context)
 
 
 @organization_required

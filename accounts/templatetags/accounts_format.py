@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from django import template
+from django.utils.safestring import SafeString
 
+from accounts.profiles import Section
 from core.money import format_money
 
 register = template.Library()
@@ -75,3 +77,11 @@ def nav_section(url_name: str | None) -> str:
     ):
         return "settings"
     return ""
+
+
+@register.simple_tag(takes_context=True)
+def profile_section(context: template.Context, section: Section) -> SafeString:
+    """``{% profile_section section %}``: another app's part of an organization's page
+    (:mod:`accounts.profiles`), its template rendered with its own context on top of the page's."""
+    with context.push(**section.context):
+        return context.template.engine.get_template(section.template).render(context)  # type: ignore[union-attr]

@@ -69,7 +69,7 @@ def supplier_card_bodies(
     """``{% supplier_card_bodies suppliers skill_names as cards %}``: (supplier, the body of its card) pairs.
 
     The body (``_supplier_card_body.html``) is the same for every viewer: name,
-    place, headline, figures, rate and skills. The card's actions, which depend
+    place, member since, headline, figures, rate and skills. The card's actions, which depend
     on the viewer's open tasks and invitations, stay in the page.
     """
     suppliers, names = list(suppliers), names or {}
@@ -85,6 +85,7 @@ def supplier_card_bodies(
             supplier.rating,
             supplier.review_count,
             supplier.completed_contracts,
+            supplier.created_at.strftime("%Y-%m"),
             supplier.hourly_rate,
             supplier.hourly_rate_currency,
             len(supplier.skills),

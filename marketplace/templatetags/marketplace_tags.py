@@ -382,3 +382,17 @@ def task_cards(tasks: Iterable[Task], names: Mapping[str, str] | None = None) ->
         prefix="task-card",
         seconds=CARD_SECONDS,
     )
+
+
+@register.filter
+def reply_time(seconds: int | None) -> str:
+    """A typical reply time, as people say it: "within an hour", "in about 3 hours", "in about 2 days"."""
+    if seconds is None:
+        return ""
+    hours = round(seconds / 3600)
+    if seconds <= 3600:
+        return "within an hour"
+    if hours < 36:
+        return f"in about {hours} hour{'s' if hours != 1 else ''}"
+    days = round(seconds / 86400)
+    return f"in about {days} days"
