@@ -81,6 +81,7 @@ def task_list(request: HttpRequest) -> HttpResponse:
     categories = selectors.category_list()
     names = load_skill_names([*filters.skills, *(slug for task in page.tasks for slug in task.skills)])
     params = filters.as_params()
+    chips = _filter_chips(filters, categories=categories, names=names)
     context = {
         "tasks": page.tasks,
         "next_cursor": page.next_cursor,
@@ -97,7 +98,9 @@ def task_list(request: HttpRequest) -> HttpResponse:
         "budget_from": browse_amount(filters.budget_min),
         "budget_to": browse_amount(filters.budget_max),
         "skills_text": ", ".join(skill_name(slug, names) for slug in filters.skills),
-        "active_filters": _filter_chips(filters, categories=categories, names=names),
+        "active_filters": chips,
+        # What the Filters button of a phone counts: the words searched for are in the search box, not behind it.
+        "filter_count": len(chips) - bool(filters.q),
         "skill_names": names,
         "save_form": SaveSearchForm(
             initial={
@@ -419,6 +422,8 @@ def supplier_list(request: AuthedRequest) -> HttpResponse:
         "invited_ids": invited,
         "page_query": query.urlencode(),
         "is_filtered": bool(filters.as_params()),
+        # What the Filters button of a phone counts: a currency only narrows the maximum rate, so it is not one more.
+        "filter_count": len(filters.as_params().keys() - {"currency"}),
     }
     return render(request, "marketplace/suppliers/supplier_list.html", context)
 

@@ -48,6 +48,35 @@
     true
   );
 
+  // <button data-disclosure aria-controls="panel-id" aria-expanded="false"> shows and hides its panel (the
+  // header's menu, the filters on a phone) by the panel's "is-open" class. The stylesheet decides where the
+  // button appears at all: elsewhere the panel is simply shown, so nothing here depends on the width.
+  function setDisclosure(button, open) {
+    var panel = document.getElementById(button.getAttribute("aria-controls"));
+    button.setAttribute("aria-expanded", open ? "true" : "false");
+    if (panel) {
+      panel.classList.toggle("is-open", open);
+    }
+  }
+
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("button[data-disclosure]");
+    if (button) {
+      setDisclosure(button, button.getAttribute("aria-expanded") !== "true");
+    }
+  });
+
+  // Escape folds the header's menu again and gives the focus back to its button.
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") {
+      return;
+    }
+    document.querySelectorAll('button[data-disclosure="menu"][aria-expanded="true"]').forEach(function (button) {
+      setDisclosure(button, false);
+      button.focus();
+    });
+  });
+
   // Flash messages can be dismissed.
   document.addEventListener("click", function (event) {
     var button = event.target.closest("[data-dismiss]");

@@ -8,29 +8,11 @@ as a visitor, as the client (Alice at Northwind Trading) and as a supplier
 
 from __future__ import annotations
 
-import re
-from io import StringIO
-
 import pytest
-from django.core.management import call_command
 
-from accounts.models import Organization
-from marketplace.models import Bid, Task, Thread
+from tests.browser.demo import seed_demo, sign_in
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-PASSWORD = "demo-pass-2026"  # accounts.management.commands.seed_demo's
-
-
-def sign_in(page, email: str, organization: str) -> None:  # type: ignore[no-untyped-def]
-    page.goto("/accounts/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name=re.compile("sign in", re.I)).click()
-    page.wait_for_url(re.compile(r"/$"))
-    page.locator("summary.switcher-button").click()
-    page.get_by_role("button", name=re.compile(re.escape(organization))).click()
-    page.wait_for_load_state()
 
 
 def visit(page, path: str, screenshot=None, name: str = "") -> None:  # type: ignore[no-untyped-def]
@@ -42,14 +24,8 @@ def visit(page, path: str, screenshot=None, name: str = "") -> None:  # type: ig
 
 
 def test_every_main_page_passes_axe_for_visitors_clients_and_suppliers(page_factory, accessibility, screenshot):
-    call_command("seed_demo", "--quiet", stdout=StringIO())
-    northwind = Organization.objects.get(name="Northwind Trading")
-    pixel = Organization.objects.get(name="Pixel & Pine Studio")
-    bid = Bid.objects.get(supplier=pixel)
-    task = bid.task
-    thread = Thread.objects.get(task=task, supplier=pixel)
-    unbid = Task.objects.for_org(northwind).exclude(bids__supplier=pixel).filter(visibility="public").first()
-    assert unbid is not None
+    demo = seed_demo()
+    pixel, bid, task, thread, unbid = demo.pixel, demo.bid, demo.task, demo.thread, demo.unbid
 
     # A visitor: the public pages and the doors in.
     visitor = page_factory()
