@@ -6,7 +6,7 @@ import hashlib
 from typing import Any, ClassVar
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.contrib.auth.models import AbstractUser, AnonymousUser, BaseUserManager
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.urls import reverse
@@ -80,7 +80,7 @@ MANAGER_ROLES = frozenset({Role.OWNER, Role.ADMIN})
 
 
 class OrganizationQuerySet(models.QuerySet["Organization"]):
-    def for_user(self, user: Any) -> OrganizationQuerySet:
+    def for_user(self, user: User | AnonymousUser) -> OrganizationQuerySet:
         """Organizations the user is a member of."""
         if not user.is_authenticated:
             return self.none()

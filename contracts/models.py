@@ -6,11 +6,14 @@ contract work (versions, signatures, PDFs, milestones, termination) grows it.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+
+if TYPE_CHECKING:
+    from accounts.models import Organization
 
 
 class ContractStatus(models.TextChoices):
@@ -22,7 +25,7 @@ class ContractStatus(models.TextChoices):
 
 
 class ContractQuerySet(models.QuerySet["Contract"]):
-    def for_org(self, organization: Any) -> ContractQuerySet:
+    def for_org(self, organization: Organization) -> ContractQuerySet:
         """Contracts the organization is a party to, on either side."""
         return self.filter(Q(client=organization) | Q(supplier=organization))
 

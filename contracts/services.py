@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 
@@ -10,9 +10,12 @@ from accounts.models import User
 from contracts.models import Contract, ContractMilestone
 from core import audit
 
+if TYPE_CHECKING:
+    from marketplace.models import Bid
+
 
 @transaction.atomic
-def create_draft_from_bid(*, actor: User, bid: Any) -> Contract:
+def create_draft_from_bid(*, actor: User, bid: Bid) -> Contract:
     """A draft contract with the task's scope and the bid's price and milestones. Safe to repeat.
 
     Caller holds the task and bid locks (``marketplace.services.accept_bid``).

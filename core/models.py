@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import models
@@ -10,9 +10,12 @@ from django.db.models.signals import pre_delete
 from django.dispatch import receiver
 from django.utils import timezone
 
+if TYPE_CHECKING:
+    from accounts.models import Organization  # core is below accounts: for types only
+
 
 class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
-    def for_org(self, organization: Any) -> AuditEventQuerySet:
+    def for_org(self, organization: Organization) -> AuditEventQuerySet:
         return self.filter(organization=organization)
 
     def update(self, **kwargs: Any) -> int:  # pragma: no cover - guard

@@ -17,7 +17,7 @@ from core.money import format_money
 from core.outbox import enqueue
 
 if TYPE_CHECKING:
-    from marketplace.models import Task
+    from marketplace.models import Bid, BidInvitation, Task
 
 
 def _member_emails(organization: Organization) -> list[str]:
@@ -39,7 +39,7 @@ def notify(organization: Organization, *, subject: str, template: str, context: 
     return len(recipients)
 
 
-def bid_received(*, bid: Any) -> None:
+def bid_received(*, bid: Bid) -> None:
     notify(
         bid.task.organization,
         subject=f"New bid on “{bid.task.title}”",
@@ -52,7 +52,7 @@ def bid_received(*, bid: Any) -> None:
     )
 
 
-def bid_declined(*, bid: Any) -> None:
+def bid_declined(*, bid: Bid) -> None:
     notify(
         bid.supplier,
         subject=f"Your bid on “{bid.task.title}” was declined",
@@ -61,7 +61,7 @@ def bid_declined(*, bid: Any) -> None:
     )
 
 
-def bid_accepted(*, bid: Any) -> None:
+def bid_accepted(*, bid: Bid) -> None:
     notify(
         bid.supplier,
         subject=f"Your bid on “{bid.task.title}” was accepted",
@@ -74,7 +74,7 @@ def bid_accepted(*, bid: Any) -> None:
     )
 
 
-def invited_to_bid(*, invitation: Any) -> None:
+def invited_to_bid(*, invitation: BidInvitation) -> None:
     notify(
         invitation.supplier,
         subject=f"{invitation.task.organization.name} invites you to bid",
