@@ -410,8 +410,6 @@ def supplier_list(request: AuthedRequest) -> HttpResponse:
         if chosen_task is not None
         else set()
     )
-    query = request.GET.copy()
-    query.pop("page", None)
     context = {
         "form": form,
         "suppliers": rows,
@@ -420,7 +418,6 @@ def supplier_list(request: AuthedRequest) -> HttpResponse:
         "open_tasks": open_tasks,
         "chosen_task": chosen_task,
         "invited_ids": invited,
-        "page_query": query.urlencode(),
         "is_filtered": bool(filters.as_params()),
         # What the Filters button of a phone counts: a currency only narrows the maximum rate, so it is not one more.
         "filter_count": len(filters.as_params().keys() - {"currency"}),
