@@ -126,6 +126,7 @@ def test_client_posts_suppliers_bid_client_compares_and_accepts(page_factory, sc
     # And the client compares them, weighting location heavily
     page.goto(f"/tasks/{task.pk}/compare/")
     assert page.get_by_text(re.compile("saves|saving", re.I)).count() >= 1
+    page.get_by_text("Change weights").click()  # the weights fold away under one line; the bids come first
     page.get_by_label("Location").fill("5")
     page.get_by_label("Price").fill("1")
     page.get_by_role("button", name="Save weights").click()
