@@ -13,10 +13,10 @@ import environ
 import pytest
 import redis
 
-from config.devstack import testrun
-from config.devstack.engines import EmbeddedRedis, postgres_url
-from config.devstack.start import BASE_DIR, Supervisor
 from config.settings import _celery_redis_url
+from devstack import testrun
+from devstack.engines import EmbeddedRedis, postgres_url
+from devstack.start import BASE_DIR, Supervisor
 
 
 @pytest.mark.parametrize(

@@ -36,7 +36,7 @@ from pathlib import Path
 from types import FrameType
 from urllib.parse import quote
 
-from config.devstack.engines import (
+from devstack.engines import (
     EmbeddedPostgres,
     EmbeddedRedis,
     EngineError,
@@ -46,7 +46,7 @@ from config.devstack.engines import (
     redis_problem,
 )
 
-BASE_DIR = Path(__file__).resolve().parents[2]
+BASE_DIR = Path(__file__).resolve().parents[1]
 CHROMIUM = Path("/usr/bin/chromium")
 DEFAULT_TEST_DATABASE = "test_marketplace"
 DEFAULT_REDIS_DB = 15

@@ -4,7 +4,7 @@ Starts PostgreSQL and Redis (embedded, data under ``var/``; or the servers
 named by exported ``DATABASE_URL`` / ``REDIS_URL``), migrates, seeds the demo
 accounts, then runs a Celery worker, Celery beat and the web server, with their
 output prefixed in this terminal. Ctrl-C or SIGTERM stops all of it, in order.
-A second run keeps the data. ``python -m config.devstack.start --help``.
+A second run keeps the data. ``python -m devstack.start --help``.
 """
 
 from __future__ import annotations
@@ -24,10 +24,10 @@ from pathlib import Path
 from types import FrameType
 from typing import IO
 
-from config.devstack.engines import EmbeddedPostgres, EmbeddedRedis, EngineError, ensure_database
-from config.devstack.procs import Child, ChildRegistry, print_lock, say
+from devstack.engines import EmbeddedPostgres, EmbeddedRedis, EngineError, ensure_database
+from devstack.procs import Child, ChildRegistry, print_lock, say
 
-BASE_DIR = Path(__file__).resolve().parents[2]
+BASE_DIR = Path(__file__).resolve().parents[1]
 VAR = BASE_DIR / "var"
 DATABASE_NAME = "marketplace"
 
