@@ -66,7 +66,11 @@ def _apt_get(*args: str) -> bool:
 
 
 def ensure_chromium() -> None:
-    """The browser journeys drive Debian's chromium; install it when we may."""
+    """The browser journeys drive Debian's chromium; install it when we may.
+
+    The one place that installs it: CI's ``.ci/run`` gets it through ``bin/test`` too.
+    Idempotent: an installed chromium is left alone.
+    """
     if CHROMIUM.exists():
         return
     if os.geteuid() == 0 and shutil.which("apt-get"):

@@ -1,5 +1,5 @@
 """What bin/start and bin/test set up: URLs that round-trip through the settings, the embedded Redis, debug off,
-the Procfile honcho runs, no process left behind, test tools."""
+the Procfile honcho runs, no process left behind, test tools installed in one place."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import ast
 import fcntl
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -316,6 +317,61 @@ def test_ctrl_c_stops_every_process_bin_start_ran(start_database):
             run.wait()
         start.reap_leftovers()
         reader.join(5)
+
+
+# --- bin/test: the browser journeys' tools, installed in one place ---------------------
+
+
+def test_chromium_is_installed_in_one_place_the_test_runner():
+    """CI (.ci/run) and developers both reach it through bin/test."""
+    sources = [BASE_DIR / "Dockerfile", BASE_DIR / "conftest.py"]
+    for folder in ("bin", ".ci", "scripts", "devstack", "tests"):
+        sources += [path for path in (BASE_DIR / folder).rglob("*") if path.suffix in {"", ".py", ".sh"}]
+    installs = re.compile(r"apt.get\W.*install.*chromium")  # apt-get ... or _apt_get("install", ..., "chromium")
+    installers = {
+        str(path.relative_to(BASE_DIR))
+        for path in sources
+        if path.is_file() and path.name != "test_devstack.py"
+        for line in path.read_text(errors="replace").splitlines()
+        if installs.search(line)
+    }
+
+    assert installers == {"devstack/testrun.py"}
+
+
+class TestChromiumInstall:
+    @pytest.fixture
+    def apt_get(self, tmp_path, monkeypatch):
+        browser = tmp_path / "chromium"
+        monkeypatch.setattr(testrun, "CHROMIUM", browser)
+        monkeypatch.setattr(testrun.os, "geteuid", lambda: 0)
+        monkeypatch.setattr(testrun.shutil, "which", lambda name: f"/usr/bin/{name}")
+        calls = []
+
+        def apt_get(*args: str) -> bool:
+            calls.append(args)
+            if args[0] == "install":
+                browser.touch()  # what the package leaves behind
+            return True
+
+        monkeypatch.setattr(testrun, "_apt_get", apt_get)
+        return browser, calls
+
+    def test_a_missing_chromium_is_installed_once(self, apt_get):
+        _browser, calls = apt_get
+
+        testrun.ensure_chromium()
+        testrun.ensure_chromium()
+
+        assert calls == [("install", "-y", "-qq", "chromium")]
+
+    def test_an_installed_chromium_is_left_alone(self, apt_get):
+        browser, calls = apt_get
+        browser.touch()
+
+        testrun.ensure_chromium()
+
+        assert calls == []
 
 
 def test_nothing_in_the_product_imports_devstack():
