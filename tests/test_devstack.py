@@ -1,22 +1,33 @@
 """What bin/start and bin/test set up: URLs that round-trip through the settings, the embedded Redis, debug off,
-test tools."""
+the Procfile honcho runs, no process left behind, test tools installed in one place."""
 
 from __future__ import annotations
 
+import ast
+import fcntl
 import json
 import os
+import re
 import signal
+import socket
 import subprocess
 import sys
+import threading
+import uuid
+from pathlib import Path
 
 import environ
+import psutil
+import psycopg2
 import pytest
 import redis
+from django.conf import settings
+from psycopg2 import sql
 
-from config.devstack import testrun
-from config.devstack.engines import EmbeddedRedis, postgres_url
-from config.devstack.start import BASE_DIR, Supervisor
 from config.settings import _celery_redis_url
+from devstack import start, testrun
+from devstack.engines import EmbeddedRedis, postgres_url
+from devstack.start import BASE_DIR, DevStack
 
 
 @pytest.mark.parametrize(
@@ -127,7 +138,7 @@ def _bin_start_sees(monkeypatch, **exported: str) -> dict[str, object]:
     monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/15")
     for name, value in exported.items():
         monkeypatch.setenv(name, value)
-    env = Supervisor(host="127.0.0.1", port=8000, seed=False).environment()
+    env = DevStack(host="127.0.0.1", port=8000, seed=False).environment()
     env["DJANGO_SETTINGS_MODULE"] = "config.settings"
     env.pop("PYTEST_VERSION", None)
     result = subprocess.run(
@@ -157,6 +168,234 @@ def test_bin_start_keeps_djangos_debug_pages_behind_a_variable(monkeypatch):
 
     assert seen["debug"] is True
     assert seen["url patterns listed"] is True
+
+
+# --- bin/start hands web, worker and beat to honcho --------------------------------------
+
+
+def test_the_procfile_names_the_processes_bin_start_runs():
+    processes = start.procfile_processes()
+
+    assert list(processes) == ["web", "worker", "beat"]
+    assert "manage.py runserver" in processes["web"]
+    assert "${PORT" in processes["web"]
+    assert "celery -A config worker" in processes["worker"]
+    assert "celery -A config beat" in processes["beat"]
+
+
+def test_the_procfile_runs_this_venvs_python_on_the_address_bin_start_was_given(monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/15")
+
+    env = DevStack(host="127.0.0.1", port=8123, seed=False).environment()
+
+    assert env["PATH"].split(os.pathsep)[0] == str(Path(sys.executable).parent)
+    assert (env["WEB_HOST"], env["PORT"]) == ("127.0.0.1", "8123")
+
+
+def _tagged_sleeper(checkout: Path, owner: str) -> subprocess.Popen[str]:
+    """A process as the Procfile starts them: tagged with its checkout and the bin/start that owns it."""
+    env = {**os.environ, start.CHECKOUT_TAG: str(checkout), start.OWNER_TAG: owner, start.PROCESS_TAG: "worker"}
+    process = subprocess.Popen(
+        [sys.executable, "-c", "import time; print('up', flush=True); time.sleep(120)"],
+        env=env,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None
+    process.stdout.readline()  # exec'd: its environment is the tagged one now
+    return process
+
+
+def test_the_next_bin_start_stops_what_a_killed_one_left_running_and_nothing_of_a_live_one(tmp_path):
+    orphan = _tagged_sleeper(tmp_path, "999999999:0.0")  # its bin/start is gone (killed with SIGKILL)
+    alive = _tagged_sleeper(tmp_path, start._owner_tag(psutil.Process()))  # this test plays the live bin/start
+    elsewhere = _tagged_sleeper(tmp_path / "another-checkout", "999999999:0.0")
+    try:
+        stopped = start.reap_leftovers(base_dir=tmp_path)
+
+        assert stopped == ["worker"]
+        assert orphan.wait(5) is not None
+        assert alive.poll() is None
+        assert elsewhere.poll() is None
+    finally:
+        for process in (orphan, alive, elsewhere):
+            process.kill()
+            process.wait()
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _processes_owned_by(pid: int) -> list[psutil.Process]:
+    owned = []
+    for process in psutil.process_iter():
+        try:
+            if process.environ().get(start.OWNER_TAG, "").startswith(f"{pid}:"):
+                owned.append(process)
+        except psutil.Error:
+            continue
+    return owned
+
+
+@pytest.fixture
+def start_database():
+    """A database of its own for a real bin/start on the test server, dropped after."""
+    database = settings.DATABASES["default"]
+    name = f"test_devstack_start_{uuid.uuid4().hex[:8]}"
+    parts = {"host": database["HOST"] or "127.0.0.1", "port": database["PORT"] or "", "user": database["USER"]}
+    yield postgres_url(name=name, password=database["PASSWORD"] or "", **parts)
+    connection = psycopg2.connect(
+        dbname="postgres",
+        host=parts["host"],
+        port=parts["port"] or None,
+        user=parts["user"],
+        password=database["PASSWORD"],
+    )
+    connection.autocommit = True
+    with connection.cursor() as cursor:
+        cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+    connection.close()
+
+
+@pytest.mark.slow
+def test_ctrl_c_stops_every_process_bin_start_ran(start_database):
+    with open(BASE_DIR / "var" / "run" / "start.lock", "a+") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(lock, fcntl.LOCK_UN)
+        except BlockingIOError:
+            pytest.skip("a bin/start is running in this checkout")
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PYTEST_", "DATABASE_TEST"))}
+    env.update(
+        DATABASE_URL=start_database,
+        REDIS_URL=settings.REDIS_URL,
+        CELERY_QUEUE=f"devstack-{uuid.uuid4().hex[:8]}",  # no job of a parallel run reaches this worker
+        PORT=str(port),
+    )
+    env.pop("CELERY_BROKER_URL", None)
+    # Its own session, as a terminal's foreground job is: Ctrl-C is SIGINT to the whole group.
+    run = subprocess.Popen(
+        [sys.executable, "-m", "devstack.start", "--no-seed"],
+        cwd=BASE_DIR,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    output: list[str] = []
+    ready = threading.Event()
+
+    def read() -> None:
+        assert run.stdout is not None
+        for line in run.stdout:
+            output.append(line)
+            if "start  | ready in" in line:
+                ready.set()
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    try:
+        assert ready.wait(150), "".join(output[-40:])
+        owned = _processes_owned_by(run.pid)
+        assert {process.environ()[start.PROCESS_TAG] for process in owned} == {"web", "worker", "beat"}
+
+        os.killpg(run.pid, signal.SIGINT)
+
+        assert run.wait(60) == 0, "".join(output[-40:])
+        psutil.wait_procs(owned, timeout=5)
+        assert _processes_owned_by(run.pid) == []
+        assert not any(process.is_running() for process in owned)
+    finally:
+        if run.poll() is None:
+            os.killpg(run.pid, signal.SIGKILL)
+            run.wait()
+        start.reap_leftovers()
+        reader.join(5)
+
+
+# --- bin/test: the browser journeys' tools, installed in one place ---------------------
+
+
+def test_chromium_is_installed_in_one_place_the_test_runner():
+    """CI (.ci/run) and developers both reach it through bin/test."""
+    sources = [BASE_DIR / "Dockerfile", BASE_DIR / "conftest.py"]
+    for folder in ("bin", ".ci", "scripts", "devstack", "tests"):
+        sources += [path for path in (BASE_DIR / folder).rglob("*") if path.suffix in {"", ".py", ".sh"}]
+    installs = re.compile(r"apt.get\W.*install.*chromium")  # apt-get ... or _apt_get("install", ..., "chromium")
+    installers = {
+        str(path.relative_to(BASE_DIR))
+        for path in sources
+        if path.is_file() and path.name != "test_devstack.py"
+        for line in path.read_text(errors="replace").splitlines()
+        if installs.search(line)
+    }
+
+    assert installers == {"devstack/testrun.py"}
+
+
+class TestChromiumInstall:
+    @pytest.fixture
+    def apt_get(self, tmp_path, monkeypatch):
+        browser = tmp_path / "chromium"
+        monkeypatch.setattr(testrun, "CHROMIUM", browser)
+        monkeypatch.setattr(testrun.os, "geteuid", lambda: 0)
+        monkeypatch.setattr(testrun.shutil, "which", lambda name: f"/usr/bin/{name}")
+        calls = []
+
+        def apt_get(*args: str) -> bool:
+            calls.append(args)
+            if args[0] == "install":
+                browser.touch()  # what the package leaves behind
+            return True
+
+        monkeypatch.setattr(testrun, "_apt_get", apt_get)
+        return browser, calls
+
+    def test_a_missing_chromium_is_installed_once(self, apt_get):
+        _browser, calls = apt_get
+
+        testrun.ensure_chromium()
+        testrun.ensure_chromium()
+
+        assert calls == [("install", "-y", "-qq", "chromium")]
+
+    def test_an_installed_chromium_is_left_alone(self, apt_get):
+        browser, calls = apt_get
+        browser.touch()
+
+        testrun.ensure_chromium()
+
+        assert calls == []
+
+
+def test_nothing_in_the_product_imports_devstack():
+    tracked = subprocess.run(
+        ["git", "ls-files", "*.py"], cwd=BASE_DIR, capture_output=True, text=True, check=True
+    ).stdout.split()
+    product = [
+        path
+        for path in tracked
+        if not path.startswith(("devstack/", "tests/", "scripts/"))
+        and "/tests/" not in path
+        and not path.endswith("conftest.py")
+    ]
+    importers = []
+    for path in product:
+        for node in ast.walk(ast.parse((BASE_DIR / path).read_text())):
+            names = [alias.name for alias in node.names] if isinstance(node, ast.Import) else []
+            if isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            if any(name == "devstack" or name.startswith("devstack.") for name in names):
+                importers.append(path)
+
+    assert product
+    assert importers == []
 
 
 class TestAxeCoreInstall:

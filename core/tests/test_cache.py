@@ -19,8 +19,8 @@ from rest_framework.test import APIClient
 
 from accounts import services
 from accounts.models import Organization
-from config.devstack.engines import EmbeddedRedis
 from core.cache import FailOpenRedisCache
+from devstack.engines import EmbeddedRedis
 from tests.factories import UserFactory
 
 PASSWORD = "correct-horse-battery"

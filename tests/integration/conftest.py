@@ -23,7 +23,7 @@ import pytest
 from django.conf import settings
 
 from config.celery import app as celery_app
-from config.devstack.engines import postgres_url
+from devstack.engines import postgres_url
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 READY_TIMEOUT = 60

@@ -36,7 +36,7 @@ from pathlib import Path
 from types import FrameType
 from urllib.parse import quote
 
-from config.devstack.engines import (
+from devstack.engines import (
     EmbeddedPostgres,
     EmbeddedRedis,
     EngineError,
@@ -46,7 +46,7 @@ from config.devstack.engines import (
     redis_problem,
 )
 
-BASE_DIR = Path(__file__).resolve().parents[2]
+BASE_DIR = Path(__file__).resolve().parents[1]
 CHROMIUM = Path("/usr/bin/chromium")
 DEFAULT_TEST_DATABASE = "test_marketplace"
 DEFAULT_REDIS_DB = 15
@@ -66,7 +66,11 @@ def _apt_get(*args: str) -> bool:
 
 
 def ensure_chromium() -> None:
-    """The browser journeys drive Debian's chromium; install it when we may."""
+    """The browser journeys drive Debian's chromium; install it when we may.
+
+    The one place that installs it: CI's ``.ci/run`` gets it through ``bin/test`` too.
+    Idempotent: an installed chromium is left alone.
+    """
     if CHROMIUM.exists():
         return
     if os.geteuid() == 0 and shutil.which("apt-get"):
