@@ -399,6 +399,25 @@ class TestOrganizationSettings:
         assert firm.hourly_rate == 8550
         assert firm.portfolio_links == ["https://a.example/1", "https://a.example/2"]
 
+    def test_a_manager_says_the_organization_offers_services_and_the_directory_lists_it(self, firm):
+        client = signed_in(firm.owner, firm)
+
+        client.post(reverse("organization-settings"), self.form_data(offers_services="on"))
+        firm.refresh_from_db()
+        assert firm.offers_services
+        assert firm.is_listed_supplier
+
+        client.post(reverse("organization-settings"), self.form_data())  # an unticked box is not sent
+        firm.refresh_from_db()
+        assert not firm.offers_services
+        assert not firm.is_listed_supplier  # a client naming skills is not a supplier
+
+    def test_the_form_shows_whether_the_organization_offers_services(self, firm):
+        Organization.objects.filter(pk=firm.pk).update(offers_services=True)
+        html = signed_in(firm.owner, firm).get(reverse("organization-settings")).content.decode()
+
+        assert re.search(r'<input type="checkbox" name="offers_services"[^>]* checked', html)
+
     def test_manager_uploads_and_clears_a_logo(self, firm, settings, tmp_path):
         settings.MEDIA_ROOT = tmp_path
         image = io.BytesIO()

@@ -47,7 +47,7 @@ def titles(response) -> list[str]:
 
 @pytest.fixture
 def supplier(other_firm):
-    Organization.objects.filter(pk=other_firm.pk).update(skills=["payroll"])
+    Organization.objects.filter(pk=other_firm.pk).update(skills=["payroll"], offers_services=True)
     other_firm.refresh_from_db()
     return other_firm
 
@@ -224,7 +224,9 @@ def cards(response) -> str:
 
 def test_card_bodies_read_from_the_cache_are_the_bodies_the_template_renders(firm, supplier):
     for n in range(3):
-        Organization.objects.create(name=f"Bakery {n}", slug=f"bakery-{n}", skills=["payroll"], headline="Bread")
+        Organization.objects.create(
+            name=f"Bakery {n}", slug=f"bakery-{n}", skills=["payroll"], offers_services=True, headline="Bread"
+        )
     client = signed_in(firm.owner, firm)
 
     first = cards(client.get(reverse("supplier-list")))
