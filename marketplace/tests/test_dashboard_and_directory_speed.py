@@ -133,8 +133,9 @@ def test_the_dashboard_costs_the_same_queries_with_one_task_or_a_full_page(firm,
     with CaptureQueriesContext(connection) as many:
         client.get(reverse("client-dashboard"))
 
-    # The user with their memberships (accounts.auth_backends), the status counts, the page.
-    assert len(one.captured_queries) == len(many.captured_queries) == 3
+    # The user with their memberships (accounts.auth_backends), the header's tabs and unread conversations
+    # (marketplace.selectors.activity), the status counts, the page.
+    assert len(one.captured_queries) == len(many.captured_queries) == 4
 
 
 def test_rows_read_from_the_cache_are_the_rows_the_template_renders(firm, supplier):
