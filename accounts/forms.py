@@ -146,6 +146,11 @@ class OrganizationProfileForm(forms.Form):
     city = forms.CharField(max_length=limits.CITY, required=False)
     time_zone = forms.ChoiceField(label="Time zone")
     languages = CommaListField(item_max_length=40, help_text="Separate with commas, e.g. English, German.")
+    offers_services = forms.BooleanField(
+        label="We offer services to other organizations",
+        required=False,
+        help_text="Lists you in the supplier directory (with at least one skill) and shows you bids and work to find.",
+    )
     skills = CommaListField(item_max_length=60, help_text="Separate with commas, e.g. Payroll, DATEV, Excel.")
     hourly_rate = forms.DecimalField(
         label="Typical hourly rate",
@@ -173,7 +178,17 @@ class OrganizationProfileForm(forms.Form):
     def _initial_from(organization: Organization) -> dict[str, Any]:
         initial = {
             field: getattr(organization, field)
-            for field in ("name", "headline", "about", "city", "time_zone", "languages", "skills", "website")
+            for field in (
+                "name",
+                "headline",
+                "about",
+                "city",
+                "time_zone",
+                "languages",
+                "offers_services",
+                "skills",
+                "website",
+            )
         }
         initial["country"] = organization.country.code if organization.country else ""
         initial["portfolio_links"] = organization.portfolio_links

@@ -87,8 +87,20 @@ class OrganizationQuerySet(models.QuerySet["Organization"]):
         return self.filter(memberships__user=user)
 
 
+# Who the supplier directory lists: organizations that say they offer services and name at least one
+# skill. The same predicate as SQL is LISTED_SUPPLIER_SQL; the tally's triggers (migration 0006), the
+# directory's partial index and its selectors (marketplace.selectors.suppliers) all read one of the two.
+LISTED_SUPPLIER = models.Q(offers_services=True) & ~models.Q(skills=[])
+LISTED_SUPPLIER_SQL = "offers_services AND skills <> '{}'"
+
+
 class Organization(models.Model):
-    """The tenant: owns tasks, bids, contracts and money. Every user has a personal one."""
+    """The tenant: owns tasks, bids, contracts and money. Every user has a personal one.
+
+    Any organization may post tasks (the client side); ``offers_services`` says it also works for
+    others (the supplier side): it is listed in the directory (with a skill) and shown the
+    supplier's pages first. Roles belong to the action: one firm may do both.
+    """
 
     name = models.CharField(max_length=150)
     slug = models.SlugField(max_length=80, unique=True)
@@ -103,6 +115,11 @@ class Organization(models.Model):
     time_zone = models.CharField(max_length=64, default="UTC")
     languages = ArrayField(models.CharField(max_length=40), default=list, blank=True)
     skills = ArrayField(models.CharField(max_length=60), default=list, blank=True)
+    offers_services = models.BooleanField(
+        default=False,
+        db_default=False,  # also for rows written without the ORM (COPY in generate_marketplace_data)
+        help_text="Works for other organizations: listed in the supplier directory when it names a skill.",
+    )
     hourly_rate = models.PositiveIntegerField(
         null=True, blank=True, help_text="Typical hourly rate in minor units of hourly_rate_currency."
     )
@@ -118,7 +135,7 @@ class Organization(models.Model):
         ordering = ["name"]
         indexes = [
             # The supplier directory's unrated suppliers, a page at a time by name (marketplace.selectors.suppliers).
-            models.Index(fields=["name", "id"], condition=~models.Q(skills=[]), name="org_supplier_name_idx"),
+            models.Index(fields=["name", "id"], condition=LISTED_SUPPLIER, name="org_supplier_listed_name_idx"),
         ]
 
     def __str__(self) -> str:
@@ -127,9 +144,14 @@ class Organization(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("organization-detail", kwargs={"slug": self.slug})
 
+    @property
+    def is_listed_supplier(self) -> bool:
+        """In the supplier directory: :data:`LISTED_SUPPLIER` for this row."""
+        return self.offers_services and bool(self.skills)
+
 
 class SupplierTally(models.Model):
-    """How many organizations the supplier directory lists (those naming a skill), in one row kept by the database.
+    """How many organizations the supplier directory lists (:data:`LISTED_SUPPLIER`), in one row kept by the database.
 
     Counting them (tens of thousands) on every directory page was a third of its
     time. Triggers on ``accounts_organization`` (migration 0004) add each

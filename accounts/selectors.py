@@ -8,7 +8,16 @@ from django.db import connections, router
 from django.db.models import Count, QuerySet
 from django.utils import timezone
 
-from accounts.models import ApiToken, Invitation, Membership, Organization, SupplierTally, User, hash_secret
+from accounts.models import (
+    LISTED_SUPPLIER_SQL,
+    ApiToken,
+    Invitation,
+    Membership,
+    Organization,
+    SupplierTally,
+    User,
+    hash_secret,
+)
 from core import joins
 from core.exceptions import NotFound
 
@@ -166,7 +175,7 @@ def public_organization(*, slug: str) -> Organization:
 
 
 def supplier_count(*, besides: Organization | None = None) -> int | None:
-    """How many organizations offer their services (name a skill), ``besides`` left out, from
+    """How many organizations the directory lists (``LISTED_SUPPLIER``), ``besides`` left out, from
     :class:`~accounts.models.SupplierTally`; None when the tally is gone (a database emptied with TRUNCATE).
 
     One statement, so the tally and ``besides``'s skills are read in the same snapshot.
@@ -185,7 +194,7 @@ def _supplier_count_query(database: str) -> str:
     c = functools.partial(joins.column, database=database)
     sql = (
         f"SELECT t.{c(SupplierTally, 'suppliers')} - (SELECT count(*) FROM {t(Organization)} o"  # noqa: S608 - our names
-        f" WHERE o.{c(Organization, 'id')} = %s AND o.{c(Organization, 'skills')} <> '{{}}')"
+        f" WHERE o.{c(Organization, 'id')} = %s AND ({LISTED_SUPPLIER_SQL}))"
         f" FROM {t(SupplierTally)} t WHERE t.{c(SupplierTally, 'id')} = 1"
     )
     return sql

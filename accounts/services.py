@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from accounts.models import (
+    LISTED_SUPPLIER,
     MANAGER_ROLES,
     ApiToken,
     Invitation,
@@ -51,6 +52,7 @@ PROFILE_FIELDS = (
     "time_zone",
     "languages",
     "skills",
+    "offers_services",
     "hourly_rate",
     "hourly_rate_currency",
     "website",
@@ -139,6 +141,9 @@ def create_organization(*, actor: User, name: str, **profile: Any) -> Organizati
     _check_profile_sizes({"name": name, **profile})
     if "skills" in profile:
         profile["skills"] = normalise_skills(profile["skills"])
+    # Naming skills at creation says what the firm offers, as the migration that added the flag took it
+    # (accounts 0006); a profile edit changes the flag only when asked.
+    profile.setdefault("offers_services", bool(profile.get("skills")))
     organization = Organization.objects.create(name=name, slug=_unique_slug(name), **profile)
     membership = Membership.objects.create(user=actor, organization=organization, role=Role.OWNER)
     audit.record(action="organization.created", actor=actor, organization=organization, target=organization)
@@ -251,7 +256,7 @@ def recount_suppliers() -> int:
     with transaction.atomic(using=database):
         with connections[database].cursor() as cursor:
             cursor.execute(f"LOCK TABLE {Organization._meta.db_table} IN SHARE MODE")
-        suppliers = Organization.objects.using(database).exclude(skills=[]).count()
+        suppliers = Organization.objects.using(database).filter(LISTED_SUPPLIER).count()
         SupplierTally.objects.using(database).update_or_create(pk=1, defaults={"suppliers": suppliers})
     return suppliers
 

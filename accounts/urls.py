@@ -9,6 +9,7 @@ urlpatterns = [
     path("organizations/new/", views.organization_create, name="organization-create"),
     path("organizations/switch/", views.organization_switch, name="organization-switch"),
     path("organizations/<slug:slug>/", views.organization_detail, name="organization-detail"),
+    path("settings/", views.settings_index, name="settings"),
     path("settings/organization/", views.organization_settings, name="organization-settings"),
     path("settings/members/", views.member_list, name="member-list"),
     path("settings/members/<int:membership_id>/role/", views.member_role, name="member-role"),

@@ -218,6 +218,13 @@ def invitation_accept(request: AuthedRequest, token: str) -> HttpResponse:
 
 
 @login_required
+@require_GET
+def settings_index(request: AuthedRequest) -> HttpResponse:
+    """Every setting of the acting organization and of the user's account, one link each."""
+    return render(request, "accounts/settings_index.html")
+
+
+@login_required
 @require_http_methods(["GET", "POST"])
 @submit_once
 def user_profile(request: AuthedRequest) -> HttpResponse:

@@ -101,6 +101,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.acting_organization",
+                "marketplace.context_processors.header_activity",
                 "core.context_processors.site",
             ],
             # {% submit_token %} goes in every form that posts to a view marked core.idempotency.submit_once;

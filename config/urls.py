@@ -3,9 +3,11 @@ from django.urls import include, path
 
 from core import views as core_views
 from core.api import views as api_views
+from marketplace.views.home import home
 
 urlpatterns = [
-    path("", core_views.home, name="home"),
+    # Visitors get the landing page; signed in, the acting organization's work queue.
+    path("", home, name="home"),
     path("health/", core_views.health_view, name="health"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),

@@ -9,9 +9,8 @@ from core import health
 from core.routing import public
 
 
-@public
-@require_GET
-def home(request: HttpRequest) -> HttpResponse:
+def landing(request: HttpRequest) -> HttpResponse:
+    """The landing page for visitors; the "home" route (``marketplace.views.home``) serves it to them."""
     return render(request, "core/home.html")
 
 

@@ -35,6 +35,9 @@ class OrganizationFactory(factory.django.DjangoModelFactory):
 
     name = factory.Sequence(lambda n: f"Firm {n}")
     slug = factory.Sequence(lambda n: f"firm-{n}")
+    skills = factory.LazyFunction(list)
+    # A firm named with skills offers them (as accounts.services.create_organization takes it).
+    offers_services = factory.LazyAttribute(lambda organization: bool(organization.skills))
 
 
 def make_member(organization: Organization, *, role: str = "member", user: User | None = None) -> User:

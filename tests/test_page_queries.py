@@ -21,6 +21,7 @@ pytestmark = pytest.mark.django_db
 
 PAGES = {
     "home (dashboard)": lambda org: reverse("home"),
+    "settings": lambda org: reverse("settings"),
     "organization-list": lambda org: reverse("organization-list"),
     "organization-detail": lambda org: reverse("organization-detail", kwargs={"slug": org.slug}),
     "organization-settings": lambda org: reverse("organization-settings"),

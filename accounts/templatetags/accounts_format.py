@@ -30,6 +30,7 @@ _SECTIONS = {
     "home": "dashboard",
     "organization-list": "organizations",
     "organization-create": "organizations",
+    "settings": "settings",
     "member-list": "settings",
     "task-list": "find-work",
     "task-detail": "find-work",

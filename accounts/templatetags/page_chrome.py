@@ -9,9 +9,11 @@ year), so each combination is rendered once and kept in this process, least
 recently used out first. The values are the key: a renamed organization or a
 changed role shows at once, and nothing needs invalidating.
 
-Two things differ on every request and go in afterwards: the CSRF token of the
-header's two forms (switch organization, sign out) and the path the switcher
-returns to. The kept markup holds them as slots, HTML comments that only our
+Three things differ on every request and go in afterwards: the CSRF token of the
+header's two forms (switch organization, sign out), the path the switcher
+returns to, and the user's count of unread conversations (read once per
+request by the marketplace's ``header_activity``; kept out of the key so a new
+message does not make another combination to keep). The kept markup holds them as slots, HTML comments that only our
 own templates can write (text is escaped wherever it lands, so ``<`` from a
 user never reaches the markup as itself).
 """
@@ -34,16 +36,20 @@ register = template.Library()
 
 CSRF_SLOT = "<!--slot:csrf-->"
 NEXT_SLOT = "<!--slot:next-->"
+UNREAD_SLOT = "<!--slot:unread-->"
 KEPT = 2048  # combinations kept per process: a few kilobytes each
 
 
 class HeaderOrganization(NamedTuple):
-    """The acting organization as the switcher shows it."""
+    """The acting organization as the switcher shows it, and which sides of the marketplace it works on."""
 
     pk: int
     name: str
     is_personal: bool
     role: str  # the member's role, as shown
+    # The sides it works on, as the marketplace's header_activity says (its Activity): the tabs to show.
+    client_side: bool = True  # My tasks, Suppliers
+    supplier_side: bool = True  # Find work, Bids
 
 
 class HeaderMembership(NamedTuple):
@@ -77,8 +83,9 @@ def site_header(context: template.Context) -> SafeString:
         return markup
     request = context.get("request")
     path = request.get_full_path() if request is not None else ""
-    # Both replacements are escaped: the token by format_html, the path by escape().
-    return mark_safe(markup.replace(CSRF_SLOT, _csrf_input(context)).replace(NEXT_SLOT, escape(path)))  # noqa: S308
+    # Every replacement is escaped: the token and the count by format_html, the path by escape().
+    filled = markup.replace(CSRF_SLOT, _csrf_input(context)).replace(NEXT_SLOT, escape(path))
+    return mark_safe(filled.replace(UNREAD_SLOT, _unread_badge(context)))  # noqa: S308
 
 
 @register.simple_tag(takes_context=True)
@@ -97,7 +104,15 @@ def header_of(context: template.Context) -> Header:
     acting = None
     if organization is not None:
         role = membership.get_role_display() if membership is not None else ""
-        acting = HeaderOrganization(organization.pk, organization.name, organization.is_personal, str(role))
+        activity = context.get("header_activity")  # marketplace.context_processors
+        acting = HeaderOrganization(
+            organization.pk,
+            organization.name,
+            organization.is_personal,
+            str(role),
+            client_side=True if activity is None else activity.client_side,
+            supplier_side=True if activity is None else activity.supplier_side,
+        )
     memberships = tuple(
         HeaderMembership(
             item.organization_id, item.organization.name, item.organization.is_personal, str(item.get_role_display())
@@ -114,6 +129,17 @@ def header_of(context: template.Context) -> Header:
         memberships=memberships,
         staff=bool(user.is_staff),
     )
+
+
+def _unread_badge(context: template.Context) -> str:
+    """The Messages tab's count of the user's unread conversations; nothing when there are none."""
+    activity = context.get("header_activity")
+    count = getattr(activity, "unread_threads", 0) if activity is not None else 0
+    if not count:
+        return ""
+    shown = "99+" if count > 99 else count
+    badge = '<span class="msg-unread nav-count">{}<span class="visually-hidden"> unread</span></span>'
+    return str(format_html(badge, shown))
 
 
 def _csrf_input(context: template.Context) -> str:
@@ -141,6 +167,7 @@ def _header_markup(header: Header) -> SafeString:
                 "staff": header.staff,
                 "csrf_slot": mark_safe(CSRF_SLOT),  # noqa: S308 - our own constant
                 "next_slot": mark_safe(NEXT_SLOT),  # noqa: S308 - our own constant
+                "unread_slot": mark_safe(UNREAD_SLOT),  # noqa: S308 - our own constant
             }
         ),
     )

@@ -55,6 +55,16 @@ class TestCreateOrganization:
 
         assert first.slug != second.slug
 
+    @pytest.mark.parametrize(
+        ("profile", "offers"),
+        [({}, False), ({"skills": ["Payroll"]}, True), ({"skills": ["Wholesale"], "offers_services": False}, False)],
+    )
+    def test_a_firm_created_naming_skills_offers_them_unless_it_says_otherwise(self, user, profile, offers):
+        organization = services.create_organization(actor=user, name="Acme", **profile)
+
+        assert organization.offers_services is offers
+        assert organization.is_listed_supplier is offers
+
     def test_blank_name_is_refused(self, user):
         before = Organization.objects.count()
 

@@ -7,7 +7,7 @@ import threading
 import pytest
 from django.db import connection, connections, transaction
 
-from accounts.models import Organization, SupplierTally
+from accounts.models import LISTED_SUPPLIER, Organization, SupplierTally
 from accounts.selectors import supplier_count
 from accounts.services import recount_suppliers
 from marketplace.selectors import SupplierFilters, count_suppliers, search_suppliers
@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 
 def counted() -> int:
-    return Organization.objects.exclude(skills=[]).count()
+    return Organization.objects.filter(LISTED_SUPPLIER).count()
 
 
 def tally() -> int:
@@ -27,8 +27,8 @@ def test_every_way_of_writing_organizations_keeps_the_tally_exact(firm, other_fi
     start = tally()
     assert start == counted()
 
-    baker = Organization.objects.create(name="Baker", slug="baker", skills=["payroll"])
-    plain = Organization.objects.create(name="Plain", slug="plain")
+    baker = Organization.objects.create(name="Baker", slug="baker", skills=["payroll"], offers_services=True)
+    plain = Organization.objects.create(name="Plain", slug="plain", offers_services=True)
     assert tally() == start + 1 == counted()
 
     plain.skills = ["bookkeeping"]
@@ -40,7 +40,10 @@ def test_every_way_of_writing_organizations_keeps_the_tally_exact(firm, other_fi
     assert tally() == start + 2
 
     Organization.objects.bulk_create(
-        [Organization(name=f"Bulk {n}", slug=f"bulk-{n}", skills=["payroll"] if n % 2 else []) for n in range(9)]
+        [
+            Organization(name=f"Bulk {n}", slug=f"bulk-{n}", skills=["payroll"] if n % 2 else [], offers_services=True)
+            for n in range(9)
+        ]
     )
     assert tally() == start + 6 == counted()
 
@@ -56,6 +59,18 @@ def test_every_way_of_writing_organizations_keeps_the_tally_exact(firm, other_fi
     assert tally() == start + 1 == counted()
 
 
+def test_a_client_naming_skills_is_not_counted_until_it_offers_services(firm):
+    start = tally()
+    client = Organization.objects.create(name="Pure client", slug="pure-client", skills=["wholesale"])
+    assert tally() == start == counted()
+
+    Organization.objects.filter(pk=client.pk).update(offers_services=True)
+    assert tally() == start + 1 == counted()
+
+    Organization.objects.filter(pk=client.pk).update(offers_services=False)
+    assert tally() == start == counted()
+
+
 def test_a_rolled_back_write_leaves_the_tally_as_it_was(firm):
     start = tally()
 
@@ -63,7 +78,7 @@ def test_a_rolled_back_write_leaves_the_tally_as_it_was(firm):
 
     def write_then_fail() -> None:
         with transaction.atomic():
-            Organization.objects.create(name="Gone", slug="gone", skills=["payroll"])
+            Organization.objects.create(name="Gone", slug="gone", skills=["payroll"], offers_services=True)
             seen.append(tally())
             raise RuntimeError
 
@@ -75,8 +90,8 @@ def test_a_rolled_back_write_leaves_the_tally_as_it_was(firm):
 
 
 def test_the_count_leaves_out_the_organization_looking_and_only_if_it_is_listed(firm, other_firm):
-    Organization.objects.create(name="Baker", slug="baker", skills=["payroll"])
-    firm.skills = ["bookkeeping"]
+    Organization.objects.create(name="Baker", slug="baker", skills=["payroll"], offers_services=True)
+    firm.skills, firm.offers_services = ["bookkeeping"], True
     firm.save()
     other_firm.skills = []
     other_firm.save()
@@ -91,12 +106,12 @@ def test_the_count_leaves_out_the_organization_looking_and_only_if_it_is_listed(
 def test_the_directory_counts_from_the_tally_only_unfiltered_and_falls_back_without_it(
     firm, django_assert_num_queries, filters
 ):
-    Organization.objects.create(name="Baker", slug="baker", country="DE", skills=["payroll"])
+    Organization.objects.create(name="Baker", slug="baker", country="DE", skills=["payroll"], offers_services=True)
     chosen = SupplierFilters(**filters)
     expected = search_suppliers(filters=chosen, exclude=firm).count()
     if not filters:  # the tally holds a figure no query of the rows would give: it is what is read
         SupplierTally.objects.filter(pk=1).update(suppliers=1_000)
-        assert count_suppliers(filters=chosen, exclude=firm) == 1_000 - (1 if firm.skills else 0)
+        assert count_suppliers(filters=chosen, exclude=firm) == 1_000 - (1 if firm.is_listed_supplier else 0)
         recount_suppliers()
     assert count_suppliers(filters=chosen, exclude=firm) == expected
 
@@ -117,7 +132,9 @@ def test_concurrent_writers_each_count_once():
         try:
             for i in range(10):
                 with transaction.atomic():
-                    Organization.objects.create(name=f"T{n}-{i}", slug=f"t{n}-{i}", skills=["payroll"])
+                    Organization.objects.create(
+                        name=f"T{n}-{i}", slug=f"t{n}-{i}", skills=["payroll"], offers_services=True
+                    )
                     Organization.objects.filter(slug=f"t{n}-{i - 1}").update(skills=[] if i % 2 else ["seo"])
         except BaseException as error:  # pragma: no cover - reported below
             errors.append(error)

@@ -149,15 +149,24 @@ class TestPagesRespectTheContentSecurityPolicy:
 
 
 class TestDashboardAndHeader:
-    def test_signed_in_user_sees_the_acting_organization_and_its_member_count(self, firm, member):
+    def test_the_settings_page_links_every_setting_and_the_account_menu_links_it(self, firm, member):
         client = signed_in(firm.owner, firm)
 
-        html = client.get(reverse("home")).content.decode()
+        html = client.get(reverse("settings")).content.decode()
 
-        assert "Good to see you" in html
-        assert firm.name in html
-        assert re.search(r"<dt>Members</dt><dd>2</dd>", html)
-        assert reverse("organization-settings") in html
+        for name in ("organization-settings", "member-list", "user-profile", "mfa_index", "api-token-list"):
+            assert f'href="{reverse(name)}"' in html, name
+        assert firm.get_absolute_url() in html
+        menu = html[html.index('<details class="menu user-menu"') :]
+        assert f'<a class="menu-item" href="{reverse("settings")}">Settings</a>' in menu
+
+    def test_the_home_no_longer_carries_the_settings(self, firm):
+        html = signed_in(firm.owner, firm).get(reverse("home")).content.decode()
+        main = html[html.index('<main id="main"') : html.index("</main>")]
+
+        assert "Good to see you" in main
+        assert reverse("api-token-list") not in main
+        assert reverse("member-list") not in main
 
     def test_header_offers_every_organization_of_the_user_to_switch_to(self, firm, other_firm):
         user = firm.owner
@@ -223,8 +232,8 @@ class TestDashboardAndHeader:
         assert "Renamed &amp; Co" in header
         assert '<span class="switcher-role">Admin</span>' in header
 
-    def test_the_header_marks_the_pages_own_section(self, firm):
-        client = signed_in(firm.owner, firm)
+    def test_the_header_marks_the_pages_own_section(self, other_firm):
+        client = signed_in(other_firm.owner, other_firm)  # a supplier: Find work is one of its tabs
 
         for name, label in [("task-list", "Find work"), ("thread-list", "Messages")]:
             html = client.get(reverse(name)).content.decode()
@@ -398,6 +407,25 @@ class TestOrganizationSettings:
         assert firm.skills == ["payroll", "datev"]  # stored as slugs, shown as names
         assert firm.hourly_rate == 8550
         assert firm.portfolio_links == ["https://a.example/1", "https://a.example/2"]
+
+    def test_a_manager_says_the_organization_offers_services_and_the_directory_lists_it(self, firm):
+        client = signed_in(firm.owner, firm)
+
+        client.post(reverse("organization-settings"), self.form_data(offers_services="on"))
+        firm.refresh_from_db()
+        assert firm.offers_services
+        assert firm.is_listed_supplier
+
+        client.post(reverse("organization-settings"), self.form_data())  # an unticked box is not sent
+        firm.refresh_from_db()
+        assert not firm.offers_services
+        assert not firm.is_listed_supplier  # a client naming skills is not a supplier
+
+    def test_the_form_shows_whether_the_organization_offers_services(self, firm):
+        Organization.objects.filter(pk=firm.pk).update(offers_services=True)
+        html = signed_in(firm.owner, firm).get(reverse("organization-settings")).content.decode()
+
+        assert re.search(r'<input type="checkbox" name="offers_services"[^>]* checked', html)
 
     def test_manager_uploads_and_clears_a_logo(self, firm, settings, tmp_path):
         settings.MEDIA_ROOT = tmp_path

@@ -396,6 +396,7 @@ class Generator:
                         place.zone,
                         profile.get("languages", "{}"),
                         profile.get("skills", "{}"),
+                        "t" if "skills" in profile else "f",  # offers_services: the suppliers' profiles name skills
                         profile.get("hourly_rate", NULL),
                         place.currency if "hourly_rate" in profile else "EUR",
                         profile.get("website", ""),
@@ -850,6 +851,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "time_zone",
         "languages",
         "skills",
+        "offers_services",
         "hourly_rate",
         "hourly_rate_currency",
         "website",

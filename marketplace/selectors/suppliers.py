@@ -11,7 +11,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.db.models import CharField, F, Q, QuerySet, Value
 from django.db.models.functions import Cast
 
-from accounts.models import Organization
+from accounts.models import LISTED_SUPPLIER, Organization
 from accounts.selectors import supplier_count
 from contracts.selectors import rated, reviewed, unreviewed, with_track_record
 from core.exceptions import NotFound
@@ -51,8 +51,8 @@ def search_suppliers(*, filters: SupplierFilters, exclude: Organization | None =
 def get_listed_supplier(*, organization_id: int) -> Organization:
     """An organization of the directory (one that offers services), by id.
 
-    An unknown id and an organization the directory does not list (a client, a personal
-    organization without skills) answer alike, so ids cannot be probed through it."""
+    An unknown id and an organization the directory does not list (a client, one that offers
+    services but names no skill) answer alike, so ids cannot be probed through it."""
     supplier = _filtered(Organization.objects.all(), filters=SupplierFilters(), exclude=None).filter(pk=organization_id)
     found = supplier.first()
     if found is None:
@@ -67,7 +67,7 @@ class SupplierDirectory:
     them (tens of thousands) with their reviews and contracts on every page
     view. Here only suppliers with a revealed review (few: they come from the
     reviews) are ranked by rating; the unrated rest follow by name, a page read
-    from the partial index ``org_supplier_name_idx``; then only the page's rows
+    from the partial index ``org_supplier_listed_name_idx``; then only the page's rows
     get their rating, review count and completed contracts. Ties: name, then id.
     """
 
@@ -233,7 +233,7 @@ def _counted(filters: SupplierFilters, exclude: Organization | None) -> QuerySet
 
 
 def _filtered(queryset: _Suppliers, *, filters: SupplierFilters, exclude: Organization | None) -> _Suppliers:
-    queryset = queryset.exclude(skills=[])
+    queryset = queryset.filter(LISTED_SUPPLIER)
     if exclude is not None:
         queryset = queryset.exclude(pk=exclude.pk)
     if filters.q:

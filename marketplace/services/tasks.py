@@ -388,7 +388,7 @@ def invite_supplier_to_bid(*, actor: User, task: Task, supplier: Organization, m
     """Ask a supplier to bid; the supplier's members are emailed. Inviting twice is harmless."""
     require_member(actor=actor, organization=task.organization)
     task = lock_task(task)
-    if not supplier.skills:  # the directory lists only organizations offering services (get_listed_supplier)
+    if not supplier.is_listed_supplier:  # the directory's suppliers only (get_listed_supplier)
         raise NotFound("No such supplier.", field="supplier")
     if supplier.pk == task.organization_id:
         raise DomainError("You cannot invite your own organization.", field="supplier")

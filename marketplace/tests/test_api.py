@@ -515,7 +515,7 @@ class TestInvitations:
         assert audited("task.supplier_invited", firm, task)
 
     def test_inviting_your_own_organization_is_a_field_error(self, firm, client_api, task):
-        firm.skills = ["Payroll"]  # it offers services too, so the directory lists it
+        firm.skills, firm.offers_services = ["Payroll"], True  # it offers services too, so the directory lists it
         firm.save()
 
         response = client_api.post(self.url(task), {"supplier": firm.pk}, format="json")
@@ -1030,7 +1030,7 @@ class TestThreads:
         assert stranger_api.get(f"{self.URL}{thread.pk}/").status_code == 404
 
     def test_the_client_opens_one_with_an_invited_supplier(self, firm, client_api, task, stranger):
-        stranger.skills = ["Payroll"]  # a supplier the client found in the directory
+        stranger.skills, stranger.offers_services = ["Payroll"], True  # a supplier the client found in the directory
         stranger.save()
         services.invite_supplier_to_bid(actor=firm.owner, task=task, supplier=stranger)
 
@@ -1157,9 +1157,14 @@ class TestSuppliers:
             skills=["payroll"], country="PT", city="Porto", hourly_rate=4_000, hourly_rate_currency="EUR"
         )
         Organization.objects.filter(pk=stranger.pk).update(
-            skills=["design"], country="DE", city="Berlin", hourly_rate=9_000, hourly_rate_currency="EUR"
+            skills=["design"],
+            offers_services=True,
+            country="DE",
+            city="Berlin",
+            hourly_rate=9_000,
+            hourly_rate_currency="EUR",
         )
-        Organization.objects.filter(pk=firm.pk).update(skills=["payroll"])
+        Organization.objects.filter(pk=firm.pk).update(skills=["payroll"], offers_services=True)
         return other_firm, stranger
 
     def test_lists_suppliers_but_not_the_acting_organization(self, client_api, firm, directory):
@@ -1188,7 +1193,7 @@ class TestSuppliers:
     def test_the_best_rated_come_first_and_the_cursor_walks_all(self, firm, client_api, directory):
         porto, berlin = directory
         extra = make_org("Hooli")
-        Organization.objects.filter(pk=extra.pk).update(skills=["payroll"])
+        Organization.objects.filter(pk=extra.pk).update(skills=["payroll"], offers_services=True)
         _review(firm, berlin, 5)
 
         seen: list[int] = []
@@ -1210,10 +1215,12 @@ class TestSuppliers:
         assert set(params) <= set(error(response)["fields"])
 
     def test_query_count_does_not_grow_with_rows(self, client_api):
-        Organization.objects.filter(pk=make_org("Supplier 0").pk).update(skills=["payroll"])
+        Organization.objects.filter(pk=make_org("Supplier 0").pk).update(skills=["payroll"], offers_services=True)
         one = count_queries(client_api, self.URL)
         for n in range(1, 20):
-            Organization.objects.filter(pk=make_org(f"Supplier {n}").pk).update(skills=["payroll"])
+            Organization.objects.filter(pk=make_org(f"Supplier {n}").pk).update(
+                skills=["payroll"], offers_services=True
+            )
 
         assert len(client_api.get(self.URL).json()["results"]) == 20
         assert count_queries(client_api, self.URL) == one

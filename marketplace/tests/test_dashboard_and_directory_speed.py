@@ -47,7 +47,7 @@ def titles(response) -> list[str]:
 
 @pytest.fixture
 def supplier(other_firm):
-    Organization.objects.filter(pk=other_firm.pk).update(skills=["payroll"])
+    Organization.objects.filter(pk=other_firm.pk).update(skills=["payroll"], offers_services=True)
     other_firm.refresh_from_db()
     return other_firm
 
@@ -133,8 +133,9 @@ def test_the_dashboard_costs_the_same_queries_with_one_task_or_a_full_page(firm,
     with CaptureQueriesContext(connection) as many:
         client.get(reverse("client-dashboard"))
 
-    # The user with their memberships (accounts.auth_backends), the status counts, the page.
-    assert len(one.captured_queries) == len(many.captured_queries) == 3
+    # The user with their memberships (accounts.auth_backends), the header's tabs and unread conversations
+    # (marketplace.selectors.activity), the status counts, the page.
+    assert len(one.captured_queries) == len(many.captured_queries) == 4
 
 
 def test_rows_read_from_the_cache_are_the_rows_the_template_renders(firm, supplier):
@@ -224,7 +225,9 @@ def cards(response) -> str:
 
 def test_card_bodies_read_from_the_cache_are_the_bodies_the_template_renders(firm, supplier):
     for n in range(3):
-        Organization.objects.create(name=f"Bakery {n}", slug=f"bakery-{n}", skills=["payroll"], headline="Bread")
+        Organization.objects.create(
+            name=f"Bakery {n}", slug=f"bakery-{n}", skills=["payroll"], offers_services=True, headline="Bread"
+        )
     client = signed_in(firm.owner, firm)
 
     first = cards(client.get(reverse("supplier-list")))

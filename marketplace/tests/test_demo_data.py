@@ -55,6 +55,16 @@ def test_the_supplier_directory_has_a_handful_of_firms():
     names = set(search_suppliers(filters=SupplierFilters()).values_list("name", flat=True))
     assert {"Pixel & Pine Studio", "Ledgerly Accounting", "Brightdesk IT", "Northstar Software"} <= names
     assert len(names) >= 7
+    assert "Northwind Trading" not in names  # a pure client, though its profile names what it trades in
+
+
+def test_northwind_is_a_client_again_after_a_database_that_took_it_for_a_supplier():
+    seed()
+    Organization.objects.filter(name="Northwind Trading").update(offers_services=True)  # as accounts 0006 left it
+
+    seed()
+
+    assert not Organization.objects.get(name="Northwind Trading").offers_services
 
 
 def test_a_second_run_adds_nothing_and_stays_quick():

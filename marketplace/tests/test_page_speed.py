@@ -169,7 +169,9 @@ def test_the_directory_counts_what_it_lists(firm, other_firm, filters):
 
     payroll = list(Skill.objects.filter(category__slug="payroll").values_list("slug", flat=True)[:1])
     for n, (country, skills) in enumerate([("DE", payroll), ("FR", payroll), ("DE", ["logo-design"]), ("DE", [])]):
-        Organization.objects.create(name=f"Bakery {n}", slug=f"bakery-{n}", country=country, skills=skills)
+        Organization.objects.create(
+            name=f"Bakery {n}", slug=f"bakery-{n}", country=country, skills=skills, offers_services=True
+        )
     filters = SupplierFilters(**{**filters, "skills": payroll if "skills" in filters else []})
 
     counted = count_suppliers(filters=filters, exclude=firm)
@@ -314,6 +316,7 @@ def test_the_directory_pages_list_what_the_full_search_lists_in_its_order(firm, 
             country=country,
             city="Berlin" if country == "DE" else "Paris",
             skills=["payroll"] if n % 3 else ["bookkeeping", "payslips"],
+            offers_services=True,
             hourly_rate=4_000 + 1_000 * n if n % 2 else None,
             hourly_rate_currency="GBP" if n % 4 == 1 else "EUR",
         )
@@ -327,7 +330,8 @@ def test_the_directory_pages_list_what_the_full_search_lists_in_its_order(firm, 
     reviewed(made[2], 2)
     reviewed(made[3], 4, 5)  # ties with made[0]: the name decides
     reviewed(made[4], 1, revealed=False)  # not revealed: unrated
-    Organization.objects.create(name="No skills", slug="none", skills=[])
+    Organization.objects.create(name="No skills", slug="none", skills=[], offers_services=True)
+    Organization.objects.create(name="Pure client", slug="client", skills=["payroll"], offers_services=False)
     chosen = SupplierFilters(**filters)
     expected = [
         (row.pk, row.rating, row.review_count, row.completed_contracts)

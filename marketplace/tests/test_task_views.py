@@ -750,7 +750,7 @@ class TestTaskActions:
         assert any(supplier.owner.email in mail.to for mail in mailoutbox)
 
     def test_inviting_your_own_organization_is_refused(self, firm, client_of):
-        firm.skills = ["Payroll"]  # it offers services too, so the directory lists it
+        firm.skills, firm.offers_services = ["Payroll"], True  # it offers services too, so the directory lists it
         firm.save()
         task = open_task(firm)
 
@@ -902,7 +902,7 @@ class TestSupplierDirectory:
         assert login_redirect(client.get(path), path)
 
     def test_lists_suppliers_with_their_facts_but_not_the_acting_organization(self, firm, supplier, client_of):
-        Organization.objects.filter(pk=firm.pk).update(skills=["payroll"])
+        Organization.objects.filter(pk=firm.pk).update(skills=["payroll"], offers_services=True)
 
         response = client_of.get(reverse("supplier-list"))
 
@@ -914,6 +914,21 @@ class TestSupplierDirectory:
         assert "€65.00" in page
         assert "Berlin, Germany" in page
         assert "DATEV</li>" in page
+
+    def test_a_client_naming_skills_is_not_listed_nor_invitable_until_it_offers_services(
+        self, firm, supplier, supplier_client
+    ):
+        Organization.objects.filter(pk=firm.pk).update(skills=["payroll"], offers_services=False)
+        task = open_task(supplier)  # the supplier posts a task too, and looks for help in the directory
+
+        listed = [org.pk for org in supplier_client.get(reverse("supplier-list")).context["suppliers"]]
+        invited = supplier_client.post(reverse("task-invite", kwargs={"task_id": task.pk}), {"supplier": firm.pk})
+
+        assert firm.pk not in listed
+        assert invited.status_code == 404
+        assert not BidInvitation.objects.filter(supplier=firm).exists()
+        Organization.objects.filter(pk=firm.pk).update(offers_services=True)
+        assert firm.pk in [org.pk for org in supplier_client.get(reverse("supplier-list")).context["suppliers"]]
 
     @pytest.mark.parametrize(
         ("query", "found"),

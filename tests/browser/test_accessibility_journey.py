@@ -59,6 +59,7 @@ def test_every_main_page_passes_axe_for_visitors_clients_and_suppliers(page_fact
         ("/suppliers/", "suppliers-client"),
         ("/organizations/", "organizations"),
         ("/organizations/new/", "organization-new"),
+        ("/settings/", "settings"),
         ("/settings/organization/", "settings-organization"),
         ("/settings/members/", "settings-members"),
         ("/settings/profile/", "settings-profile"),
@@ -86,17 +87,44 @@ def test_every_main_page_passes_axe_for_visitors_clients_and_suppliers(page_fact
     ]:
         visit(bob, path, screenshot, name)
 
+    # The home of each side at a laptop's width: the client's queue, the suppliers' (Carol's has an invitation
+    # she answered and bids waiting), and an empty one with the next step of its side.
+    for email, organization, name in [
+        ("alice@demo.test", "Northwind Trading", "home-1366-client"),
+        ("bob@demo.test", "Pixel & Pine Studio", "home-1366-supplier-bob"),
+        ("carol@demo.test", "Ledgerly Accounting", "home-1366-supplier-carol"),
+    ]:
+        laptop = page_factory(width=1366, height=900)
+        sign_in(laptop, email, organization)
+        visit(laptop, "/", screenshot, name)
+
     # On a phone the header folds (the organization's name goes out of sight) and the columns stack.
     phone = page_factory(width=390, height=844)
     sign_in(phone, "alice@demo.test", "Northwind Trading")
     for path, name in [
         ("/", "phone-dashboard"),
+        ("/settings/", "phone-settings"),
         ("/suppliers/", "phone-suppliers"),
         (f"/tasks/{task.pk}/compare/", "phone-comparison"),
     ]:
         visit(phone, path, screenshot, name)
+    for email, organization, name in [
+        ("bob@demo.test", "Pixel & Pine Studio", "phone-dashboard-supplier-bob"),
+        ("carol@demo.test", "Ledgerly Accounting", "phone-dashboard-supplier-carol"),
+    ]:
+        supplier_phone = page_factory(width=390, height=844)
+        sign_in(supplier_phone, email, organization)
+        visit(supplier_phone, "/", screenshot, name)
 
     # Every page above was audited (the violations, if any, fail the test after its last step).
     audited = accessibility.audited_paths()
-    for path in ["/suppliers/", f"/tasks/{task.pk}/compare/", "/bids/", "/messages/", "/settings/members/", "/"]:
+    for path in [
+        "/suppliers/",
+        f"/tasks/{task.pk}/compare/",
+        "/bids/",
+        "/messages/",
+        "/settings/members/",
+        "/",
+        "/settings/",
+    ]:
         assert path in audited, f"{path} was not audited"

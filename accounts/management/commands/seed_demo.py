@@ -67,6 +67,7 @@ ORGANIZATIONS = (
             "time_zone": "Europe/London",
             "languages": ["English", "Spanish"],
             "skills": ["Import logistics", "Wholesale", "Food safety"],
+            "offers_services": False,  # a pure client: what it does is its trade, not a service to others
             "website": "https://northwind.example",
         },
         members=(("dave@demo.test", Role.ADMIN),),
@@ -86,6 +87,7 @@ ORGANIZATIONS = (
             "time_zone": "Europe/Lisbon",
             "languages": ["Portuguese", "English", "French"],
             "skills": ["Brand identity", "Packaging design", "Illustration", "Figma", "Shopify"],
+            "offers_services": True,
             "hourly_rate": 6500,  # EUR 65.00, in cents
             "hourly_rate_currency": "EUR",
             "website": "https://pixelandpine.example",
@@ -111,6 +113,7 @@ ORGANIZATIONS = (
             "time_zone": "Europe/Dublin",
             "languages": ["English", "Irish"],
             "skills": ["Bookkeeping", "Payroll", "VAT returns", "Xero", "QuickBooks"],
+            "offers_services": True,
             "hourly_rate": 5500,  # EUR 55.00, in cents
             "hourly_rate_currency": "EUR",
             "website": "https://ledgerly.example",
@@ -172,6 +175,10 @@ def seed_organizations(demo: Demo) -> None:
             demo.created.append(f"organization {spec.name}")
         else:
             blanks = {field: value for field, value in spec.profile.items() if not getattr(organization, field)}
+            # The side a demo firm is on is the demo's to say: the migration that added the flag
+            # (accounts 0006) took every firm naming skills for a supplier, Northwind too.
+            if organization.offers_services != spec.profile["offers_services"]:
+                blanks["offers_services"] = spec.profile["offers_services"]
             if blanks:
                 organization = services.update_organization_profile(actor=owner, organization=organization, **blanks)
         demo.organizations[spec.key] = organization
