@@ -8,7 +8,7 @@ import pytest
 from allauth.account.models import EmailAddress
 from django.core.management import call_command
 
-from accounts.management.commands.seed_demo import DEMO_PASSWORD, ORGANIZATIONS, USERS
+from accounts.demo import DEMO_PASSWORD, ORGANIZATIONS, USERS
 from accounts.models import Invitation, Membership, Organization, Role, User
 from core.models import AuditEvent
 

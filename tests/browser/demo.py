@@ -11,7 +11,7 @@ from django.core.management import call_command
 from accounts.models import Organization
 from marketplace.models import Bid, Task, Thread
 
-PASSWORD = "demo-pass-2026"  # accounts.management.commands.seed_demo's
+PASSWORD = "demo-pass-2026"  # accounts.demo's DEMO_PASSWORD
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""The marketplace's steps of ``manage.py seed_demo``: suppliers, tasks, bids and a conversation.
+"""The marketplace's part of the demo data (:mod:`core.demo`): suppliers, tasks, bids and a conversation.
 
 Every row comes from the services the product uses, and each step looks its
 rows up first (tasks by client and title, bids by supplier and task), so a
@@ -9,18 +9,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from allauth.account.models import EmailAddress
 from django.utils import timezone
 
 from accounts import services as account_services
 from accounts.models import Organization, Role, User
+from core.demo import Demo, Step
 from marketplace import services
 from marketplace.models import LIVE_BID_STATUSES, Bid, Category, Message, Task, Thread
-
-if TYPE_CHECKING:
-    from accounts.management.commands.seed_demo import Demo
 
 
 @dataclass(frozen=True)
@@ -391,3 +389,12 @@ def seed_messages(demo: Demo) -> None:
     for email, organization, body in conversation:
         services.send_message(actor=demo.user(email), organization=organization, thread=thread, body=body)
     demo.created.append("a conversation about the label bid")
+
+
+# More suppliers for the directory, Northwind's tasks, bids on them, a conversation.
+STEPS: list[Step] = [
+    Step("marketplace suppliers", seed_suppliers),
+    Step("marketplace tasks", seed_tasks),
+    Step("marketplace bids", seed_bids),
+    Step("marketplace messages", seed_messages),
+]

@@ -1,25 +1,16 @@
-"""Demo data for a laptop run: ``manage.py seed_demo`` (bin/start runs it every time).
-
-Idempotent: each step looks its rows up by natural key and creates only what
-is missing, through the same services the product uses, so a second run
-changes nothing. The data is a list of steps (:data:`STEPS`); a later feature
-adds its own (tasks, bids, contracts…) by appending a function that takes the
-:class:`Demo` built so far, e.g. ``Step("tasks", seed_tasks)``.
-"""
+"""The accounts app's part of the demo data (:mod:`core.demo`): people, firms with a public profile, and
+who belongs where."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from allauth.account.models import EmailAddress
-from django.core.management.base import BaseCommand
-from django.db import transaction
 
 from accounts import services
 from accounts.models import Membership, Organization, Role, User
-from marketplace.management import demo as marketplace_demo
+from core.demo import Demo, Step
 
 DEMO_PASSWORD = "demo-pass-2026"
 
@@ -122,18 +113,6 @@ ORGANIZATIONS = (
 )
 
 
-@dataclass
-class Demo:
-    """What the steps built so far, by natural key; later steps read it."""
-
-    users: dict[str, User] = field(default_factory=dict)
-    organizations: dict[str, Organization] = field(default_factory=dict)
-    created: list[str] = field(default_factory=list)  # what this run added, for the report
-
-    def user(self, email: str) -> User:
-        return self.users[email]
-
-
 # --- steps ---------------------------------------------------------------------------
 
 
@@ -198,53 +177,16 @@ def seed_memberships(demo: Demo) -> None:
             demo.created.append(f"{email} joined {organization.name} as {role}")
 
 
-@dataclass(frozen=True)
-class Step:
-    name: str
-    run: Callable[[Demo], None]
-
-
 STEPS: list[Step] = [
     Step("users", seed_users),
     Step("organizations", seed_organizations),
     Step("memberships", seed_memberships),
 ]
 
-# The marketplace: more suppliers for the directory, Northwind's tasks, bids, a conversation.
-STEPS += [
-    Step("marketplace suppliers", marketplace_demo.seed_suppliers),
-    Step("marketplace tasks", marketplace_demo.seed_tasks),
-    Step("marketplace bids", marketplace_demo.seed_bids),
-    Step("marketplace messages", marketplace_demo.seed_messages),
-]
 
-
-def seed(steps: list[Step] | None = None) -> Demo:
-    """Run the steps in one transaction: a failure leaves no half-seeded data."""
-    demo = Demo()
-    with transaction.atomic():
-        for step in steps or STEPS:
-            step.run(demo)
-    return demo
-
-
-def accounts_table() -> str:
+def describe() -> str:
+    """The demo accounts, for ``seed_demo``'s report."""
     width = max(len(spec.email) for spec in USERS)
     lines = [f"Demo accounts (password for all: {DEMO_PASSWORD})"]
     lines += [f"  {spec.email:<{width}}  {spec.about}" for spec in USERS]
     return "\n".join(lines)
-
-
-class Command(BaseCommand):
-    help = "Create the demo accounts and organizations (safe to run again: adds only what is missing)."
-
-    def add_arguments(self, parser: Any) -> None:
-        parser.add_argument("--quiet", action="store_true", help="do not print the accounts table")
-
-    def handle(self, *args: Any, quiet: bool = False, **options: Any) -> None:
-        demo = seed()
-        if options["verbosity"] >= 2:
-            for line in demo.created or ["nothing new: the demo data was already there"]:
-                self.stdout.write(f"seed_demo: {line}")
-        if not quiet:
-            self.stdout.write(accounts_table())
