@@ -13,24 +13,6 @@ from core import joins
 from core.exceptions import NotFound
 
 
-def organizations_for_user(*, user: User) -> QuerySet[Organization]:
-    return Organization.objects.for_user(user).order_by("-is_personal", "name")
-
-
-def membership_for(*, user: User, organization: Organization) -> Membership | None:
-    if not user.is_authenticated:
-        return None
-    return Membership.objects.filter(user=user, organization=organization).first()
-
-
-def memberships_for_user(*, user: User) -> QuerySet[Membership]:
-    return (
-        Membership.objects.filter(user=user)
-        .select_related("organization")
-        .order_by("-organization__is_personal", "organization__name")
-    )
-
-
 def members_of(*, organization: Organization) -> QuerySet[Membership]:
     return Membership.objects.for_org(organization).select_related("user").order_by("created_at")
 

@@ -12,7 +12,8 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accounts.api.permissions import IsOrganizationMember, acting_organization, current_user
+from accounts.api.permissions import IsOrganizationMember
+from accounts.tenancy import acting_organization, acting_user
 from core.api.schema import error_responses
 from core.exceptions import PermissionDenied
 from core.idempotency import idempotent
@@ -115,7 +116,7 @@ class BidViewSet(ServesFiles, viewsets.GenericViewSet):
         serializer = BidWriteSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         data = bid_input_from_values(serializer.validated_data, base=services.bid_input_from(bid))
-        services.update_bid(actor=current_user(request), bid=bid, data=data)
+        services.update_bid(actor=acting_user(request), bid=bid, data=data)
         return self.respond()
 
     @extend_schema(
@@ -127,7 +128,7 @@ class BidViewSet(ServesFiles, viewsets.GenericViewSet):
     @action(detail=True, methods=["post"])
     @idempotent
     def withdraw(self, request: Request, bid_id: int) -> Response:
-        services.withdraw_bid(actor=current_user(request), bid=self.as_bidder())
+        services.withdraw_bid(actor=acting_user(request), bid=self.as_bidder())
         return self.respond()
 
     @extend_schema(
@@ -141,7 +142,7 @@ class BidViewSet(ServesFiles, viewsets.GenericViewSet):
     @action(detail=True, methods=["post"])
     @idempotent
     def accept(self, request: Request, bid_id: int) -> Response:
-        services.accept_bid(actor=current_user(request), bid=self.as_client())
+        services.accept_bid(actor=acting_user(request), bid=self.as_client())
         return self.respond()
 
     @extend_schema(
@@ -157,7 +158,7 @@ class BidViewSet(ServesFiles, viewsets.GenericViewSet):
         serializer = ShortlistSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         services.shortlist_bid(
-            actor=current_user(request), bid=bid, shortlisted=serializer.validated_data["shortlisted"]
+            actor=acting_user(request), bid=bid, shortlisted=serializer.validated_data["shortlisted"]
         )
         return self.respond()
 
@@ -173,7 +174,7 @@ class BidViewSet(ServesFiles, viewsets.GenericViewSet):
         bid = self.as_client()
         serializer = DeclineSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        services.decline_bid(actor=current_user(request), bid=bid, reason=serializer.validated_data["reason"])
+        services.decline_bid(actor=acting_user(request), bid=bid, reason=serializer.validated_data["reason"])
         return self.respond()
 
     # --- files ---
@@ -188,9 +189,7 @@ class BidViewSet(ServesFiles, viewsets.GenericViewSet):
         context = self.get_serializer_context()
         if request.method == "POST":
             bid = self.as_bidder()
-            created = services.add_bid_attachments(
-                actor=current_user(request), bid=bid, uploads=uploaded_files(request)
-            )
+            created = services.add_bid_attachments(actor=acting_user(request), bid=bid, uploads=uploaded_files(request))
             return Response(
                 BidAttachmentSerializer(created, many=True, context=context).data, status=status.HTTP_201_CREATED
             )
@@ -204,6 +203,6 @@ class BidViewSet(ServesFiles, viewsets.GenericViewSet):
     def attachment(self, request: Request, bid_id: int, attachment_id: int) -> Response | HttpResponse:
         if request.method == "DELETE":
             attachment = selectors.get_bid_attachment(bid=self.as_bidder(), attachment_id=attachment_id)
-            services.remove_bid_attachment(actor=current_user(request), attachment=attachment)
+            services.remove_bid_attachment(actor=acting_user(request), attachment=attachment)
             return Response(status=status.HTTP_204_NO_CONTENT)
         return serve_attachment(selectors.get_bid_attachment(bid=self.get_object(), attachment_id=attachment_id))

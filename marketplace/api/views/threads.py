@@ -10,7 +10,8 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accounts.api.permissions import IsOrganizationMember, acting_organization, current_user
+from accounts.api.permissions import IsOrganizationMember
+from accounts.tenancy import acting_organization, acting_user
 from core.api.schema import error_responses
 from core.exceptions import NotFound
 from core.idempotency import idempotent
@@ -45,7 +46,7 @@ class ThreadViewSet(ServesFiles, viewsets.GenericViewSet):
 
     def get_queryset(self) -> QuerySet[Thread]:
         return selectors.threads_with_unread(
-            organization=acting_organization(self.request), user=current_user(self.request)
+            organization=acting_organization(self.request), user=acting_user(self.request)
         )
 
     def get_object(self) -> Thread:
@@ -89,7 +90,7 @@ class ThreadViewSet(ServesFiles, viewsets.GenericViewSet):
         except NotFound as exc:
             raise NotFound("No such supplier.", field="supplier") from exc
         thread = services.open_thread(
-            actor=current_user(request), organization=organization, task=task, supplier=supplier
+            actor=acting_user(request), organization=organization, task=task, supplier=supplier
         )
         self.kwargs["thread_id"] = thread.pk
         return Response(ThreadSerializer(self.get_object()).data, status=status.HTTP_201_CREATED)
@@ -126,7 +127,7 @@ class ThreadViewSet(ServesFiles, viewsets.GenericViewSet):
             serializer = MessageCreateSerializer(data=request.data)
             serializer.is_valid(raise_exception=True)
             message = services.send_message(
-                actor=current_user(request),
+                actor=acting_user(request),
                 organization=acting_organization(request),
                 thread=thread,
                 body=serializer.validated_data["body"],
@@ -150,5 +151,5 @@ class ThreadViewSet(ServesFiles, viewsets.GenericViewSet):
     @action(detail=True, methods=["post"])
     @idempotent
     def read(self, request: Request, thread_id: int) -> Response:
-        services.mark_thread_read(user=current_user(request), thread=self.get_object())
+        services.mark_thread_read(user=acting_user(request), thread=self.get_object())
         return Response(ThreadSerializer(self.get_object()).data)
