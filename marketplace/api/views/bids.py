@@ -15,7 +15,6 @@ from rest_framework.response import Response
 from accounts.api.permissions import IsOrganizationMember
 from accounts.tenancy import acting_organization, acting_user
 from core.api.schema import error_responses
-from core.exceptions import PermissionDenied
 from core.idempotency import idempotent
 from core.web import serve_attachment
 from marketplace import selectors, services
@@ -46,7 +45,14 @@ def bid_input_from_values(values: dict[str, Any], base: BidInput | None = None) 
 
 
 class BidViewSet(ServesFiles, viewsets.GenericViewSet):
-    """The acting organization's bids as a supplier, and single bids from either side."""
+    """The acting organization's bids as a supplier, and single bids from either side.
+
+    A bid has three scopes: reading it (its bidder and the task's client), the bidder's actions
+    (edit, withdraw, files) and the client's (shortlist, decline, accept). Each route fetches the bid
+    through its own scope's selector, so a bid outside it answers 404 exactly like an unknown id,
+    whichever side the caller is on: the pages answer the same. 403 is left for a member of the
+    right side whose role may not act (only the client's owners and admins accept), decided by the service.
+    """
 
     serializer_class = BidSerializer
     queryset = Bid.objects.none()  # tells the schema the model; reads go through the selectors
@@ -63,19 +69,18 @@ class BidViewSet(ServesFiles, viewsets.GenericViewSet):
         )
 
     def get_object(self) -> Bid:
+        """The bid as either side may read it."""
         return selectors.get_bid(bid_id=self.kwargs["bid_id"], organization=acting_organization(self.request))
 
     def as_bidder(self) -> Bid:
-        bid = self.get_object()
-        if bid.supplier_id != acting_organization(self.request).pk:
-            raise PermissionDenied("Only the organization that made the bid can do this.")
-        return bid
+        """The bid as its bidder acts on it; the client's ids are not found here."""
+        return selectors.get_own_bid(bid_id=self.kwargs["bid_id"], organization=acting_organization(self.request))
 
     def as_client(self) -> Bid:
-        bid = self.get_object()
-        if bid.task.organization_id != acting_organization(self.request).pk:
-            raise PermissionDenied("Only the task's client can do this.")
-        return bid
+        """The bid as the task's client acts on it; the bidder's ids are not found here."""
+        return selectors.get_bid_on_own_task(
+            bid_id=self.kwargs["bid_id"], organization=acting_organization(self.request)
+        )
 
     def respond(self) -> Response:
         """The bid as it is now, read again after a change."""
