@@ -45,8 +45,8 @@ from accounts.models import ApiToken, Invitation, Membership, Organization, Role
 from accounts.tenancy import acting_organization, acting_user, memberships_in_reach, organizations_in_reach
 from core.api.schema import NO_CONTENT, error_responses
 from core.api.throttling import AnonRateThrottle, ScopedRateThrottle
-from core.exceptions import NotFound
 from core.idempotency import idempotent
+from core.queries import one_or_not_found
 
 
 def _expiry(days: int) -> datetime:
@@ -160,10 +160,7 @@ class OrganizationViewSet(viewsets.GenericViewSet):
         return organizations_in_reach(self.request).annotate(my_role=Subquery(my_role))
 
     def get_object(self) -> Organization:
-        organization = self.get_queryset().filter(pk=self.kwargs["pk"]).first()
-        if organization is None:
-            raise NotFound("No such organization.")
-        return organization
+        return one_or_not_found(self.get_queryset(), "No such organization.", pk=self.kwargs["pk"])
 
     @extend_schema(responses={200: OrganizationSerializer(many=True), **error_responses(401)}, tags=["organizations"])
     def list(self, request: Request) -> Response:

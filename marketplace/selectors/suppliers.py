@@ -13,9 +13,8 @@ from django.db.models.functions import Cast
 
 from accounts.models import Organization
 from accounts.selectors import supplier_count
-from core.exceptions import NotFound
 from core.lookups import AnyOf
-from core.queries import CompiledQuery
+from core.queries import CompiledQuery, one_or_not_found
 from marketplace.models import Skill
 
 _Suppliers = TypeVar("_Suppliers", bound=QuerySet[Any])
@@ -52,11 +51,8 @@ def get_listed_supplier(*, organization_id: int) -> Organization:
 
     An unknown id and an organization the directory does not list (a client, a personal
     organization without skills) answer alike, so ids cannot be probed through it."""
-    supplier = _filtered(Organization.objects.all(), filters=SupplierFilters(), exclude=None).filter(pk=organization_id)
-    found = supplier.first()
-    if found is None:
-        raise NotFound("No such supplier.", field="supplier")
-    return found
+    directory = _filtered(Organization.objects.all(), filters=SupplierFilters(), exclude=None)
+    return one_or_not_found(directory, "No such supplier.", field="supplier", pk=organization_id)
 
 
 def _with_directory_figures(queryset: QuerySet[Organization]) -> QuerySet[Any]:

@@ -15,6 +15,7 @@ from accounts.tenancy import acting_organization, acting_user
 from core.api.schema import error_responses
 from core.exceptions import NotFound
 from core.idempotency import idempotent
+from core.queries import one_or_not_found
 from core.web import serve_attachment
 from marketplace import selectors, services
 from marketplace.api.serializers import (
@@ -50,10 +51,7 @@ class ThreadViewSet(ServesFiles, viewsets.GenericViewSet):
         )
 
     def get_object(self) -> Thread:
-        thread = self.get_queryset().filter(pk=self.kwargs["thread_id"]).first()
-        if thread is None:
-            raise NotFound("No such conversation.")
-        return thread
+        return one_or_not_found(self.get_queryset(), "No such conversation.", pk=self.kwargs["thread_id"])
 
     @extend_schema(
         summary="List your organization's conversations, latest activity first",
