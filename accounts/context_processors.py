@@ -4,7 +4,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from accounts.selectors import memberships_for_user
+from accounts.tenancy import memberships_in_reach
 
 
 def acting_organization(request: HttpRequest) -> dict[str, Any]:
@@ -19,6 +19,6 @@ def acting_organization(request: HttpRequest) -> dict[str, Any]:
         "my_memberships": (
             request.memberships  # type: ignore[attr-defined]
             if getattr(request, "memberships", None) is not None
-            else memberships_for_user(user=user)  # type: ignore[arg-type]
+            else memberships_in_reach(request)
         ),
     }

@@ -19,25 +19,7 @@ from accounts.models import (
     hash_secret,
 )
 from core import joins
-from core.exceptions import NotFound
-
-
-def organizations_for_user(*, user: User) -> QuerySet[Organization]:
-    return Organization.objects.for_user(user).order_by("-is_personal", "name")
-
-
-def membership_for(*, user: User, organization: Organization) -> Membership | None:
-    if not user.is_authenticated:
-        return None
-    return Membership.objects.filter(user=user, organization=organization).first()
-
-
-def memberships_for_user(*, user: User) -> QuerySet[Membership]:
-    return (
-        Membership.objects.filter(user=user)
-        .select_related("organization")
-        .order_by("-organization__is_personal", "organization__name")
-    )
+from core.queries import one_or_not_found
 
 
 def members_of(*, organization: Organization) -> QuerySet[Membership]:
@@ -45,10 +27,9 @@ def members_of(*, organization: Organization) -> QuerySet[Membership]:
 
 
 def get_membership(*, organization: Organization, membership_id: int) -> Membership:
-    membership = members_of(organization=organization).filter(pk=membership_id).first()
-    if membership is None:
-        raise NotFound("No such member in this organization.")
-    return membership
+    return one_or_not_found(
+        members_of(organization=organization), "No such member in this organization.", pk=membership_id
+    )
 
 
 def pending_invitations(*, organization: Organization) -> QuerySet[Invitation]:
@@ -56,10 +37,8 @@ def pending_invitations(*, organization: Organization) -> QuerySet[Invitation]:
 
 
 def get_invitation(*, organization: Organization, invitation_id: int) -> Invitation:
-    invitation = Invitation.objects.for_org(organization).filter(pk=invitation_id).first()
-    if invitation is None:
-        raise NotFound("No such invitation in this organization.")
-    return invitation
+    invitations = Invitation.objects.for_org(organization)
+    return one_or_not_found(invitations, "No such invitation in this organization.", pk=invitation_id)
 
 
 def invitation_by_token(*, token: str) -> Invitation | None:
@@ -71,10 +50,7 @@ def api_tokens_for(*, user: User, organization: Organization) -> QuerySet[ApiTok
 
 
 def get_api_token(*, user: User, organization: Organization, token_id: int) -> ApiToken:
-    token = api_tokens_for(user=user, organization=organization).filter(pk=token_id).first()
-    if token is None:
-        raise NotFound("No such API token.")
-    return token
+    return one_or_not_found(api_tokens_for(user=user, organization=organization), "No such API token.", pk=token_id)
 
 
 def active_token_and_membership(*, key: str) -> tuple[ApiToken | None, Membership | None]:
@@ -168,10 +144,8 @@ def _user_query(database: str) -> tuple[str, tuple[joins.Columns, ...]]:
 
 
 def public_organization(*, slug: str) -> Organization:
-    organization = Organization.objects.annotate(member_count=Count("memberships")).filter(slug=slug).first()
-    if organization is None:
-        raise NotFound("No such organization.")
-    return organization
+    organizations = Organization.objects.annotate(member_count=Count("memberships"))
+    return one_or_not_found(organizations, "No such organization.", slug=slug)
 
 
 def supplier_count(*, besides: Organization | None = None) -> int | None:

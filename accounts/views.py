@@ -31,11 +31,11 @@ from accounts.forms import (
     UserProfileForm,
 )
 from accounts.models import Role
-from accounts.tenancy import switch_organization
+from accounts.tenancy import AuthedRequest, memberships_in_reach, organization_required, switch_organization
 from core.exceptions import NotFound
 from core.idempotency import replay_to, submit_once
 from core.routing import public
-from core.web import AuthedRequest, Outcome, attempt, get_or_404, organization_required, post_only, safe_next
+from core.web import Outcome, attempt, get_or_404, post_only, safe_next
 
 # --- organizations ------------------------------------------------------------------
 
@@ -57,7 +57,7 @@ def organization_switch(request: AuthedRequest) -> HttpResponse:
 @login_required
 @require_GET
 def organization_list(request: AuthedRequest) -> HttpResponse:
-    memberships = selectors.memberships_for_user(user=request.user)
+    memberships = memberships_in_reach(request)
     return render(request, "accounts/organization_list.html", {"memberships": memberships})
 
 

@@ -18,7 +18,21 @@ from typing import Any, Generic, TypeVar
 
 from django.db import connections, models, router
 
+from core.exceptions import NotFound
+
 M = TypeVar("M", bound=models.Model)
+
+
+def one_or_not_found(queryset: models.QuerySet[M, Any], message: str, *, field: str | None = None, **lookups: Any) -> M:
+    """The row of ``queryset`` that ``lookups`` name (usually ``pk=``), or ``NotFound(message)``.
+
+    A scoped selector passes the acting organization's queryset, so an object outside it
+    and an object that does not exist raise the same error: both answer 404 with ``message``.
+    """
+    found = queryset.filter(**lookups).first()
+    if found is None:
+        raise NotFound(message, field=field)
+    return found
 
 
 class CompiledQuery(Generic[M]):

@@ -1,9 +1,11 @@
-"""Helpers every HTML view uses: calling services, 404s, the acting organization.
+"""Helpers every HTML view uses: calling services, 404s, safe redirects, file downloads.
 
 Views stay thin: they parse a form, call one service or selector, and turn a
 refusal (``core.exceptions.DomainError``) into a message next to the field or
 a flash message. ``NotFound`` always becomes a 404, so another organization's
-ids look exactly like ids that do not exist.
+ids look exactly like ids that do not exist. Who acts and for which
+organization is the accounts app's (``accounts.tenancy``: ``organization_required``,
+``AuthedRequest``); the bottom layer does not know organizations.
 """
 
 from __future__ import annotations
@@ -13,39 +15,24 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
-from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
+from typing import Any, Generic, TypeVar, cast
 
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
-from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme
 from redis.exceptions import RedisError
 
 from core.exceptions import DomainError, NotFound
-
-if TYPE_CHECKING:
-    from accounts.models import Membership, Organization, User
-
-    class AuthedRequest(HttpRequest):
-        """What the middleware and ``organization_required`` guarantee a view receives."""
-
-        user: User  # type: ignore[assignment]
-        organization: Organization
-        membership: Membership
-
-else:
-    AuthedRequest = HttpRequest
 
 T = TypeVar("T")
 logger = logging.getLogger(__name__)
 View = Callable[..., HttpResponse]
 
 
-# --- helpers: refusals, lookups, the acting organization --------------------------
+# --- helpers: refusals, lookups ------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -101,19 +88,6 @@ def get_or_404(selector: Callable[..., T], /, **kwargs: Any) -> T:
         return selector(**kwargs)
     except NotFound as exc:
         raise Http404(exc.message) from exc
-
-
-def organization_required(view: View) -> View:
-    """Login required, and an acting organization to work in (every user has a personal one)."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if getattr(request, "organization", None) is None:
-            messages.info(request, "Create an organization to continue.")
-            return redirect("organization-create")
-        return view(request, *args, **kwargs)
-
-    return login_required(wrapper)
 
 
 def post_only(request: HttpRequest) -> HttpResponse | None:

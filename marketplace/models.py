@@ -87,8 +87,46 @@ class TaskStatus(models.TextChoices):
 EDITABLE_TASK_STATUSES = (TaskStatus.DRAFT, TaskStatus.OPEN)
 
 
-# A public task in these states is anyone's to see (see TaskQuerySet.visible_to and Task.is_listed).
+# A public task in these states is anyone's to see (see task_visibility and Task.is_listed).
 LISTED_STATUSES = (TaskStatus.OPEN, TaskStatus.AWARDED, TaskStatus.CLOSED)
+
+
+def task_visibility(organization: Any | None, *, open_only: bool = False) -> Q:
+    """Which tasks ``organization`` may see (``None``: an anonymous visitor): the one definition,
+    read by :meth:`TaskQuerySet.visible_to` (a task's page, its files, its threads) and by the task
+    search (``marketplace.selectors.search``).
+
+    - listed: public, in a :data:`LISTED_STATUSES` state: anyone's;
+    - invited: invite-only, with an invitation to the organization;
+    - bidder: the organization bid on it;
+    - its own, in every state.
+
+    A draft is not out yet and a task a moderator hid is its client's alone, so neither is seen
+    through an invitation or a bid.
+
+    ``open_only`` is for a caller that already keeps to open tasks (the search: ``status = 'open'``
+    leads its covering indexes). An open task is out and not hidden, so the status tests are true
+    and left out, and so is the invite-only test (a public one is listed). The bidder clause is left
+    out too: browsing offers tasks to bid on, and a task the organization bid on and that was made
+    invite-only since is in its list of bids, not in the browse page; an EXISTS on bids for every
+    candidate row would cost the search's budget for nothing it shows. What stays is the SQL the
+    search has been measured with (docs/benchmarks.md).
+    """
+    listed = (
+        Q(visibility=Visibility.PUBLIC) if open_only else Q(status__in=LISTED_STATUSES, visibility=Visibility.PUBLIC)
+    )
+    if organization is None:
+        return listed
+    # EXISTS, not joins: a join repeats the task per bid and invitation, and the DISTINCT that
+    # undid it compared every column (the description and its search vector too).
+    invitation = Exists(BidInvitation.objects.filter(task=OuterRef("pk"), supplier=organization))
+    own = Q(organization=organization)
+    if open_only:
+        return listed | own | Q(invitation)
+    unseen = Q(status__in=(TaskStatus.DRAFT, TaskStatus.HIDDEN))
+    invited = Q(visibility=Visibility.INVITE_ONLY) & invitation & ~unseen
+    bidder = Exists(Bid.objects.filter(task=OuterRef("pk"), supplier=organization)) & ~unseen
+    return listed | invited | bidder | own
 
 
 class TaskQuerySet(models.QuerySet["Task"]):
@@ -97,21 +135,10 @@ class TaskQuerySet(models.QuerySet["Task"]):
         return self.filter(organization=organization)
 
     def visible_to(self, organization: Any | None) -> TaskQuerySet:
-        """Tasks an organization may see: its own, open public ones, and open invite-only ones it was invited to.
-
-        ``None`` (an anonymous visitor) sees open public tasks only.
+        """Tasks an organization may see (:func:`task_visibility`): its own, listed public ones, and
+        invite-only ones it was invited to or bid on. ``None`` (an anonymous visitor) sees listed ones only.
         """
-        listed = Q(status__in=LISTED_STATUSES, visibility=Visibility.PUBLIC)
-        if organization is None:
-            return self.filter(listed)
-        # EXISTS, not joins: a join repeats the task per bid and invitation, and the DISTINCT that
-        # undid it compared every column (the description and its search vector too).
-        invitations = BidInvitation.objects.filter(task=OuterRef("pk"), supplier=organization)
-        # A draft is not out yet, and a task a moderator hid is its client's alone.
-        unseen = Q(status__in=(TaskStatus.DRAFT, TaskStatus.HIDDEN))
-        invited = Q(visibility=Visibility.INVITE_ONLY) & Exists(invitations) & ~unseen
-        bidder = Exists(Bid.objects.filter(task=OuterRef("pk"), supplier=organization)) & ~unseen
-        return self.filter(listed | invited | bidder | Q(organization=organization))
+        return self.filter(task_visibility(organization))
 
     def open_for_bids(self) -> TaskQuerySet:
         return self.filter(status=TaskStatus.OPEN)
@@ -222,7 +249,7 @@ class Task(models.Model):
 
     @property
     def is_listed(self) -> bool:
-        """Anyone may see it, signed in or not: the ``listed`` part of :meth:`TaskQuerySet.visible_to`."""
+        """Anyone may see it, signed in or not: the ``listed`` part of :func:`task_visibility`."""
         return self.visibility == Visibility.PUBLIC and self.status in LISTED_STATUSES
 
     @property

@@ -12,9 +12,16 @@ routed. Every route is one of:
 
 A private route whose URL carries an object id is requested by a member of
 another organization with the ids of this organization's objects, by every
-method it allows: each answer is 404 and nothing changes. A route whose URL
-parameter this test cannot fill fails with a message saying what to add, so
-no route escapes the check.
+method it allows, in the browser's session and (API routes) with an API token:
+each answer is 404, the same answer an id that does not exist gets, and
+nothing changes. A route whose URL parameter this test cannot fill fails with
+a message saying what to add, so no route escapes the check.
+
+Tasks and bids have sides: a bid is read by its bidder and the task's client,
+but edited and withdrawn by the bidder only and decided on by the client only.
+Every route of a task or a bid says which side may read and which may write
+(:data:`SIDES`); the other side gets the same 404 (or 405 for a method the
+route does not serve), never a 403 that would say the object is there.
 """
 
 from __future__ import annotations
@@ -268,10 +275,16 @@ ATTACHMENT_KIND_BY_ROUTE = {
 }
 
 
-def build_url(route: Route, world: World) -> str:
+UNKNOWN_ID = 2_000_000_000  # no object has it
+
+
+def build_url(route: Route, world: World, *, unknown: bool = False) -> str:
+    """The route's URL with the ids of the victim's objects, or (``unknown``) ids no object has."""
     kwargs: dict[str, Any] = {}
     for parameter in route.parameters:
-        if route.is_admin and parameter in ADMIN_PARAMETERS:
+        if unknown and parameter in route.object_parameters:
+            kwargs[parameter] = UNKNOWN_ID
+        elif route.is_admin and parameter in ADMIN_PARAMETERS:
             kwargs[parameter] = ADMIN_PARAMETERS[parameter]
         elif parameter == "attachment_id" and route.name in ATTACHMENT_KIND_BY_ROUTE:
             kwargs[parameter] = world.attachments[ATTACHMENT_KIND_BY_ROUTE[route.name]].pk
@@ -293,12 +306,28 @@ def request(client: Client, method: str, url: str) -> Any:
     return getattr(client, method)(url, data={}, content_type="application/json")
 
 
-def answers(client: Client, url: str) -> dict[str, int]:
-    """The status of every method the route allows (GET first, then what 405 lists)."""
-    statuses = {"get": request(client, "get", url).status_code}
-    for method in UNSAFE_METHODS:
-        statuses[method] = request(client, method, url).status_code
-    return statuses
+ALL_METHODS = ("get", *UNSAFE_METHODS)
+
+
+def answers(client: Client, url: str, *, api: bool = False, methods: tuple[str, ...] = ALL_METHODS) -> dict[str, Any]:
+    """The answer to each method (GET first, then the unsafe ones): its status, and for the API its error body."""
+    found: dict[str, Any] = {}
+    for method in methods:
+        response = request(client, method, url)
+        body = response.json() if api and response.status_code >= 400 else None
+        found[method] = (response.status_code, body)
+    return found
+
+
+def outsider_client(world: World, *, by_token: bool) -> Client:
+    """The outsider signed in to the browser, or calling the API with a token of its organization."""
+    if not by_token:
+        client = Client()
+        client.force_login(world.outsider)
+        return client
+    organization = Organization.objects.get(name="Elsewhere Ltd")
+    _token, secret = services.create_api_token(actor=world.outsider, organization=organization, name="probe")
+    return Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
 
 
 def is_login_redirect(response: Any) -> bool:
@@ -341,18 +370,109 @@ def test_there_are_private_routes_with_object_ids_to_check():
     assert len(PRIVATE_OBJECT_ROUTES) >= 4
 
 
-@pytest.mark.parametrize("route", PRIVATE_OBJECT_ROUTES, ids=str)
-def test_another_organizations_member_gets_404_and_changes_nothing(route: Route, world: World):
-    client = Client()
-    client.force_login(world.outsider)
+OUTSIDER_CASES = [(route, False) for route in PRIVATE_OBJECT_ROUTES] + [
+    (route, True) for route in PRIVATE_OBJECT_ROUTES if route.is_api
+]
+
+
+@pytest.mark.parametrize(
+    ("route", "by_token"), OUTSIDER_CASES, ids=[f"{r}{' by token' if t else ''}" for r, t in OUTSIDER_CASES]
+)
+def test_another_organizations_member_gets_the_404_of_an_unknown_id_and_changes_nothing(
+    route: Route, by_token: bool, world: World
+):
+    client = outsider_client(world, by_token=by_token)
     url = build_url(route, world)
     before = world.snapshot()
 
-    statuses = answers(client, url)
+    found = answers(client, url, api=route.is_api)
+    unknown = answers(client, build_url(route, world, unknown=True), api=route.is_api)
 
-    served = {method: status for method, status in statuses.items() if status != 405}
+    served = {method: status for method, (status, _body) in found.items() if status != 405}
     assert served, f"{route} allows no method at all"
     assert set(served.values()) == {404}, f"{route} answered an outsider with {served}, expected 404 for every method"
+    assert found == unknown, f"{route} answers another organization's ids unlike ids that do not exist"
+    assert world.snapshot() == before
+
+
+# --- the other side of a task or a bid ------------------------------------------------------------
+
+BOTH, CLIENT, BIDDER = "both", "client", "bidder"
+# Who may read (GET) and who may write (the other methods) through each route of a task or a bid.
+# The victim is the task's client; the partner, invited to the task, made the bid.
+SIDES: dict[str, tuple[str, str]] = {
+    "task-detail": (BOTH, BOTH),
+    "task-edit": (CLIENT, CLIENT),
+    "task-publish": (CLIENT, CLIENT),
+    "task-close": (CLIENT, CLIENT),
+    "task-cancel": (CLIENT, CLIENT),
+    "task-invite": (CLIENT, CLIENT),
+    "task-attachment": (BOTH, BOTH),
+    "task-bids": (CLIENT, CLIENT),
+    "task-comparison": (CLIENT, CLIENT),
+    "bid-create": (BOTH, BOTH),  # the client is told it cannot bid on its own task
+    "bid-detail": (BOTH, BOTH),
+    "bid-edit": (BIDDER, BIDDER),
+    "bid-withdraw": (BIDDER, BIDDER),
+    "bid-shortlist": (CLIENT, CLIENT),
+    "bid-decline": (CLIENT, CLIENT),
+    "bid-accept": (CLIENT, CLIENT),
+    "bid-attachment": (BOTH, BOTH),
+    "thread-open": (BOTH, BOTH),
+    "marketplace-api:api-task-detail": (BOTH, CLIENT),
+    "marketplace-api:api-task-attachment": (BOTH, CLIENT),
+    "marketplace-api:api-task-attachments": (BOTH, CLIENT),
+    "marketplace-api:api-task-bids": (CLIENT, BOTH),  # the client lists them; a supplier bids
+    "marketplace-api:api-task-cancel": (CLIENT, CLIENT),
+    "marketplace-api:api-task-close": (CLIENT, CLIENT),
+    "marketplace-api:api-task-publish": (CLIENT, CLIENT),
+    "marketplace-api:api-task-comparison": (CLIENT, CLIENT),
+    "marketplace-api:api-task-invitations": (CLIENT, CLIENT),
+    "marketplace-api:api-bid-detail": (BOTH, BIDDER),
+    "marketplace-api:api-bid-withdraw": (BIDDER, BIDDER),
+    "marketplace-api:api-bid-accept": (CLIENT, CLIENT),
+    "marketplace-api:api-bid-decline": (CLIENT, CLIENT),
+    "marketplace-api:api-bid-shortlist": (CLIENT, CLIENT),
+    "marketplace-api:api-bid-attachment": (BOTH, BIDDER),
+    "marketplace-api:api-bid-attachments": (BOTH, BIDDER),
+}
+SIDED_ROUTES = [
+    route
+    for route in ROUTES
+    if not route.is_admin and {"task_id", "bid_id"} & set(route.parameters) and not route.name.startswith("admin:")
+]
+
+
+def test_every_route_of_a_task_or_a_bid_says_which_side_may_use_it():
+    missing = sorted(route.name for route in SIDED_ROUTES if route.name not in SIDES)
+
+    assert missing == [], f"Say in tests/test_isolation.py SIDES who may read and write through {missing}"
+    assert set(SIDES) <= {route.name for route in SIDED_ROUTES}, "SIDES names a route that is gone"
+
+
+WRONG_SIDE_CASES = [
+    (route, side) for route in SIDED_ROUTES for side in (CLIENT, BIDDER) if side in SIDES.get(route.name, ())
+]
+
+
+@pytest.mark.parametrize(
+    ("route", "side"), WRONG_SIDE_CASES, ids=[f"{route} for the {side}'s side only" for route, side in WRONG_SIDE_CASES]
+)
+def test_the_other_side_gets_the_404_of_an_unknown_id_and_changes_nothing(route: Route, side: str, world: World):
+    # The bidder asks what is the client's, or the client what is the bidder's.
+    caller = world.partner.memberships.get().user if side == CLIENT else world.victim_owner
+    client = Client()
+    client.force_login(caller)
+    url = build_url(route, world)
+    read, write = SIDES[route.name]
+    closed = tuple(method for method in ALL_METHODS if (read if method == "get" else write) == side)
+    before = world.snapshot()
+
+    found = answers(client, url, api=route.is_api, methods=closed)
+    unknown = answers(client, build_url(route, world, unknown=True), api=route.is_api, methods=closed)
+
+    assert {status for status, _body in found.values()} <= {404, 405}, f"{route} answered the other side {found}"
+    assert found == unknown, f"{route} tells the other side the object is there"
     assert world.snapshot() == before
 
 

@@ -25,14 +25,7 @@ from rest_framework.views import APIView
 
 from accounts import selectors, services
 from accounts.api import schema as _schema  # noqa: F401  (registers the token scheme with drf-spectacular)
-from accounts.api.permissions import (
-    IsOrganizationManager,
-    IsOrganizationMember,
-    acting_organization,
-    current_user,
-    memberships_in_reach,
-    organizations_in_reach,
-)
+from accounts.api.permissions import IsOrganizationManager, IsOrganizationMember
 from accounts.api.serializers import (
     ApiTokenCreatedSerializer,
     ApiTokenCreateSerializer,
@@ -49,10 +42,11 @@ from accounts.api.serializers import (
     UserMembershipSerializer,
 )
 from accounts.models import ApiToken, Invitation, Membership, Organization, Role
+from accounts.tenancy import acting_organization, acting_user, memberships_in_reach, organizations_in_reach
 from core.api.schema import NO_CONTENT, error_responses
 from core.api.throttling import AnonRateThrottle, ScopedRateThrottle
-from core.exceptions import NotFound
 from core.idempotency import idempotent
+from core.queries import one_or_not_found
 
 
 def _expiry(days: int) -> datetime:
@@ -128,7 +122,7 @@ class MeView(APIView):
     permission_classes = (permissions.IsAuthenticated,)
 
     def _render(self, request: Request) -> Response:
-        user = current_user(request)
+        user = acting_user(request)
         context = {
             "memberships": list(memberships_in_reach(request)),
             "acting_membership": getattr(request, "membership", None),
@@ -144,7 +138,7 @@ class MeView(APIView):
         serializer = MeUpdateSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         if "name" in serializer.validated_data:
-            services.update_user_profile(user=current_user(request), name=serializer.validated_data["name"])
+            services.update_user_profile(user=acting_user(request), name=serializer.validated_data["name"])
         return self._render(request)
 
 
@@ -160,16 +154,13 @@ class OrganizationViewSet(viewsets.GenericViewSet):
     ordering = "created_at"
 
     def get_queryset(self) -> QuerySet[Organization]:
-        my_role = Membership.objects.filter(organization=OuterRef("pk"), user=current_user(self.request)).values(
-            "role"
-        )[:1]
+        my_role = Membership.objects.filter(organization=OuterRef("pk"), user=acting_user(self.request)).values("role")[
+            :1
+        ]
         return organizations_in_reach(self.request).annotate(my_role=Subquery(my_role))
 
     def get_object(self) -> Organization:
-        organization = self.get_queryset().filter(pk=self.kwargs["pk"]).first()
-        if organization is None:
-            raise NotFound("No such organization.")
-        return organization
+        return one_or_not_found(self.get_queryset(), "No such organization.", pk=self.kwargs["pk"])
 
     @extend_schema(responses={200: OrganizationSerializer(many=True), **error_responses(401)}, tags=["organizations"])
     def list(self, request: Request) -> Response:
@@ -186,7 +177,7 @@ class OrganizationViewSet(viewsets.GenericViewSet):
     def create(self, request: Request) -> Response:
         serializer = OrganizationSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        organization = services.create_organization(actor=current_user(request), **serializer.validated_data)
+        organization = services.create_organization(actor=acting_user(request), **serializer.validated_data)
         # Not looked up again: a token's reach is its own organization, which the new firm is not.
         organization.my_role = Role.OWNER  # type: ignore[attr-defined]
         return Response(OrganizationSerializer(organization).data, status=status.HTTP_201_CREATED)
@@ -206,7 +197,7 @@ class OrganizationViewSet(viewsets.GenericViewSet):
         serializer = OrganizationSerializer(organization, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         services.update_organization_profile(
-            actor=current_user(request), organization=organization, **serializer.validated_data
+            actor=acting_user(request), organization=organization, **serializer.validated_data
         )
         return Response(OrganizationSerializer(self.get_object()).data)
 
@@ -244,7 +235,7 @@ class MembershipViewSet(viewsets.GenericViewSet):
         serializer = MembershipRoleSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         services.change_member_role(
-            actor=current_user(request), membership=membership, role=serializer.validated_data["role"]
+            actor=acting_user(request), membership=membership, role=serializer.validated_data["role"]
         )
         return Response(MembershipSerializer(self.get_object()).data)
 
@@ -254,7 +245,7 @@ class MembershipViewSet(viewsets.GenericViewSet):
         tags=["memberships"],
     )
     def destroy(self, request: Request, pk: int) -> Response:
-        services.remove_member(actor=current_user(request), membership=self.get_object())
+        services.remove_member(actor=acting_user(request), membership=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -304,7 +295,7 @@ class InvitationViewSet(viewsets.GenericViewSet):
         serializer = InvitationCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         invitation, _token = services.invite_member(
-            actor=current_user(request),
+            actor=acting_user(request),
             organization=acting_organization(request),
             email=serializer.validated_data["email"],
             role=serializer.validated_data["role"],
@@ -317,7 +308,7 @@ class InvitationViewSet(viewsets.GenericViewSet):
         tags=["invitations"],
     )
     def destroy(self, request: Request, pk: int) -> Response:
-        services.revoke_invitation(actor=current_user(request), invitation=self.get_object())
+        services.revoke_invitation(actor=acting_user(request), invitation=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(
@@ -331,7 +322,7 @@ class InvitationViewSet(viewsets.GenericViewSet):
     def accept(self, request: Request) -> Response:
         serializer = InvitationAcceptSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        membership = services.accept_invitation(user=current_user(request), token=serializer.validated_data["token"])
+        membership = services.accept_invitation(user=acting_user(request), token=serializer.validated_data["token"])
         return Response(UserMembershipSerializer(membership).data, status=status.HTTP_201_CREATED)
 
 
@@ -348,12 +339,12 @@ class ApiTokenViewSet(viewsets.GenericViewSet):
 
     def get_queryset(self) -> QuerySet[ApiToken]:
         return selectors.api_tokens_for(
-            user=current_user(self.request), organization=acting_organization(self.request)
+            user=acting_user(self.request), organization=acting_organization(self.request)
         ).select_related("organization")
 
     def get_object(self) -> ApiToken:
         return selectors.get_api_token(
-            user=current_user(self.request), organization=acting_organization(self.request), token_id=self.kwargs["pk"]
+            user=acting_user(self.request), organization=acting_organization(self.request), token_id=self.kwargs["pk"]
         )
 
     @extend_schema(responses={200: ApiTokenSerializer(many=True), **error_responses(401, 403)}, tags=["api-tokens"])
@@ -372,7 +363,7 @@ class ApiTokenViewSet(viewsets.GenericViewSet):
         serializer = ApiTokenCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         token, secret = services.create_api_token(
-            actor=current_user(request),
+            actor=acting_user(request),
             organization=acting_organization(request),
             name=serializer.validated_data["name"],
             expires_at=_expiry(serializer.validated_data["expires_in_days"]),
@@ -385,5 +376,5 @@ class ApiTokenViewSet(viewsets.GenericViewSet):
         summary="Revoke a token", responses={**NO_CONTENT, **error_responses(401, 403, 404)}, tags=["api-tokens"]
     )
     def destroy(self, request: Request, pk: int) -> Response:
-        services.revoke_api_token(actor=current_user(request), token=self.get_object())
+        services.revoke_api_token(actor=acting_user(request), token=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -6,9 +6,10 @@ import pytest
 from django.db.models import Count, F
 
 from accounts.models import Membership, Organization
+from core.exceptions import NotFound
 from core.lookups import AnyOf
-from core.queries import CompiledQuery
-from tests.factories import make_member
+from core.queries import CompiledQuery, one_or_not_found
+from tests.factories import OrganizationFactory, make_member
 
 pytestmark = pytest.mark.django_db
 
@@ -136,3 +137,25 @@ def test_counts_and_pages_of_rows_are_the_querysets(firm, other_firm):
         pages = range(0, len(everyone) + 2, 2)
         paged = [row for start in pages for row in compiled.rows(offset=start, limit=2, role=role)]
         assert paged == everyone
+
+
+# --- one_or_not_found: the one shape of a scoped "get one" selector
+
+
+def test_one_or_not_found_gives_the_row_the_lookups_name_within_the_queryset():
+    firm = OrganizationFactory()
+
+    assert one_or_not_found(Organization.objects.all(), "No such firm.", pk=firm.pk) == firm
+
+
+def test_one_or_not_found_treats_a_row_outside_the_queryset_is_as_missing_as_an_unknown_one():
+    outside = OrganizationFactory()
+    scope = Organization.objects.exclude(pk=outside.pk)
+
+    with pytest.raises(NotFound) as hidden:
+        one_or_not_found(scope, "No such firm.", field="firm", pk=outside.pk)
+    with pytest.raises(NotFound) as unknown:
+        one_or_not_found(scope, "No such firm.", field="firm", pk=outside.pk + 1000)
+
+    assert (hidden.value.message, hidden.value.field) == (unknown.value.message, unknown.value.field)
+    assert hidden.value.field_errors == {"firm": ["No such firm."]}

@@ -9,8 +9,8 @@ from typing import Any
 from django.db.models import Count, QuerySet
 
 from accounts.models import Organization
-from core.exceptions import NotFound
 from core.models import AuditEvent
+from core.queries import one_or_not_found
 from marketplace.models import (
     Bid,
     BidStatus,
@@ -29,18 +29,14 @@ _BID_EVENT_LABELS = {
 }
 
 
+def _one_bid(bids: QuerySet[Bid], bid_id: int) -> Bid:
+    """The bid of ``bid_id`` among ``bids`` (one side's scope), with its task, client and supplier."""
+    return one_or_not_found(bids.select_related("task", "task__organization", "supplier"), "No such bid.", pk=bid_id)
+
+
 def get_bid(*, bid_id: int, organization: Organization) -> Bid:
-    """A bid the organization made, or one on its task."""
-    bid = (
-        Bid.objects.for_org(organization)
-        .select_related("task", "task__organization", "supplier")
-        .prefetch_related("milestones")
-        .filter(pk=bid_id)
-        .first()
-    )
-    if bid is None:
-        raise NotFound("No such bid.")
-    return bid
+    """A bid the organization made, or one on its task (reading: either side)."""
+    return _one_bid(Bid.objects.for_org(organization).prefetch_related("milestones"), bid_id)
 
 
 def supplier_bids(*, organization: Organization) -> QuerySet[Bid]:
@@ -59,28 +55,12 @@ def bids_on_own_task(*, task: Task, organization: Organization) -> QuerySet[Bid]
 
 def get_own_bid(*, bid_id: int, organization: Organization) -> Bid:
     """A bid the organization made (the supplier side: edit, withdraw)."""
-    bid = (
-        Bid.objects.by_supplier(organization)
-        .select_related("task", "task__organization", "supplier")
-        .filter(pk=bid_id)
-        .first()
-    )
-    if bid is None:
-        raise NotFound("No such bid.")
-    return bid
+    return _one_bid(Bid.objects.by_supplier(organization), bid_id)
 
 
 def get_bid_on_own_task(*, bid_id: int, organization: Organization) -> Bid:
     """A bid on one of the organization's tasks (the client side: shortlist, decline, accept)."""
-    bid = (
-        Bid.objects.on_tasks_of(organization)
-        .select_related("task", "task__organization", "supplier")
-        .filter(pk=bid_id)
-        .first()
-    )
-    if bid is None:
-        raise NotFound("No such bid.")
-    return bid
+    return _one_bid(Bid.objects.on_tasks_of(organization), bid_id)
 
 
 def bids_on_task(*, task: Task, status: str = "") -> QuerySet[Bid]:
@@ -110,10 +90,7 @@ def bid_status_counts(*, task: Task) -> dict[str, int]:
 
 def get_bid_attachment(*, bid: Bid, attachment_id: int) -> Any:
     """An attachment of a bid the caller already may see."""
-    attachment = bid.attachments.filter(pk=attachment_id).first()
-    if attachment is None:
-        raise NotFound("No such file.")
-    return attachment
+    return one_or_not_found(bid.attachments.all(), "No such file.", pk=attachment_id)
 
 
 @dataclass

@@ -18,6 +18,7 @@ from django.db.models.functions import Coalesce
 from accounts.models import Organization
 from core import joins
 from core.exceptions import NotFound
+from core.queries import one_or_not_found
 from marketplace.models import (
     Bid,
     BidInvitation,
@@ -30,15 +31,8 @@ from marketplace.models import (
 
 
 def get_thread(*, thread_id: int, organization: Organization) -> Thread:
-    thread = (
-        Thread.objects.for_org(organization)
-        .select_related("task", "task__organization", "supplier")
-        .filter(pk=thread_id)
-        .first()
-    )
-    if thread is None:
-        raise NotFound("No such conversation.")
-    return thread
+    threads = Thread.objects.for_org(organization).select_related("task", "task__organization", "supplier")
+    return one_or_not_found(threads, "No such conversation.", pk=thread_id)
 
 
 def unread_count(*, organization: Organization, user: Any, per: str) -> Coalesce:
@@ -290,10 +284,7 @@ def read_mark(*, thread: Thread, user: Any) -> datetime | None:
 
 def get_message_attachment(*, thread: Thread, attachment_id: int) -> Any:
     """An attachment of a message in a thread the caller already may see."""
-    attachment = MessageAttachment.objects.filter(message__thread=thread, pk=attachment_id).first()
-    if attachment is None:
-        raise NotFound("No such file.")
-    return attachment
+    return one_or_not_found(MessageAttachment.objects.filter(message__thread=thread), "No such file.", pk=attachment_id)
 
 
 def get_thread_party(*, task: Task, supplier_id: int, organization: Organization) -> Organization:

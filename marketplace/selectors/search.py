@@ -17,11 +17,9 @@ from django.contrib.postgres.search import SearchQuery, SearchVectorExact, Searc
 from django.db import connection, connections, router
 from django.db.models import (
     BooleanField,
-    Exists,
     ExpressionWrapper,
     F,
     Func,
-    OuterRef,
     Q,
     QuerySet,
     Subquery,
@@ -39,13 +37,12 @@ from core.memo import Memo
 from core.queries import CompiledQuery
 from core.text import clean
 from marketplace.models import (
-    BidInvitation,
     BudgetType,
     Category,
     LocationType,
     Task,
     TaskStatus,
-    Visibility,
+    task_visibility,
 )
 
 SORTS = ("relevance", "newest", "budget_high", "budget_low", "deadline")
@@ -211,12 +208,10 @@ def visible_tasks(*, organization: Organization | None) -> QuerySet[Task]:
 
 
 def _visible(organization: Organization | None, *, now: datetime | None = None) -> Q:
-    """What an open task must meet for ``organization`` to see it while browsing (at ``now``)."""
+    """What an open task must meet for ``organization`` to see it while browsing (at ``now``):
+    taking bids, and :func:`~marketplace.models.task_visibility`'s rule for open tasks."""
     taking_bids = Q(bidding_closes_at__gt=now or timezone.now())
-    if organization is None:
-        return taking_bids & Q(visibility=Visibility.PUBLIC)
-    invited = BidInvitation.objects.filter(task=OuterRef("pk"), supplier=organization)
-    return taking_bids & (Q(visibility=Visibility.PUBLIC) | Q(organization=organization) | Q(Exists(invited)))
+    return taking_bids & task_visibility(organization, open_only=True)
 
 
 def _filtered(filters: TaskFilters) -> Q:

@@ -14,9 +14,8 @@ from django.db.models.functions import Cast
 from accounts.models import LISTED_SUPPLIER, Organization
 from accounts.selectors import supplier_count
 from contracts.selectors import rated, reviewed, unreviewed, with_track_record
-from core.exceptions import NotFound
 from core.lookups import AnyOf
-from core.queries import CompiledQuery
+from core.queries import CompiledQuery, one_or_not_found
 from marketplace.models import Skill
 
 _Suppliers = TypeVar("_Suppliers", bound=QuerySet[Any])
@@ -53,11 +52,8 @@ def get_listed_supplier(*, organization_id: int) -> Organization:
 
     An unknown id and an organization the directory does not list (a client, one that offers
     services but names no skill) answer alike, so ids cannot be probed through it."""
-    supplier = _filtered(Organization.objects.all(), filters=SupplierFilters(), exclude=None).filter(pk=organization_id)
-    found = supplier.first()
-    if found is None:
-        raise NotFound("No such supplier.", field="supplier")
-    return found
+    directory = _filtered(Organization.objects.all(), filters=SupplierFilters(), exclude=None)
+    return one_or_not_found(directory, "No such supplier.", field="supplier", pk=organization_id)
 
 
 class SupplierDirectory:

@@ -13,7 +13,7 @@ from accounts.models import Organization
 from core.exceptions import NotFound
 from core.lookups import AnyOf
 from core.memo import Memo
-from core.queries import CompiledQuery
+from core.queries import CompiledQuery, one_or_not_found
 from marketplace.models import (
     PREFETCHED_ATTACHMENTS,
     Bid,
@@ -171,10 +171,7 @@ def task_attachments(*, task: Task) -> QuerySet[Any]:
 
 def get_task_attachment(*, task: Task, attachment_id: int) -> Any:
     """An attachment of a task the caller has already fetched for its viewer."""
-    attachment = task_attachments(task=task).filter(pk=attachment_id).first()
-    if attachment is None:
-        raise NotFound("No such attachment.")
-    return attachment
+    return one_or_not_found(task_attachments(task=task), "No such attachment.", pk=attachment_id)
 
 
 def task_invitations(*, task: Task) -> QuerySet[BidInvitation]:
@@ -323,10 +320,8 @@ def saved_searches_of(*, user: Any, organization: Organization) -> QuerySet[Any]
 
 def get_saved_search(*, saved_search_id: int, user: Any, organization: Organization) -> Any:
     """One of the user's saved searches in the acting organization; anybody else's is missing."""
-    saved = saved_searches_of(user=user, organization=organization).filter(pk=saved_search_id).first()
-    if saved is None:
-        raise NotFound("No such saved search.")
-    return saved
+    saved_searches = saved_searches_of(user=user, organization=organization)
+    return one_or_not_found(saved_searches, "No such saved search.", pk=saved_search_id)
 
 
 @dataclass(frozen=True)

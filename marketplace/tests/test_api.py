@@ -760,13 +760,15 @@ class TestBidUpdate:
         assert row(Bid, bid.pk) == before
         assert bid.milestones.count() == 2
 
-    def test_the_client_may_read_but_not_edit(self, client_api, bid):
+    def test_the_client_may_read_it_but_editing_answers_as_for_an_unknown_bid(self, client_api, bid):
+        # Editing is the bidder's scope: the client's answer is the one an id that does not exist gets.
         before = row(Bid, bid.pk)
 
         response = client_api.patch(self.url(bid), {"cover_letter": "Cheaper!"}, format="json")
+        unknown = client_api.patch(f"{API}/bids/{bid.pk + 10_000}/", {"cover_letter": "Cheaper!"}, format="json")
 
-        assert response.status_code == 403
-        assert error(response)["code"] == "permission_denied"
+        assert response.status_code == 404
+        assert response.json() == unknown.json()
         assert row(Bid, bid.pk) == before
 
     def test_anyone_else_gets_404(self, stranger_api, bid):
@@ -858,18 +860,20 @@ class TestBidActions:
         assert bid.status == "accepted"
 
     @pytest.mark.parametrize("verb", ["accept", "shortlist", "decline"])
-    def test_the_bidder_may_not_decide_on_its_own_bid(self, supplier_api, bid, verb):
+    def test_the_bidder_deciding_on_its_own_bid_gets_404(self, supplier_api, bid, verb):
+        # Deciding is the client's scope: for the bidder the bid is not there, as for an unknown id.
         before = row(Bid, bid.pk)
 
         response = supplier_api.post(self.url(bid, verb), {}, format="json")
 
-        assert response.status_code == 403
+        assert response.status_code == 404
+        assert error(response) == {"code": "not_found", "message": "No such bid."}
         assert row(Bid, bid.pk) == before
 
-    def test_the_client_may_not_withdraw_it(self, client_api, bid):
+    def test_the_client_withdrawing_the_bid_gets_404(self, client_api, bid):
         before = row(Bid, bid.pk)
 
-        assert client_api.post(self.url(bid, "withdraw")).status_code == 403
+        assert client_api.post(self.url(bid, "withdraw")).status_code == 404
         assert row(Bid, bid.pk) == before
 
     @pytest.mark.parametrize("verb", ["withdraw", "accept", "shortlist", "decline"])

@@ -278,11 +278,12 @@ class TestBidFiles:
         assert not BidAttachment.objects.exists()
         assert not audited("bid.attachments_added")
 
-    def test_the_client_may_read_but_not_attach(self, client_api, bid):
+    def test_the_client_may_read_but_attaching_is_not_found(self, client_api, bid):
+        # Attaching is the bidder's scope: from the client's side the bid is not there, as for an unknown id.
         response = client_api.post(bid_files(bid), {"attachments": [pdf()]}, format="multipart")
 
-        assert response.status_code == 403
-        assert error(response)["code"] == "permission_denied"
+        assert response.status_code == 404
+        assert error(response)["code"] == "not_found"
         assert not BidAttachment.objects.exists()
 
     def test_a_withdrawn_bid_takes_no_more_files(self, other_firm, supplier_api, bid):
@@ -320,10 +321,10 @@ class TestBidFiles:
         assert not BidAttachment.objects.exists()
         assert audited("bid.attachment_removed", other_firm, bid)
 
-    def test_the_client_may_not_remove_the_bidders_file(self, client_api, bid, offer):
+    def test_removing_the_bidders_file_is_not_found_for_the_client(self, client_api, bid, offer):
         response = client_api.delete(bid_file(bid, offer))
 
-        assert response.status_code == 403
+        assert response.status_code == 404
         assert BidAttachment.objects.filter(pk=offer.pk).exists()
 
     def test_the_bid_list_shows_files_without_a_query_per_bid(self, firm, other_firm):

@@ -257,6 +257,21 @@ class TestVisibility:
 
         assert search() == []
 
+    def test_browsing_shows_the_open_tasks_the_one_visibility_rule_shows(self, firm, other_firm, supplier):
+        public = open_task(firm, title="Public payroll")
+        invite_only = open_task(firm, title="Invited audit", visibility="invite_only")
+        services.invite_supplier_to_bid(actor=firm.owner, task=invite_only, supplier=supplier)
+        open_task(firm, title="Uninvited audit", visibility="invite_only")
+        hidden = open_task(firm, title="Hidden audit", visibility="invite_only")
+        services.invite_supplier_to_bid(actor=firm.owner, task=hidden, supplier=supplier)
+        Task.objects.filter(pk=hidden.pk).update(status="hidden")
+
+        for viewer in (firm, supplier, other_firm, None):
+            browsed = {task.pk for task in search(organization=viewer)}
+            visible = set(Task.objects.visible_to(viewer).filter(status="open").values_list("pk", flat=True))
+            assert browsed == visible, viewer
+        assert {task.pk for task in search(organization=supplier)} == {public.pk, invite_only.pk}
+
 
 def _input(**overrides):  # type: ignore[no-untyped-def]
     from tests.factories import task_input

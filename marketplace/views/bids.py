@@ -19,18 +19,10 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
+from accounts.tenancy import AuthedRequest, organization_required
 from core.exceptions import DomainError
 from core.idempotency import submit_once
-from core.web import (
-    AuthedRequest,
-    Outcome,
-    attempt,
-    get_or_404,
-    organization_required,
-    post_only,
-    safe_next,
-    serve_attachment,
-)
+from core.web import Outcome, attempt, get_or_404, post_only, safe_next, serve_attachment
 from marketplace import selectors, services
 from marketplace.comparison import DEFAULT_WEIGHTS, FACTOR_LABELS, FACTORS, compare_bids, savings_of
 from marketplace.forms.bids import BidForm, DeclineForm, WeightsForm, milestone_formset

@@ -14,8 +14,9 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
+from accounts.tenancy import AuthedRequest, organization_required
 from core.idempotency import submit_once
-from core.web import AuthedRequest, Outcome, attempt, get_or_404, organization_required, post_only, serve_attachment
+from core.web import Outcome, attempt, get_or_404, post_only, serve_attachment
 from marketplace import selectors, services
 from marketplace.forms.messaging import MessageForm
 from marketplace.views.bids import get_only

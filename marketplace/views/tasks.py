@@ -22,19 +22,10 @@ from django.views.decorators.http import require_GET, require_http_methods
 from django_countries import countries
 
 from accounts.models import Organization
+from accounts.tenancy import AuthedRequest, organization_required
 from core.idempotency import submit_once
 from core.routing import public
-from core.web import (
-    AuthedRequest,
-    Outcome,
-    attempt,
-    cached_for_anonymous,
-    get_or_404,
-    organization_required,
-    post_only,
-    safe_next,
-    serve_attachment,
-)
+from core.web import Outcome, attempt, cached_for_anonymous, get_or_404, post_only, safe_next, serve_attachment
 from core.widgets import country_choices
 from marketplace import selectors, services
 from marketplace.forms.tasks import (

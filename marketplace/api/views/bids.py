@@ -12,9 +12,9 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accounts.api.permissions import IsOrganizationMember, acting_organization, current_user
+from accounts.api.permissions import IsOrganizationMember
+from accounts.tenancy import acting_organization, acting_user
 from core.api.schema import error_responses
-from core.exceptions import PermissionDenied
 from core.idempotency import idempotent
 from core.web import serve_attachment
 from marketplace import selectors, services
@@ -45,7 +45,14 @@ def bid_input_from_values(values: dict[str, Any], base: BidInput | None = None) 
 
 
 class BidViewSet(ServesFiles, viewsets.GenericViewSet):
-    """The acting organization's bids as a supplier, and single bids from either side."""
+    """The acting organization's bids as a supplier, and single bids from either side.
+
+    A bid has three scopes: reading it (its bidder and the task's client), the bidder's actions
+    (edit, withdraw, files) and the client's (shortlist, decline, accept). Each route fetches the bid
+    through its own scope's selector, so a bid outside it answers 404 exactly like an unknown id,
+    whichever side the caller is on: the pages answer the same. 403 is left for a member of the
+    right side whose role may not act (only the client's owners and admins accept), decided by the service.
+    """
 
     serializer_class = BidSerializer
     queryset = Bid.objects.none()  # tells the schema the model; reads go through the selectors
@@ -62,19 +69,18 @@ class BidViewSet(ServesFiles, viewsets.GenericViewSet):
         )
 
     def get_object(self) -> Bid:
+        """The bid as either side may read it."""
         return selectors.get_bid(bid_id=self.kwargs["bid_id"], organization=acting_organization(self.request))
 
     def as_bidder(self) -> Bid:
-        bid = self.get_object()
-        if bid.supplier_id != acting_organization(self.request).pk:
-            raise PermissionDenied("Only the organization that made the bid can do this.")
-        return bid
+        """The bid as its bidder acts on it; the client's ids are not found here."""
+        return selectors.get_own_bid(bid_id=self.kwargs["bid_id"], organization=acting_organization(self.request))
 
     def as_client(self) -> Bid:
-        bid = self.get_object()
-        if bid.task.organization_id != acting_organization(self.request).pk:
-            raise PermissionDenied("Only the task's client can do this.")
-        return bid
+        """The bid as the task's client acts on it; the bidder's ids are not found here."""
+        return selectors.get_bid_on_own_task(
+            bid_id=self.kwargs["bid_id"], organization=acting_organization(self.request)
+        )
 
     def respond(self) -> Response:
         """The bid as it is now, read again after a change."""
@@ -115,7 +121,7 @@ class BidViewSet(ServesFiles, viewsets.GenericViewSet):
         serializer = BidWriteSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         data = bid_input_from_values(serializer.validated_data, base=services.bid_input_from(bid))
-        services.update_bid(actor=current_user(request), bid=bid, data=data)
+        services.update_bid(actor=acting_user(request), bid=bid, data=data)
         return self.respond()
 
     @extend_schema(
@@ -127,7 +133,7 @@ class BidViewSet(ServesFiles, viewsets.GenericViewSet):
     @action(detail=True, methods=["post"])
     @idempotent
     def withdraw(self, request: Request, bid_id: int) -> Response:
-        services.withdraw_bid(actor=current_user(request), bid=self.as_bidder())
+        services.withdraw_bid(actor=acting_user(request), bid=self.as_bidder())
         return self.respond()
 
     @extend_schema(
@@ -141,7 +147,7 @@ class BidViewSet(ServesFiles, viewsets.GenericViewSet):
     @action(detail=True, methods=["post"])
     @idempotent
     def accept(self, request: Request, bid_id: int) -> Response:
-        services.accept_bid(actor=current_user(request), bid=self.as_client())
+        services.accept_bid(actor=acting_user(request), bid=self.as_client())
         return self.respond()
 
     @extend_schema(
@@ -157,7 +163,7 @@ class BidViewSet(ServesFiles, viewsets.GenericViewSet):
         serializer = ShortlistSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         services.shortlist_bid(
-            actor=current_user(request), bid=bid, shortlisted=serializer.validated_data["shortlisted"]
+            actor=acting_user(request), bid=bid, shortlisted=serializer.validated_data["shortlisted"]
         )
         return self.respond()
 
@@ -173,7 +179,7 @@ class BidViewSet(ServesFiles, viewsets.GenericViewSet):
         bid = self.as_client()
         serializer = DeclineSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        services.decline_bid(actor=current_user(request), bid=bid, reason=serializer.validated_data["reason"])
+        services.decline_bid(actor=acting_user(request), bid=bid, reason=serializer.validated_data["reason"])
         return self.respond()
 
     # --- files ---
@@ -188,9 +194,7 @@ class BidViewSet(ServesFiles, viewsets.GenericViewSet):
         context = self.get_serializer_context()
         if request.method == "POST":
             bid = self.as_bidder()
-            created = services.add_bid_attachments(
-                actor=current_user(request), bid=bid, uploads=uploaded_files(request)
-            )
+            created = services.add_bid_attachments(actor=acting_user(request), bid=bid, uploads=uploaded_files(request))
             return Response(
                 BidAttachmentSerializer(created, many=True, context=context).data, status=status.HTTP_201_CREATED
             )
@@ -204,6 +208,6 @@ class BidViewSet(ServesFiles, viewsets.GenericViewSet):
     def attachment(self, request: Request, bid_id: int, attachment_id: int) -> Response | HttpResponse:
         if request.method == "DELETE":
             attachment = selectors.get_bid_attachment(bid=self.as_bidder(), attachment_id=attachment_id)
-            services.remove_bid_attachment(actor=current_user(request), attachment=attachment)
+            services.remove_bid_attachment(actor=acting_user(request), attachment=attachment)
             return Response(status=status.HTTP_204_NO_CONTENT)
         return serve_attachment(selectors.get_bid_attachment(bid=self.get_object(), attachment_id=attachment_id))

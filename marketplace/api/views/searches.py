@@ -14,7 +14,8 @@ from rest_framework import status, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accounts.api.permissions import IsOrganizationMember, acting_organization, current_user
+from accounts.api.permissions import IsOrganizationMember
+from accounts.tenancy import acting_organization, acting_user
 from core.api.schema import NO_CONTENT, error_responses
 from core.idempotency import idempotent
 from marketplace import selectors, services
@@ -34,13 +35,13 @@ class SavedSearchViewSet(viewsets.GenericViewSet):
 
     def get_queryset(self) -> QuerySet[SavedSearch]:
         return selectors.saved_searches_of(
-            user=current_user(self.request), organization=acting_organization(self.request)
+            user=acting_user(self.request), organization=acting_organization(self.request)
         )
 
     def get_object(self) -> SavedSearch:
         saved_search: SavedSearch = selectors.get_saved_search(
             saved_search_id=self.kwargs["saved_search_id"],
-            user=current_user(self.request),
+            user=acting_user(self.request),
             organization=acting_organization(self.request),
         )
         return saved_search
@@ -73,7 +74,7 @@ class SavedSearchViewSet(viewsets.GenericViewSet):
         serializer = SavedSearchCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         saved_search = services.save_search(
-            actor=current_user(request),
+            actor=acting_user(request),
             organization=acting_organization(request),
             name=serializer.validated_data["name"],
             filters=dict(serializer.validated_data["filters"]),
@@ -95,5 +96,5 @@ class SavedSearchViewSet(viewsets.GenericViewSet):
         tags=["saved-searches"],
     )
     def destroy(self, request: Request, saved_search_id: int) -> Response:
-        services.delete_saved_search(actor=current_user(request), saved_search=self.get_object())
+        services.delete_saved_search(actor=acting_user(request), saved_search=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)

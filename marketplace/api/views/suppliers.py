@@ -9,8 +9,9 @@ from rest_framework import generics
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accounts.api.permissions import IsOrganizationMember, acting_organization
+from accounts.api.permissions import IsOrganizationMember
 from accounts.models import Organization
+from accounts.tenancy import acting_organization
 from core.api.schema import error_responses
 from marketplace import selectors
 from marketplace.api.serializers import (

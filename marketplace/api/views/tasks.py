@@ -14,8 +14,9 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
-from accounts.api.permissions import IsOrganizationMember, acting_organization, current_user
+from accounts.api.permissions import IsOrganizationMember
 from accounts.models import Organization
+from accounts.tenancy import acting_organization, acting_user
 from core.api.schema import error_responses
 from core.exceptions import Invalid
 from core.idempotency import idempotent
@@ -143,7 +144,7 @@ class TaskListView(APIView):
         serializer.is_valid(raise_exception=True)
         organization = acting_organization(request)
         task = services.create_task(
-            actor=current_user(request),
+            actor=acting_user(request),
             organization=organization,
             data=_task_input(serializer.validated_data),
             publish=serializer.validated_data["publish"],
@@ -195,11 +196,11 @@ class TaskViewSet(ServesFiles, viewsets.GenericViewSet):
         serializer = TaskWriteSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         data = _task_input(serializer.validated_data, base=services.task_input_from(task))
-        task = services.update_task(actor=current_user(request), task=task, data=data)
+        task = services.update_task(actor=acting_user(request), task=task, data=data)
         return self.respond(task)
 
     def _transition(self, verb: Any) -> Response:
-        task = verb(actor=current_user(self.request), task=self.own_task())
+        task = verb(actor=acting_user(self.request), task=self.own_task())
         return self.respond(task)
 
     @extend_schema(
@@ -256,7 +257,7 @@ class TaskViewSet(ServesFiles, viewsets.GenericViewSet):
         supplier = selectors.get_listed_supplier(organization_id=serializer.validated_data["supplier"])
         already = selectors.task_invitations(task=task).filter(supplier=supplier).exists()
         invitation = services.invite_supplier_to_bid(
-            actor=current_user(request), task=task, supplier=supplier, message=serializer.validated_data["message"]
+            actor=acting_user(request), task=task, supplier=supplier, message=serializer.validated_data["message"]
         )
         return Response(
             BidInvitationSerializer(invitation).data, status=status.HTTP_200_OK if already else status.HTTP_201_CREATED
@@ -275,7 +276,7 @@ class TaskViewSet(ServesFiles, viewsets.GenericViewSet):
         if request.method == "POST":
             task = self.own_task()
             created = services.add_task_attachments(
-                actor=current_user(request), task=task, uploads=uploaded_files(request)
+                actor=acting_user(request), task=task, uploads=uploaded_files(request)
             )
             return Response(
                 TaskAttachmentSerializer(created, many=True, context=context).data, status=status.HTTP_201_CREATED
@@ -293,7 +294,7 @@ class TaskViewSet(ServesFiles, viewsets.GenericViewSet):
     def attachment(self, request: Request, task_id: int, attachment_id: int) -> Response | HttpResponse:
         if request.method == "DELETE":
             attachment = selectors.get_task_attachment(task=self.own_task(), attachment_id=attachment_id)
-            services.remove_task_attachment(actor=current_user(request), attachment=attachment)
+            services.remove_task_attachment(actor=acting_user(request), attachment=attachment)
             return Response(status=status.HTTP_204_NO_CONTENT)
         task = selectors.get_task_for_viewer(task_id=task_id, organization=acting_organization(request))
         return serve_attachment(selectors.get_task_attachment(task=task, attachment_id=attachment_id))
@@ -325,7 +326,7 @@ class TaskViewSet(ServesFiles, viewsets.GenericViewSet):
             serializer = BidWriteSerializer(data=request.data)
             serializer.is_valid(raise_exception=True)
             bid = services.submit_bid(
-                actor=current_user(request),
+                actor=acting_user(request),
                 supplier=organization,
                 task=task,
                 data=bid_input_from_values(serializer.validated_data),
@@ -373,7 +374,7 @@ class TaskViewSet(ServesFiles, viewsets.GenericViewSet):
             weights = serializer.validated_data["weights"]
             if request.method == "PUT":
                 weights = {**comparison.DEFAULT_WEIGHTS, **weights}
-            task = services.set_comparison_weights(actor=current_user(request), task=task, weights=weights)
+            task = services.set_comparison_weights(actor=acting_user(request), task=task, weights=weights)
         else:
             overrides = _parse_weights(params.validated_data.get("weights", ""))
         result = comparison.compare_bids(task=task, weights=overrides, sort=params.validated_data["sort"])

@@ -10,10 +10,12 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accounts.api.permissions import IsOrganizationMember, acting_organization, current_user
+from accounts.api.permissions import IsOrganizationMember
+from accounts.tenancy import acting_organization, acting_user
 from core.api.schema import error_responses
 from core.exceptions import NotFound
 from core.idempotency import idempotent
+from core.queries import one_or_not_found
 from core.web import serve_attachment
 from marketplace import selectors, services
 from marketplace.api.serializers import (
@@ -45,14 +47,11 @@ class ThreadViewSet(ServesFiles, viewsets.GenericViewSet):
 
     def get_queryset(self) -> QuerySet[Thread]:
         return selectors.threads_with_unread(
-            organization=acting_organization(self.request), user=current_user(self.request)
+            organization=acting_organization(self.request), user=acting_user(self.request)
         )
 
     def get_object(self) -> Thread:
-        thread = self.get_queryset().filter(pk=self.kwargs["thread_id"]).first()
-        if thread is None:
-            raise NotFound("No such conversation.")
-        return thread
+        return one_or_not_found(self.get_queryset(), "No such conversation.", pk=self.kwargs["thread_id"])
 
     @extend_schema(
         summary="List your organization's conversations, latest activity first",
@@ -89,7 +88,7 @@ class ThreadViewSet(ServesFiles, viewsets.GenericViewSet):
         except NotFound as exc:
             raise NotFound("No such supplier.", field="supplier") from exc
         thread = services.open_thread(
-            actor=current_user(request), organization=organization, task=task, supplier=supplier
+            actor=acting_user(request), organization=organization, task=task, supplier=supplier
         )
         self.kwargs["thread_id"] = thread.pk
         return Response(ThreadSerializer(self.get_object()).data, status=status.HTTP_201_CREATED)
@@ -126,7 +125,7 @@ class ThreadViewSet(ServesFiles, viewsets.GenericViewSet):
             serializer = MessageCreateSerializer(data=request.data)
             serializer.is_valid(raise_exception=True)
             message = services.send_message(
-                actor=current_user(request),
+                actor=acting_user(request),
                 organization=acting_organization(request),
                 thread=thread,
                 body=serializer.validated_data["body"],
@@ -150,5 +149,5 @@ class ThreadViewSet(ServesFiles, viewsets.GenericViewSet):
     @action(detail=True, methods=["post"])
     @idempotent
     def read(self, request: Request, thread_id: int) -> Response:
-        services.mark_thread_read(user=current_user(request), thread=self.get_object())
+        services.mark_thread_read(user=acting_user(request), thread=self.get_object())
         return Response(ThreadSerializer(self.get_object()).data)
