@@ -8,7 +8,7 @@ transition tables in ``marketplace/services``.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib.postgres.expressions import ArraySubquery
@@ -22,6 +22,9 @@ from django_countries.fields import CountryField
 
 from core import limits
 from core.lookups import AnyOf
+
+if TYPE_CHECKING:
+    from accounts.models import Organization
 
 # --- vocabulary -----------------------------------------------------------------------
 
@@ -91,7 +94,7 @@ EDITABLE_TASK_STATUSES = (TaskStatus.DRAFT, TaskStatus.OPEN)
 LISTED_STATUSES = (TaskStatus.OPEN, TaskStatus.AWARDED, TaskStatus.CLOSED)
 
 
-def task_visibility(organization: Any | None, *, open_only: bool = False) -> Q:
+def task_visibility(organization: Organization | None, *, open_only: bool = False) -> Q:
     """Which tasks ``organization`` may see (``None``: an anonymous visitor): the one definition,
     read by :meth:`TaskQuerySet.visible_to` (a task's page, its files, its threads) and by the task
     search (``marketplace.selectors.search``).
@@ -130,11 +133,11 @@ def task_visibility(organization: Any | None, *, open_only: bool = False) -> Q:
 
 
 class TaskQuerySet(models.QuerySet["Task"]):
-    def for_org(self, organization: Any) -> TaskQuerySet:
+    def for_org(self, organization: Organization) -> TaskQuerySet:
         """Tasks the organization posted (the client side), in every status."""
         return self.filter(organization=organization)
 
-    def visible_to(self, organization: Any | None) -> TaskQuerySet:
+    def visible_to(self, organization: Organization | None) -> TaskQuerySet:
         """Tasks an organization may see (:func:`task_visibility`): its own, listed public ones, and
         invite-only ones it was invited to or bid on. ``None`` (an anonymous visitor) sees listed ones only.
         """
@@ -353,7 +356,7 @@ LIVE_BID_STATUSES = (BidStatus.SUBMITTED, BidStatus.SHORTLISTED, BidStatus.ACCEP
 PENDING_BID_STATUSES = (BidStatus.SUBMITTED, BidStatus.SHORTLISTED)
 
 
-def supplier_or_client_is(organization: Any) -> Q:
+def supplier_or_client_is(organization: Organization) -> Q:
     """Rows with a ``supplier`` and a ``task`` where the organization is either side.
 
     Spelled as ``supplier_id = x OR task_id = ANY(ARRAY(its task ids))``, so
@@ -365,14 +368,14 @@ def supplier_or_client_is(organization: Any) -> Q:
 
 
 class BidQuerySet(models.QuerySet["Bid"]):
-    def for_org(self, organization: Any) -> BidQuerySet:
+    def for_org(self, organization: Organization) -> BidQuerySet:
         """Bids the organization can see: those it made, and those on its own tasks."""
         return self.filter(supplier_or_client_is(organization))
 
-    def by_supplier(self, organization: Any) -> BidQuerySet:
+    def by_supplier(self, organization: Organization) -> BidQuerySet:
         return self.filter(supplier=organization)
 
-    def on_tasks_of(self, organization: Any) -> BidQuerySet:
+    def on_tasks_of(self, organization: Organization) -> BidQuerySet:
         return self.filter(task__organization=organization)
 
     def live(self) -> BidQuerySet:
@@ -465,7 +468,7 @@ class BidAttachment(AttachmentBase):
 
 
 class ThreadQuerySet(models.QuerySet["Thread"]):
-    def for_org(self, organization: Any) -> ThreadQuerySet:
+    def for_org(self, organization: Organization) -> ThreadQuerySet:
         return self.filter(supplier_or_client_is(organization))
 
 

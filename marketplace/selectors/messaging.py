@@ -15,7 +15,7 @@ from django.db import connections, router
 from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Window
 from django.db.models.functions import Coalesce
 
-from accounts.models import Organization
+from accounts.models import Organization, User
 from core import joins
 from core.exceptions import NotFound
 from core.queries import one_or_not_found
@@ -35,7 +35,7 @@ def get_thread(*, thread_id: int, organization: Organization) -> Thread:
     return one_or_not_found(threads, "No such conversation.", pk=thread_id)
 
 
-def unread_count(*, organization: Organization, user: Any, per: str) -> Coalesce:
+def unread_count(*, organization: Organization, user: User, per: str) -> Coalesce:
     """Per ``per`` (``"thread"`` or ``"thread__task"``) of the outer row: messages the other side
     sent after the user's read mark on their thread (all of them when the user never opened it).
 
@@ -55,7 +55,7 @@ def unread_count(*, organization: Organization, user: Any, per: str) -> Coalesce
     return Coalesce(Subquery(unread, output_field=IntegerField()), 0)
 
 
-def threads_with_unread(*, organization: Organization, user: Any) -> QuerySet[Thread]:
+def threads_with_unread(*, organization: Organization, user: User) -> QuerySet[Thread]:
     """The organization's threads (either side) with the user's unread count, in one query.
 
     ``activity_at``: the last message, else when the thread was opened (never
@@ -71,7 +71,7 @@ def threads_with_unread(*, organization: Organization, user: Any) -> QuerySet[Th
     )
 
 
-def thread_summaries(*, organization: Organization, user: Any) -> QuerySet[Thread]:
+def thread_summaries(*, organization: Organization, user: User) -> QuerySet[Thread]:
     """:func:`threads_with_unread` plus the last message's text and side, newest activity first; one query.
 
     The messages page reads the same figures for its 25 threads with
@@ -238,7 +238,7 @@ def _page_query(database: str) -> tuple[str, tuple[joins.Columns, ...]]:
     return sql, tables
 
 
-def thread_summary_page(*, organization: Organization, user: Any, number: Any, per_page: int) -> Page[Thread]:
+def thread_summary_page(*, organization: Organization, user: User, number: Any, per_page: int) -> Page[Thread]:
     """One page of :func:`thread_summaries`: one query when the thread order is cached.
 
     The page's threads are chosen by id first (:func:`thread_order`), and only
@@ -277,7 +277,7 @@ def thread_messages(*, thread: Thread) -> QuerySet[Any]:
     )
 
 
-def read_mark(*, thread: Thread, user: Any) -> datetime | None:
+def read_mark(*, thread: Thread, user: User) -> datetime | None:
     """When the user last read the thread (None if never)."""
     return ThreadReadMark.objects.filter(thread=thread, user=user).values_list("last_read_at", flat=True).first()
 

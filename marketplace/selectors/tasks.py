@@ -9,7 +9,7 @@ from django.db.models import Count, Exists, F, Func, IntegerField, OuterRef, Que
 from django.db.models.functions import Coalesce
 from django.db.models.signals import post_delete, post_save
 
-from accounts.models import Organization
+from accounts.models import Organization, User
 from core.exceptions import NotFound
 from core.lookups import AnyOf
 from core.memo import Memo
@@ -214,7 +214,7 @@ def suggested_suppliers(*, task: Task, limit: int = 5) -> list[Organization]:
     )
 
 
-def client_dashboard_tasks(*, organization: Organization, user: Any, status: str = "") -> QuerySet[Task]:
+def client_dashboard_tasks(*, organization: Organization, user: User, status: str = "") -> QuerySet[Task]:
     """The client's tasks with live bid counts and the user's unread messages per task, in one query.
 
     A message is unread when a supplier sent it after the user's read mark on
@@ -282,7 +282,7 @@ class ClientDashboard:
 
     ordered = True  # for Paginator
 
-    def __init__(self, *, organization: Organization, user: Any, status: str = "") -> None:
+    def __init__(self, *, organization: Organization, user: User, status: str = "") -> None:
         self.organization, self.user, self.status = organization, user, status
 
     def __getitem__(self, window: slice) -> list[Task]:
@@ -314,11 +314,11 @@ _STATUS_COUNTS = CompiledQuery(
 )
 
 
-def saved_searches_of(*, user: Any, organization: Organization) -> QuerySet[Any]:
+def saved_searches_of(*, user: User, organization: Organization) -> QuerySet[SavedSearch]:
     return SavedSearch.objects.filter(user=user, organization=organization).order_by("name", "id")
 
 
-def get_saved_search(*, saved_search_id: int, user: Any, organization: Organization) -> Any:
+def get_saved_search(*, saved_search_id: int, user: User, organization: Organization) -> SavedSearch:
     """One of the user's saved searches in the acting organization; anybody else's is missing."""
     saved_searches = saved_searches_of(user=user, organization=organization)
     return one_or_not_found(saved_searches, "No such saved search.", pk=saved_search_id)
