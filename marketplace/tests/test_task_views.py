@@ -407,7 +407,7 @@ class TestPostTask:
                 "hourly_rate_max",
                 "The highest rate cannot be below the lowest.",
             ),
-            ({"location_type": "onsite"}, "city", "need a country and a city"),
+            ({"location_type": "onsite"}, "city", "need a city"),
         ],
     )
     def test_bad_input_is_refused_next_to_its_field_and_nothing_is_saved(self, client_of, overrides, field, message):
@@ -417,6 +417,57 @@ class TestPostTask:
         assert message in field_errors(response, field)
         assert "Nothing was saved." in html(response)
         assert not Task.objects.exists()
+
+    @pytest.mark.parametrize(
+        ("overrides", "expected"),
+        [
+            (
+                # no category, a past deadline, bidding closing after it, and no budget
+                {
+                    "category": "",
+                    "deadline": "2020-01-01",
+                    "bidding_closes_at": "2030-01-01T10:00",
+                    "budget_amount": "",
+                },
+                {
+                    "category": "Choose a category.",
+                    "deadline": "The deadline must be in the future.",
+                    "bidding_closes_at": "Bidding must close before the deadline.",
+                    "budget_amount": "Enter a budget above zero.",
+                },
+            ),
+            (
+                # hourly with a lowest rate only: no cap, so no budget
+                {"budget_type": "hourly", "budget_amount": "2,000", "hourly_rate_min": "40", "title": ""},
+                {
+                    "hourly_rate_max": "Enter a highest hourly rate above zero.",
+                    "hours_cap": "Enter the most hours you will pay for.",
+                    "title": "Give the task a title.",
+                },
+            ),
+        ],
+        ids=["dates-category-budget", "hourly-without-cap"],
+    )
+    def test_every_problem_is_reported_in_one_round(self, client_of, overrides, expected):
+        response = client_of.post(reverse("task-create"), form_data(**overrides))
+
+        assert response.status_code == 400
+        for field, message in expected.items():
+            assert message in field_errors(response, field)
+        assert not Task.objects.exists()
+
+    def test_a_field_that_cannot_be_read_is_told_once(self, client_of):
+        response = client_of.post(reverse("task-create"), form_data(budget_amount="lots", deadline="soon"))
+
+        assert field_errors(response, "budget_amount") == "<li>Enter an amount like 2,800.00.</li>"
+        assert field_errors(response, "deadline") == "<li>Enter a date.</li>"
+        # The rule comparing the dates waits for a deadline it can read.
+        assert field_errors(response, "bidding_closes_at") == ""
+
+    def test_a_refused_form_adds_no_skills_to_the_vocabulary(self, client_of):
+        client_of.post(reverse("task-create"), form_data(skills="Quantum payroll", budget_amount="0"))
+
+        assert not selectors.skill_names(slugs=["quantum-payroll"])
 
     @pytest.mark.parametrize(
         ("upload", "message"),
@@ -522,12 +573,13 @@ class TestEditTask:
         assert "<del>€3,000.00</del>" in page
         assert "<ins>€3,500.00</ins>" in page
 
-    def test_a_refused_upload_leaves_the_terms_unchanged(self, firm, client_of):
+    def test_a_refused_upload_is_told_with_the_other_problems_and_changes_nothing(self, firm, client_of):
         task = open_task(firm, budget_amount=300_000)
         values = form_data(
             title="A new title",
             category=task.category_id,
             budget_amount="3,500.00",
+            deadline="2020-01-01",
             action="save",
             attachments=SimpleUploadedFile("tool.exe", b"MZ", content_type="application/octet-stream"),
         )
@@ -536,6 +588,7 @@ class TestEditTask:
 
         assert response.status_code == 400
         assert "not allowed" in field_errors(response, "attachments")
+        assert "The deadline must be in the future." in field_errors(response, "deadline")
         task.refresh_from_db()
         assert (task.title, task.budget_amount, task.edited_at) == (task_input().title, 300_000, None)
         assert not TaskRevision.objects.exists()
