@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from django.http import HttpResponse
@@ -17,6 +18,7 @@ from rest_framework.views import APIView
 from accounts.api.permissions import IsOrganizationMember, acting_organization, current_user
 from accounts.models import Organization
 from core.api.schema import error_responses
+from core.api.serializers import refuse_with_rules
 from core.exceptions import Invalid
 from core.idempotency import idempotent
 from core.web import serve_attachment
@@ -85,6 +87,29 @@ def _task_input(values: dict[str, Any], base: TaskInput | None = None) -> TaskIn
     return base
 
 
+def _read_terms(serializer: TaskWriteSerializer, *, base: TaskInput | None = None) -> TaskInput:
+    """The request's terms as the service's input, or one 400 naming every problem.
+
+    What could not be read and every rule the rest breaks come in the same
+    answer, as on the task form: the service judges the readable fields while
+    the unreadable ones count as empty (on an edit too, so an old value is not
+    judged in their place).
+    """
+    if serializer.is_valid():
+        return _task_input(serializer.validated_data, base)
+
+    def rules(values: dict[str, Any], unreadable: set[str]) -> None:
+        terms = replace(base) if base is not None else TaskInput()
+        empty = TaskInput()
+        for name in unreadable:
+            name = "category_id" if name == "category" else name
+            if hasattr(empty, name):
+                setattr(terms, name, getattr(empty, name))
+        services.validate_task_input(data=_task_input(values, terms))
+
+    refuse_with_rules(serializer, rules)
+
+
 def _task_body(task: Task, *, request: Request, organization: Organization | None) -> dict[str, Any]:
     return TaskSerializer(task, context={"organization": organization, "request": request}).data  # type: ignore[return-value]
 
@@ -139,12 +164,12 @@ class TaskListView(APIView):
     @idempotent
     def post(self, request: Request) -> Response:
         serializer = TaskCreateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        data = _read_terms(serializer)
         organization = acting_organization(request)
         task = services.create_task(
             actor=current_user(request),
             organization=organization,
-            data=_task_input(serializer.validated_data),
+            data=data,
             publish=serializer.validated_data["publish"],
         )
         task = selectors.get_task_for_viewer(task_id=task.pk, organization=organization)
@@ -192,8 +217,7 @@ class TaskViewSet(ServesFiles, viewsets.GenericViewSet):
     def partial_update(self, request: Request, task_id: int) -> Response:
         task = self.own_task()
         serializer = TaskWriteSerializer(data=request.data, partial=True)
-        serializer.is_valid(raise_exception=True)
-        data = _task_input(serializer.validated_data, base=services.task_input_from(task))
+        data = _read_terms(serializer, base=services.task_input_from(task))
         task = services.update_task(actor=current_user(request), task=task, data=data)
         return self.respond(task)
 
