@@ -456,6 +456,28 @@ class TestPostTask:
             assert message in field_errors(response, field)
         assert not Task.objects.exists()
 
+    def test_the_summary_at_the_top_links_to_every_field_in_error(self, client_of):
+        response = client_of.post(
+            reverse("task-create"),
+            form_data(category="", deadline="2020-01-01", budget_type="", title="", in_house_cost_estimate="-1"),
+        )
+
+        page = html(response)
+        summary = page[page.index("data-error-summary") : page.index("</ul>", page.index("data-error-summary"))]
+        links = re.findall(r'<a href="#(id_\w+)">', summary)
+        assert links == [
+            "id_title",
+            "id_category",
+            "id_budget_type_0",
+            "id_deadline",
+            "id_bidding_closes_at",
+            "id_in_house_cost_estimate",
+        ]
+        assert 'role="alert" tabindex="-1"' in page
+        for anchor in links:
+            assert f'id="{anchor}"' in page  # each link lands on a field of the page
+        assert page.index("data-error-summary") < page.index('name="title"')
+
     def test_a_field_that_cannot_be_read_is_told_once(self, client_of):
         response = client_of.post(reverse("task-create"), form_data(budget_amount="lots", deadline="soon"))
 
