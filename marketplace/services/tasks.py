@@ -212,9 +212,7 @@ def validate_task_input(*, data: TaskInput, attachments: list[UploadedFile] | No
         try:
             check_uploads(attachments, existing=files_kept)
         except DomainError as refused:
-            for name, messages in refused.field_errors.items():
-                for message in messages:
-                    errors.add(name, message)
+            errors.absorb(refused)
     errors.raise_if_any()
 
 
