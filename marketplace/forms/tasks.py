@@ -29,9 +29,8 @@ from marketplace import selectors, services
 from marketplace.models import BudgetType, Category, LocationType, Task, Visibility
 from marketplace.services import TaskInput, task_input_from
 
-# The browse page's budget filter has no currency of its own: typed amounts are
-# read with two decimals, the minor unit of nearly every currency offered.
-BROWSE_CURRENCY = "EUR"
+# The browse page's budget bounds are amounts in this currency, and match tasks priced in it (see the selector).
+BROWSE_CURRENCY = selectors.BUDGET_FILTER_CURRENCY
 _AMOUNT = re.compile(r"^-?\d+(\.\d+)?$")
 _SYMBOLS = re.compile(r"[€$£¥₹\s\u00a0,_]|^(?:EUR|USD|GBP|CHF)", re.IGNORECASE)
 

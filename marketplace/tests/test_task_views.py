@@ -1010,6 +1010,13 @@ class TestSupplierDirectory:
 
         assert (supplier in response.context["suppliers"]) is found
 
+    def test_an_unreadable_rate_and_an_unknown_country_are_told_and_left_out(self, supplier, client_of):
+        response = client_of.get(reverse("supplier-list"), {"rate_max": "abc", "country": "ZZ"})
+
+        assert [org.pk for org in response.context["suppliers"]] == [supplier.pk]  # searched without them
+        assert "Enter an amount like 2,800.00." in field_errors(response, "rate_max")
+        assert "Select a valid choice. ZZ is not one of the available choices." in field_errors(response, "country")
+
     def test_invite_menu_offers_the_clients_open_tasks(self, firm, other_firm, supplier, client_of):
         task = open_task(firm, title="Open payroll task")
         services.create_task(actor=firm.owner, organization=firm, data=task_input(title="Draft task"))
@@ -1231,9 +1238,9 @@ class TestBrowseSaysWhatItLeftOut:
     @pytest.mark.parametrize(
         ("query", "said"),
         [
-            ("budget_from=abc", "Budget from: “abc” is not an amount"),
-            ("budget_to=-5", "Budget up to: “-5” is not an amount"),
-            ("budget_min=99999999999999999999", "Budget from: “99999999999999999999” is not an amount"),
+            ("budget_from=abc", "Budget from (EUR): “abc” is not an amount"),
+            ("budget_to=-5", "Budget up to (EUR): “-5” is not an amount"),
+            ("budget_min=99999999999999999999", "Budget from (EUR): “99999999999999999999” is not an amount"),
             ("country=ZZ", "Country: “ZZ” is not a country"),
             ("deadline_before=soon", "Deadline on or before: “soon” is not a date"),
             ("budget_type=cheap", "Budget type: “cheap” is not a budget type"),
@@ -1268,6 +1275,20 @@ class TestBrowseSaysWhatItLeftOut:
         assert "<b>" not in alert
         assert "y" * 30 + "…" in alert  # 40 characters of what was typed
         assert "y" * 31 not in alert
+
+    def test_budget_bounds_name_their_currency_and_list_only_tasks_priced_in_it(self, client, firm):
+        euros = open_task(firm, title="Priced in euros", budget_amount=300_000)
+        pounds = open_task(firm, title="Priced in pounds", currency="GBP", budget_amount=300_000)
+
+        filtered = client.get(reverse("task-list"), {"budget_from": "1,000"})
+        unfiltered = client.get(reverse("task-list"))
+
+        assert listed_task_ids(filtered) == [euros.pk]
+        assert sorted(listed_task_ids(unfiltered)) == sorted([euros.pk, pounds.pk])
+        page = filtered.content.decode()
+        assert '<label class="visually-hidden" for="f-budget-from">Budget from (EUR)</label>' in page
+        assert "Tasks priced in EUR" in page
+        assert "Budget from 1,000 EUR" in page  # the chip of the filter in force
 
     def test_good_filters_say_nothing(self, client, firm):
         html = client.get(reverse("task-list"), {"budget_from": "100", "country": "DE"}).content.decode()
