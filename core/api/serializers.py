@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Iterable
+import dataclasses
+from collections.abc import Callable, Iterable, Mapping
 from operator import attrgetter
 from types import MethodType
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeVar
 
 from django_countries.serializer_fields import CountryField
 from rest_framework import fields, relations, serializers
@@ -220,3 +221,37 @@ def refuse_with_rules(
             if name not in serializer.errors:
                 errors.setdefault(name, []).extend(messages)
     raise Invalid(errors)
+
+
+Terms = TypeVar("Terms")
+
+
+def read_or_refuse(
+    serializer: serializers.Serializer,
+    *,
+    to_input: Callable[[dict[str, Any], Terms | None], Terms],
+    check: Callable[[Terms], None],
+    blank: Terms,
+    base: Terms | None = None,
+    names: Mapping[str, str] | None = None,
+) -> Terms:
+    """A write's terms as a service's input dataclass, or one 400 naming every problem (``refuse_with_rules``).
+
+    ``to_input(values, base)`` builds the input (``base``: an edit's current
+    terms); ``check`` is the service's rule check; ``blank`` an empty input,
+    whose values stand in for the fields that could not be read, so an edit
+    does not judge their old values in their place. ``names`` maps a request
+    field to the input's attribute where they differ.
+    """
+    if serializer.is_valid():
+        return to_input(serializer.validated_data, base)
+
+    def rules(values: dict[str, Any], unreadable: set[str]) -> None:
+        terms = dataclasses.replace(base if base is not None else blank)  # type: ignore[type-var]
+        for name in unreadable:
+            attribute = (names or {}).get(name, name)
+            if hasattr(blank, attribute):
+                setattr(terms, attribute, getattr(blank, attribute))
+        check(to_input(values, terms))
+
+    refuse_with_rules(serializer, rules)

@@ -692,6 +692,18 @@ class TestBidSubmit:
         assert field in error(response)["fields"]
         assert not Bid.objects.exists()
 
+    def test_an_unreadable_field_and_every_broken_rule_come_in_one_answer(self, supplier_api, task):
+        payload = bid_payload(amount="lots", start_date="2020-01-01", cover_letter=" ", availability_hours_per_week=0)
+
+        response = supplier_api.post(self.url(task), payload, format="json")
+
+        assert response.status_code == 400
+        fields = error(response)["fields"]
+        assert set(fields) == {"amount", "start_date", "cover_letter", "availability_hours_per_week"}
+        assert len(fields["amount"]) == 1  # told once, as unreadable
+        assert fields["start_date"] == ["The start date cannot be in the past."]
+        assert not Bid.objects.exists()
+
     def test_a_second_live_bid_is_a_conflict(self, supplier_api, task, bid):
         response = supplier_api.post(self.url(task), bid_payload(cover_letter="A second try."), format="json")
 

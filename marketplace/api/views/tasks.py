@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 from typing import Any
 
 from django.http import HttpResponse
@@ -18,7 +17,7 @@ from rest_framework.views import APIView
 from accounts.api.permissions import IsOrganizationMember, acting_organization, current_user
 from accounts.models import Organization
 from core.api.schema import error_responses
-from core.api.serializers import refuse_with_rules
+from core.api.serializers import read_or_refuse
 from core.exceptions import Invalid
 from core.idempotency import idempotent
 from core.web import serve_attachment
@@ -39,7 +38,7 @@ from marketplace.api.serializers import (
     TaskWriteSerializer,
     WeightsSerializer,
 )
-from marketplace.api.views.bids import bid_input_from_values
+from marketplace.api.views.bids import read_bid_terms
 from marketplace.api.views.files import ServesFiles, attachment_endpoint, attachments_endpoint, uploaded_files
 from marketplace.models import Task
 from marketplace.services import TaskInput
@@ -88,26 +87,15 @@ def _task_input(values: dict[str, Any], base: TaskInput | None = None) -> TaskIn
 
 
 def _read_terms(serializer: TaskWriteSerializer, *, base: TaskInput | None = None) -> TaskInput:
-    """The request's terms as the service's input, or one 400 naming every problem.
-
-    What could not be read and every rule the rest breaks come in the same
-    answer, as on the task form: the service judges the readable fields while
-    the unreadable ones count as empty (on an edit too, so an old value is not
-    judged in their place).
-    """
-    if serializer.is_valid():
-        return _task_input(serializer.validated_data, base)
-
-    def rules(values: dict[str, Any], unreadable: set[str]) -> None:
-        terms = replace(base) if base is not None else TaskInput()
-        empty = TaskInput()
-        for name in unreadable:
-            name = "category_id" if name == "category" else name
-            if hasattr(empty, name):
-                setattr(terms, name, getattr(empty, name))
-        services.validate_task_input(data=_task_input(values, terms))
-
-    refuse_with_rules(serializer, rules)
+    """The request's terms, or one 400 naming what could not be read and every rule broken (as the task form does)."""
+    return read_or_refuse(
+        serializer,
+        to_input=_task_input,
+        check=lambda terms: services.validate_task_input(data=terms),
+        blank=TaskInput(),
+        base=base,
+        names={"category": "category_id"},
+    )
 
 
 def _task_body(task: Task, *, request: Request, organization: Organization | None) -> dict[str, Any]:
@@ -345,14 +333,8 @@ class TaskViewSet(ServesFiles, viewsets.GenericViewSet):
         context = self.get_serializer_context()
         if request.method == "POST":
             task = selectors.get_task_for_viewer(task_id=task_id, organization=organization)
-            serializer = BidWriteSerializer(data=request.data)
-            serializer.is_valid(raise_exception=True)
-            bid = services.submit_bid(
-                actor=current_user(request),
-                supplier=organization,
-                task=task,
-                data=bid_input_from_values(serializer.validated_data),
-            )
+            data = read_bid_terms(BidWriteSerializer(data=request.data), task=task)
+            bid = services.submit_bid(actor=current_user(request), supplier=organization, task=task, data=data)
             bid = selectors.get_bid(bid_id=bid.pk, organization=organization)
             return Response(BidSerializer(bid, context=context).data, status=status.HTTP_201_CREATED)
         task = self.own_task()
