@@ -106,6 +106,12 @@ class ErrorCollector:
     def add(self, field: str | None, message: str) -> None:
         self.errors.setdefault(field or "__all__", []).append(message)
 
+    def absorb(self, error: DomainError) -> None:
+        """Add every message of another refusal (a check that raises) to these."""
+        for field, messages in error.field_errors.items():
+            for message in messages:
+                self.add(field, message)
+
     def __bool__(self) -> bool:
         return bool(self.errors)
 

@@ -39,7 +39,7 @@ def error_body(code: str, message: str, fields: dict[str, Any] | None = None) ->
     return {"error": body}
 
 
-def _field_messages(detail: Any, path: str) -> dict[str, list[str]]:
+def field_messages(detail: Any, path: str = "") -> dict[str, list[str]]:
     """DRF's error detail as one list of messages per field path, e.g. ``milestones.0.title``.
 
     Nested serializers, list items and list fields report objects (``{"0": {...}}``);
@@ -56,11 +56,11 @@ def _field_messages(detail: Any, path: str) -> dict[str, list[str]]:
         for key, value in detail.items():
             # An item's own (non-field) errors belong to the item's path.
             child = path if (key == api_settings.NON_FIELD_ERRORS_KEY and path) else _join(path, str(key))
-            add(_field_messages(value, child))
+            add(field_messages(value, child))
     elif isinstance(detail, list):
         for index, item in enumerate(detail):
             if isinstance(item, dict | list):
-                add(_field_messages(item, _join(path, str(index))))
+                add(field_messages(item, _join(path, str(index))))
             else:
                 add({path: [str(item)]})
     else:
@@ -87,7 +87,7 @@ def _as_api_exception(exc: Exception) -> Exception:
 
 def _validation_body(exc: exceptions.ValidationError) -> dict[str, Any]:
     detail = exc.detail if isinstance(exc.detail, dict) else {api_settings.NON_FIELD_ERRORS_KEY: exc.detail}
-    fields = _field_messages(detail, "")
+    fields = field_messages(detail, "")
     message = "Some fields are not valid."
     non_field = fields.get(api_settings.NON_FIELD_ERRORS_KEY)
     if non_field and len(fields) == 1:

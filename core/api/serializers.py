@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable
+import dataclasses
+from collections.abc import Callable, Iterable, Mapping
 from operator import attrgetter
 from types import MethodType
-from typing import Any
+from typing import Any, NoReturn, TypeVar
 
 from django_countries.serializer_fields import CountryField
 from rest_framework import fields, relations, serializers
 from rest_framework.fields import SkipField
+from rest_framework.settings import api_settings
+
+from core.api.exceptions import field_messages
+from core.exceptions import DomainError, Invalid
 
 # Fields whose representation of a non-null value is a plain conversion (DRF's own
 # to_representation does exactly this); exact classes only, a subclass may do more.
@@ -182,3 +187,71 @@ class CompiledRepresentation(serializers.Serializer):
         if shared is None:
             shared = _PLANS[cls] = _Shared(cls)
         return shared.plan(self)
+
+
+# --- every problem of a request in one answer ------------------------------------------------
+
+
+def refuse_with_rules(
+    serializer: serializers.Serializer, rules: Callable[[dict[str, Any], set[str]], None]
+) -> NoReturn:
+    """After ``serializer.is_valid()`` failed: raise one 400 naming what could not be read *and* what broke a rule.
+
+    ``rules(values, unreadable)`` is called with the fields that could be read
+    (validated as though the others had been left out) and the names of those
+    that could not; it raises the service's ``DomainError`` naming every rule
+    the request breaks. A field that could not be read keeps its own
+    message: the rules saw it as missing and would only say so in other words.
+    A body that is not an object at all is refused as it is.
+    """
+    unreadable = field_messages(serializer.errors)
+    data = serializer.initial_data
+    if api_settings.NON_FIELD_ERRORS_KEY in unreadable or not hasattr(data, "keys"):
+        raise serializers.ValidationError(serializer.errors)
+    pruned = data.copy() if hasattr(data, "copy") else dict(data)
+    for name in serializer.errors:
+        pruned.pop(name, None)
+    readable = type(serializer)(data=pruned, partial=True)
+    values = dict(readable.validated_data) if readable.is_valid() else {}
+    errors = dict(unreadable)
+    try:
+        rules(values, set(serializer.errors))
+    except DomainError as refused:
+        for name, messages in refused.field_errors.items():
+            if name not in serializer.errors:
+                errors.setdefault(name, []).extend(messages)
+    raise Invalid(errors)
+
+
+Terms = TypeVar("Terms")
+
+
+def read_or_refuse(
+    serializer: serializers.Serializer,
+    *,
+    to_input: Callable[[dict[str, Any], Terms | None], Terms],
+    check: Callable[[Terms], None],
+    blank: Terms,
+    base: Terms | None = None,
+    names: Mapping[str, str] | None = None,
+) -> Terms:
+    """A write's terms as a service's input dataclass, or one 400 naming every problem (``refuse_with_rules``).
+
+    ``to_input(values, base)`` builds the input (``base``: an edit's current
+    terms); ``check`` is the service's rule check; ``blank`` an empty input,
+    whose values stand in for the fields that could not be read, so an edit
+    does not judge their old values in their place. ``names`` maps a request
+    field to the input's attribute where they differ.
+    """
+    if serializer.is_valid():
+        return to_input(serializer.validated_data, base)
+
+    def rules(values: dict[str, Any], unreadable: set[str]) -> None:
+        terms = dataclasses.replace(base if base is not None else blank)  # type: ignore[type-var]
+        for name in unreadable:
+            attribute = (names or {}).get(name, name)
+            if hasattr(blank, attribute):
+                setattr(terms, attribute, getattr(blank, attribute))
+        check(to_input(values, terms))
+
+    refuse_with_rules(serializer, rules)

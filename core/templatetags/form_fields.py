@@ -1,4 +1,4 @@
-"""``{% form_field field %}``: one bound form field laid out as every form of the product lays it out.
+"""``{% form_field field %}`` and ``{% error_summary form %}``: fields and errors as every form lays them out.
 
 Its label (marked "optional" when it is), its widget, the errors right under
 it and its help text; Django adds ``aria-describedby`` (help text) and
@@ -16,8 +16,11 @@ markup (``format_html``).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 from django import template
-from django.forms import BoundField
+from django.forms import BaseForm, BaseFormSet, BoundField
 from django.utils.html import format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
@@ -66,4 +69,89 @@ def form_field(field: BoundField, extra_class: str = "") -> SafeString:
         widget,
         error_list,
         help_text if field.help_text else "",
+    )
+
+
+# --- the error summary at the top of a refused form ---------------------------------------------
+
+_RADIO_LIKE = {"radioselect", "checkboxselectmultiple"}
+
+
+def _anchor(field: BoundField) -> str:
+    """The id a summary link points at: the widget, or a group's first option (its legend has no id)."""
+    if field.widget_type in _RADIO_LIKE:
+        return f"{field.auto_id}_0" if field.auto_id else ""
+    return field.id_for_label or ""
+
+
+def _form_errors(form: BaseForm, prefix: str = "", *, links: bool = True) -> Iterable[tuple[str, str, str]]:
+    """(anchor, label, message) per error: the form's own first, then its fields in their order."""
+    for message in form.non_field_errors():
+        yield "", prefix, str(message)
+    for field in form:
+        label = f"{prefix} {str(field.label).lower()}" if prefix else str(field.label)
+        anchor = _anchor(field) if links and not field.is_hidden else ""
+        for message in field.errors:
+            yield anchor, label, str(message)
+
+
+def summary_items(*forms: Any, rows: str = "Row", links: bool = True) -> list[tuple[str, str, str]]:
+    """Every error of ``forms`` (forms, formsets, or lists of messages tied to no field), in the order given.
+
+    A formset's rows are named "{rows} 1", "{rows} 2"… in front of their field labels.
+    """
+    items: list[tuple[str, str, str]] = []
+    for form in forms:
+        if form is None or form == "":
+            continue
+        if isinstance(form, BaseFormSet):
+            items += [("", "", str(message)) for message in form.non_form_errors()]
+            for number, row in enumerate(form.forms, start=1):
+                items += _form_errors(row, prefix=f"{rows} {number}", links=links)
+        elif isinstance(form, BaseForm):
+            if form.is_bound:
+                items += _form_errors(form, links=links)
+        else:
+            items += [("", "", str(message)) for message in form]
+    return items
+
+
+@register.simple_tag
+def error_summary(
+    *forms: Any, title: str = "Nothing was saved.", rows: str = "Row", links: bool = True
+) -> SafeString | str:
+    """What went wrong, at the top of a refused form: each message a link to its field.
+
+    Pass the page's forms, formsets and lists of messages that belong to no
+    field (``{% error_summary form milestones milestone_errors %}``); nothing
+    is drawn when they hold no error. ``rows`` names a formset's rows
+    ("Milestone 2 amount"); ``links=False`` when the fields are on another page. ``static/js/app.js`` moves the focus to
+    it on load (``tabindex=-1``) so a keyboard or screen reader user starts
+    from the list, and a link click focuses the field rather than only
+    scrolling to it. ``role=alert`` has it read out where scripts do not run.
+    """
+    items = summary_items(*forms, rows=rows, links=links)
+    if not items:
+        return ""
+    count = len(items)
+    heading = "1 thing to correct" if count == 1 else f"{count} things to correct"
+    rows = format_html_join(
+        "",
+        "<li>{}</li>",
+        (
+            (
+                format_html('<a href="#{}">{}{}</a>', anchor, f"{label}: " if label else "", message)
+                if anchor
+                else format_html("{}{}", f"{label}: " if label else "", message),
+            )
+            for anchor, label, message in items
+        ),
+    )
+    return format_html(
+        '<div class="alert alert-error error-summary" role="alert" tabindex="-1" data-error-summary>'
+        '<div><p class="error-summary-title"><strong>{}</strong> {}:</p>'
+        '<ul class="error-summary-list">{}</ul></div></div>',
+        title,
+        heading,
+        rows,
     )

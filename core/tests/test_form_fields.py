@@ -7,7 +7,7 @@ import re
 from django import forms
 from django.template import Context, Template
 
-from core.templatetags.form_fields import form_field
+from core.templatetags.form_fields import error_summary, form_field
 
 HOSTILE = '"><script>alert(1)</script>'
 
@@ -55,3 +55,66 @@ def test_templates_use_it_without_loading_it():
     template = Template('{% form_field form.note extra_class="span-2" %}')
 
     assert template.render(Context({"form": Form()})).startswith('<div class="field span-2"><label for="id_note">')
+
+
+# --- {% error_summary %} ---------------------------------------------------------------------------
+
+
+class Choices(forms.Form):
+    kind = forms.ChoiceField(choices=[("a", "A"), ("b", "B")], widget=forms.RadioSelect)
+    secret = forms.CharField(widget=forms.HiddenInput)
+
+    def clean(self):
+        raise forms.ValidationError("Something about the whole form.")
+
+
+def summary_links(markup: str) -> list[tuple[str, str]]:
+    return re.findall(r'<a href="#([^"]+)">([^<]*)</a>', markup)
+
+
+def test_every_error_links_to_its_field_in_one_focusable_alert():
+    form = Form(data={"name": f"too long {HOSTILE}"})
+    form.is_valid()
+
+    markup = error_summary(form)
+
+    assert markup.startswith(
+        '<div class="alert alert-error error-summary" role="alert" tabindex="-1" data-error-summary>'
+    )
+    assert "2 things to correct" in markup
+    assert [anchor for anchor, _text in summary_links(markup)] == ["id_name", "id_agree"]
+    assert "I agree: This field is required." in markup
+    assert "<script>" not in markup
+
+
+def test_a_radio_group_links_to_its_first_option_and_a_hidden_field_is_told_without_a_link():
+    form = Choices(data={})
+    form.is_valid()
+
+    markup = error_summary(form)
+
+    assert summary_links(markup) == [("id_kind_0", "Kind: This field is required.")]
+    assert "<li>Something about the whole form.</li>" in markup
+    assert "<li>Secret: This field is required.</li>" in markup
+
+
+def test_formset_rows_and_loose_messages_are_listed_after_the_form():
+    rows = forms.formset_factory(Form, extra=0)(
+        data={"form-TOTAL_FORMS": "1", "form-INITIAL_FORMS": "0", "form-0-name": "x", "form-0-agree": "on"}
+    )
+    rows.is_valid()
+    rows.forms[0].add_error("note", "Not this.")
+
+    markup = error_summary(Form(), rows, ["The milestones must add up to the price."], rows="Milestone")
+
+    assert summary_links(markup) == [("id_form-0-note", "Milestone 1 note: Not this.")]
+    assert "<li>The milestones must add up to the price.</li>" in markup
+
+
+def test_nothing_is_drawn_without_errors_and_links_can_be_left_out():
+    assert error_summary(Form(), None, []) == ""
+    form = Form(data={})
+    form.is_valid()
+
+    assert summary_links(error_summary(form, links=False)) == []
+    assert Template("{% error_summary form %}").render(Context({"form": Form()})) == ""

@@ -46,7 +46,7 @@ from marketplace.models import (
     Thread,
     Visibility,
 )
-from marketplace.selectors import SORTS
+from marketplace.selectors import BUDGET_FILTER_CURRENCY, SORTS
 from marketplace.services._common import ALLOWED_EXTENSIONS, MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS
 
 # The product's limits (core.limits), shared with the HTML forms and the
@@ -343,8 +343,19 @@ class TaskFiltersSerializer(serializers.Serializer):
         help_text="Skill slugs (repeat the parameter or separate with commas); a task must have all of them.",
     )
     budget_type = serializers.ChoiceField(choices=BudgetType.choices, required=False)
-    budget_min = serializers.IntegerField(min_value=0, max_value=MAX_AMOUNT, required=False)
-    budget_max = serializers.IntegerField(min_value=0, max_value=MAX_AMOUNT, required=False)
+    budget_min = serializers.IntegerField(
+        min_value=0,
+        max_value=MAX_AMOUNT,
+        required=False,
+        help_text=f"Minor units of {BUDGET_FILTER_CURRENCY}: with a budget bound, only tasks priced in "
+        f"{BUDGET_FILTER_CURRENCY} match (amounts are not converted between currencies).",
+    )
+    budget_max = serializers.IntegerField(
+        min_value=0,
+        max_value=MAX_AMOUNT,
+        required=False,
+        help_text=f"Minor units of {BUDGET_FILTER_CURRENCY}, like `budget_min`.",
+    )
     location_type = serializers.ChoiceField(choices=LocationType.choices, required=False)
     country = CountryFilterField()
     city = serializers.CharField(max_length=limits.CITY, required=False, allow_blank=True)

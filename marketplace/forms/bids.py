@@ -124,11 +124,12 @@ class BidForm(forms.Form):
         return None if value is None else to_minor(value, self.currency)
 
     def to_input(self, milestones: list[MilestoneInput]) -> BidInput:
+        """The terms as the service takes them; a field that could not be read is left empty (it says why)."""
         data = self.cleaned_data
         return BidInput(
-            start_date=data["start_date"],
-            availability_hours_per_week=data["availability_hours_per_week"],
-            delivery_date=data["delivery_date"],
+            start_date=data.get("start_date"),
+            availability_hours_per_week=data.get("availability_hours_per_week"),
+            delivery_date=data.get("delivery_date"),
             cover_letter=data.get("cover_letter") or "",
             amount=self._minor(data.get("amount")),
             hourly_rate=self._minor(data.get("hourly_rate")),

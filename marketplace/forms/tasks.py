@@ -21,15 +21,16 @@ from django_countries import countries
 
 from accounts.forms import CommaListField
 from core import limits
+from core.exceptions import DomainError
+from core.forms import add_rule_errors
 from core.money import RATE_CURRENCIES, from_minor, to_minor
 from core.widgets import FixedChoices, QuickSelect, country_choices
-from marketplace import selectors
+from marketplace import selectors, services
 from marketplace.models import BudgetType, Category, LocationType, Task, Visibility
 from marketplace.services import TaskInput, task_input_from
 
-# The browse page's budget filter has no currency of its own: typed amounts are
-# read with two decimals, the minor unit of nearly every currency offered.
-BROWSE_CURRENCY = "EUR"
+# The browse page's budget bounds are amounts in this currency, and match tasks priced in it (see the selector).
+BROWSE_CURRENCY = selectors.BUDGET_FILTER_CURRENCY
 _AMOUNT = re.compile(r"^-?\d+(\.\d+)?$")
 _SYMBOLS = re.compile(r"[€$£¥₹\s\u00a0,_]|^(?:EUR|USD|GBP|CHF)", re.IGNORECASE)
 
@@ -258,34 +259,52 @@ class TaskForm(forms.Form):
             initial["budget_amount"] = from_minor(task.budget_amount, terms.currency)
         return initial
 
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        # The rules judge what could be read now, rather than after the unreadable fields are fixed.
+        try:
+            services.validate_task_input(
+                data=self.task_input(),
+                attachments=self.uploads(),
+                files_kept=len(self.attachments_on_file) - len(self.attachments_to_remove()),
+            )
+        except DomainError as error:
+            add_rule_errors(self, error)
+        return cleaned
+
     def task_input(self) -> TaskInput:
-        """The cleaned form as the service's input, amounts in minor units of the chosen currency."""
+        """The form as the service's input, amounts in minor units of the chosen currency.
+
+        Fields that could not be read are left empty (the form already says why).
+        """
         data = self.cleaned_data
-        currency = data["currency"]
-        fixed = data["budget_type"] == BudgetType.FIXED
+        currency = data.get("currency") or ""
+        fixed = data.get("budget_type") == BudgetType.FIXED
 
-        def minor(value: Decimal | None) -> int | None:
-            return None if value is None else to_minor(value, currency)
+        def minor(name: str) -> int | None:
+            value: Decimal | None = data.get(name)
+            return None if value is None else to_minor(value, currency or "EUR")
 
+        category = data.get("category")
         return TaskInput(
-            title=data["title"],
-            description=data["description"],
-            category_id=data["category"].pk,
-            budget_type=data["budget_type"],
+            title=data.get("title") or "",
+            description=data.get("description") or "",
+            category_id=category.pk if category is not None else None,
+            budget_type=data.get("budget_type") or "",
             currency=currency,
-            deadline=data["deadline"],
-            bidding_closes_at=data["bidding_closes_at"],
-            budget_amount=minor(data["budget_amount"]) if fixed else None,
-            hourly_rate_min=None if fixed else minor(data["hourly_rate_min"]),
-            hourly_rate_max=None if fixed else minor(data["hourly_rate_max"]),
-            hours_cap=None if fixed else data["hours_cap"],
-            skills=data["skills"],
-            location_type=data["location_type"],
-            country=data["country"],
-            city=data["city"],
-            postal_code=data["postal_code"],
-            visibility=data["visibility"],
-            in_house_cost_estimate=minor(data["in_house_cost_estimate"]),
+            deadline=data.get("deadline"),
+            bidding_closes_at=data.get("bidding_closes_at"),
+            budget_amount=minor("budget_amount") if fixed else None,
+            hourly_rate_min=None if fixed else minor("hourly_rate_min"),
+            hourly_rate_max=None if fixed else minor("hourly_rate_max"),
+            hours_cap=None if fixed else data.get("hours_cap"),
+            skills=data.get("skills") or [],
+            location_type=data.get("location_type") or "",
+            country=data.get("country") or "",
+            city=data.get("city") or "",
+            postal_code=data.get("postal_code") or "",
+            visibility=data.get("visibility") or "",
+            in_house_cost_estimate=minor("in_house_cost_estimate"),
         )
 
     def uploads(self) -> list[Any]:

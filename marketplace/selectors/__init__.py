@@ -31,6 +31,7 @@ from marketplace.selectors.messaging import (
     threads_with_unread,
 )
 from marketplace.selectors.search import (
+    BUDGET_FILTER_CURRENCY,
     COMMON_WORDS,
     DEFAULT_PAGE_SIZE,
     MAX_PAGE_SIZE,
@@ -82,6 +83,7 @@ from marketplace.selectors.tasks import (
 )
 
 __all__ = [
+    "BUDGET_FILTER_CURRENCY",
     "COMMON_WORDS",
     "DEFAULT_PAGE_SIZE",
     "MAX_PAGE_SIZE",

@@ -55,10 +55,15 @@ MAX_PAGE_SIZE = 100
 
 
 # What the browse page calls each filter, for the sentences saying what was left out.
+# The budget filters compare amounts in one currency and list only tasks priced in it: there are no
+# exchange rates in the product, and comparing a typed 1,000 with a task's ¥1,000 or £1,000 as if they
+# were the same money would answer a question nobody asked. The labels name it wherever a bound is typed.
+BUDGET_FILTER_CURRENCY = "EUR"
+
 FILTER_LABELS = {
     "budget_type": "Budget type",
-    "budget_min": "Budget from",
-    "budget_max": "Budget up to",
+    "budget_min": f"Budget from ({BUDGET_FILTER_CURRENCY})",
+    "budget_max": f"Budget up to ({BUDGET_FILTER_CURRENCY})",
     "location_type": "Location",
     "country": "Country",
     "deadline_before": "Deadline on or before",
@@ -237,7 +242,7 @@ def _filters_by_column(filters: TaskFilters) -> dict[str, Q]:
     if filters.budget_type:
         parts["budget_type"] = Q(budget_type=filters.budget_type)
     if filters.budget_min is not None or filters.budget_max is not None:
-        parts["budget_amount"] = Q()
+        parts["budget_amount"] = Q(currency=BUDGET_FILTER_CURRENCY)
         if filters.budget_min is not None:
             parts["budget_amount"] &= Q(budget_amount__gte=filters.budget_min)
         if filters.budget_max is not None:

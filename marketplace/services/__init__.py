@@ -32,6 +32,7 @@ from marketplace.services.tasks import (
     set_comparison_weights,
     task_input_from,
     update_task,
+    validate_task_input,
 )
 
 __all__ = [
@@ -64,5 +65,6 @@ __all__ = [
     "task_input_from",
     "update_bid",
     "update_task",
+    "validate_task_input",
     "withdraw_bid",
 ]

@@ -61,12 +61,16 @@ class MilestoneInput:
 
 @dataclass
 class BidInput:
-    """A supplier's terms. Fixed-price bids give ``amount``; hourly bids give rate and hours."""
+    """A supplier's terms. Fixed-price bids give ``amount``; hourly bids give rate and hours.
 
-    start_date: date
-    availability_hours_per_week: int
-    delivery_date: date
-    cover_letter: str
+    Empty defaults let a form hand over what it could read while other fields
+    could not be read, so ``validate_bid`` judges the rest in the same round.
+    """
+
+    start_date: date | None = None
+    availability_hours_per_week: int | None = None
+    delivery_date: date | None = None
+    cover_letter: str = ""
     amount: int | None = None
     hourly_rate: int | None = None
     estimated_hours: int | None = None
@@ -105,11 +109,15 @@ def _clean_bid_input(*, task: Task, data: BidInput) -> dict[str, object]:
         )
 
     today = timezone.localdate()
-    if data.start_date < today:
+    if data.start_date is None:
+        errors.add("start_date", "When can you start?")
+    elif data.start_date < today:
         errors.add("start_date", "The start date cannot be in the past.")
-    if data.delivery_date < data.start_date:
+    if data.delivery_date is None:
+        errors.add("delivery_date", "When will the work be done?")
+    elif data.start_date is not None and data.delivery_date < data.start_date:
         errors.add("delivery_date", "Delivery cannot come before the start.")
-    if not 1 <= data.availability_hours_per_week <= limits.HOURS_PER_WEEK:
+    if data.availability_hours_per_week is None or not 1 <= data.availability_hours_per_week <= limits.HOURS_PER_WEEK:
         errors.add(
             "availability_hours_per_week",
             f"Give the hours a week you can work on this (1 to {limits.HOURS_PER_WEEK}).",
@@ -130,7 +138,7 @@ def _clean_bid_input(*, task: Task, data: BidInput) -> dict[str, object]:
             errors.add("milestones", f"Milestone {number} needs an amount above zero.")
         elif milestone.amount > limits.MAX_AMOUNT:
             errors.add("milestones", f"Milestone {number} must come to {most}.")
-        if milestone.due_date < data.start_date:
+        if data.start_date is not None and milestone.due_date < data.start_date:
             errors.add("milestones", f"Milestone {number} is due before the work starts.")
     if task.budget_type == BudgetType.FIXED:
         if not data.milestones:
@@ -161,13 +169,19 @@ def _check_can_bid(*, task: Task, supplier: Organization) -> None:
         raise DomainError("Bidding on this task has closed.")
 
 
-def validate_bid(*, task: Task, data: BidInput) -> None:
-    """Check a bid's terms against the task without saving anything; raises ``Invalid`` naming every broken rule.
+def validate_bid(*, task: Task, data: BidInput, attachments: list[UploadedFile] | None = None) -> None:
+    """Check a bid's terms and files against the task, saving nothing; ``Invalid`` names every broken rule.
 
-    For forms that cannot submit yet (a milestone row could not be read) but
-    want to report the other rules at once rather than after the next try.
+    For forms that cannot submit yet (a field or a milestone row could not be
+    read) but want to report the other rules at once rather than after the next try.
     """
-    _clean_bid_input(task=task, data=data)
+    errors = ErrorCollector()
+    for check in (lambda: _clean_bid_input(task=task, data=data), lambda: check_uploads(attachments or [])):
+        try:
+            check()
+        except DomainError as refused:
+            errors.absorb(refused)
+    errors.raise_if_any()
 
 
 def _write_milestones(*, bid: Bid, milestones: list[MilestoneInput]) -> None:

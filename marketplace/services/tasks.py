@@ -10,6 +10,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
+from django_countries import countries
 
 from accounts.models import Organization, User
 from core import audit, limits
@@ -75,15 +76,21 @@ MAX_SKILLS = limits.MAX_SKILLS
 
 @dataclass
 class TaskInput:
-    """What a client states about a task. Amounts in minor units of ``currency``."""
+    """What a client states about a task. Amounts in minor units of ``currency``.
 
-    title: str
-    description: str
-    category_id: int
-    budget_type: str
-    currency: str
-    deadline: date
-    bidding_closes_at: datetime
+    Every field has an empty default so that a form or a serializer can hand
+    over what it could read even when other fields could not be read: the
+    rules then judge the rest in the same round (``validate_task_input``), and
+    an empty field is refused with the message that belongs to it.
+    """
+
+    title: str = ""
+    description: str = ""
+    category_id: int | None = None
+    budget_type: str = ""
+    currency: str = ""
+    deadline: date | None = None
+    bidding_closes_at: datetime | None = None
     budget_amount: int | None = None  # fixed price
     hourly_rate_min: int | None = None
     hourly_rate_max: int | None = None
@@ -97,8 +104,19 @@ class TaskInput:
     in_house_cost_estimate: int | None = None
 
 
-def _clean_task_input(data: TaskInput) -> dict[str, Any]:
-    """Check every rule of a task's terms at once; return the model field values."""
+def _task_errors(data: TaskInput) -> ErrorCollector:
+    """Every broken rule of a task's terms, by field: none of them waits for another to be fixed.
+
+    A cross-field rule is judged only when the fields it compares are there,
+    so an empty deadline is reported once (as empty), not again as "bidding
+    closes after it". Reads the categories; writes nothing.
+
+    The budget: a task states what it can cost at most, drafts included
+    (the search sorts and filters by it, suppliers bid against it, and the
+    database refuses a task without one). Fixed price: ``budget_amount``.
+    Hourly: a rate range and an hours cap; the budget is the highest rate
+    times the cap.
+    """
     errors = ErrorCollector()
     title = data.title.strip()
     if is_blank(title):
@@ -110,20 +128,18 @@ def _clean_task_input(data: TaskInput) -> dict[str, Any]:
         errors.add("description", "Describe the work so suppliers can price it.")
     elif len(description) > limits.DESCRIPTION:
         errors.add("description", f"Keep the description under {limits.DESCRIPTION:,} characters.")
-    if not Category.objects.filter(pk=data.category_id).exists():
+    if data.category_id is None or not Category.objects.filter(pk=data.category_id).exists():
         errors.add("category", "Choose a category.")
     currency = (data.currency or "").upper()
     if currency not in RATE_CURRENCIES:
         errors.add("currency", f"Choose one of: {', '.join(RATE_CURRENCIES)}.")
     most = limits.too_much(currency if currency in RATE_CURRENCIES else "EUR")
 
-    values: dict[str, Any] = {"hourly_rate_min": None, "hourly_rate_max": None, "hours_cap": None}
     if data.budget_type == BudgetType.FIXED:
         if data.budget_amount is None or data.budget_amount <= 0:
             errors.add("budget_amount", "Enter a budget above zero.")
         elif data.budget_amount > limits.MAX_AMOUNT:
             errors.add("budget_amount", f"Enter a budget of {most}.")
-        values["budget_amount"] = data.budget_amount
     elif data.budget_type == BudgetType.HOURLY:
         low, high, cap = data.hourly_rate_min, data.hourly_rate_max, data.hours_cap
         if low is None or low <= 0:
@@ -143,9 +159,6 @@ def _clean_task_input(data: TaskInput) -> dict[str, Any]:
         elif high is not None and 0 < high <= limits.MAX_AMOUNT and high * cap > limits.MAX_AMOUNT:
             # The cap is the budget, so it must fit where budgets are kept.
             errors.add("hours_cap", f"The highest rate times the hours cap must come to {most}.")
-        values.update(hourly_rate_min=low, hourly_rate_max=high, hours_cap=cap)
-        # The budget of an hourly task is its cap: the most it can cost.
-        values["budget_amount"] = (high or 0) * (cap or 0)
     else:
         errors.add("budget_type", "Choose fixed price or hourly.")
 
@@ -154,12 +167,15 @@ def _clean_task_input(data: TaskInput) -> dict[str, Any]:
     elif data.in_house_cost_estimate is not None and data.in_house_cost_estimate > limits.MAX_AMOUNT:
         errors.add("in_house_cost_estimate", f"Enter an in-house estimate of {most}.")
 
-    today = timezone.localdate()
-    if data.deadline <= today:
+    if data.deadline is None:
+        errors.add("deadline", "Choose the date the work must be done.")
+    elif data.deadline <= timezone.localdate():
         errors.add("deadline", "The deadline must be in the future.")
-    if data.bidding_closes_at <= timezone.now():
+    if data.bidding_closes_at is None:
+        errors.add("bidding_closes_at", "Choose when bidding closes.")
+    elif data.bidding_closes_at <= timezone.now():
         errors.add("bidding_closes_at", "Bidding must close in the future.")
-    elif data.bidding_closes_at.date() > data.deadline:
+    elif data.deadline is not None and data.bidding_closes_at.date() > data.deadline:
         errors.add("bidding_closes_at", "Bidding must close before the deadline.")
 
     city, postal_code = data.city.strip(), data.postal_code.strip()
@@ -167,48 +183,88 @@ def _clean_task_input(data: TaskInput) -> dict[str, Any]:
         errors.add("city", f"Keep the city under {limits.CITY} characters.")
     if len(postal_code) > limits.POSTAL_CODE:
         errors.add("postal_code", f"Keep the postal code under {limits.POSTAL_CODE} characters.")
+    if data.country and data.country not in countries:
+        errors.add("country", "Choose a country from the list.")
     if data.location_type not in LocationType.values:
         errors.add("location_type", "Choose remote, on-site or hybrid.")
-    elif data.location_type != LocationType.REMOTE and not (data.country and not is_blank(city)):
-        errors.add("city", "On-site and hybrid work need a country and a city.")
+    elif data.location_type != LocationType.REMOTE:
+        if not data.country:
+            errors.add("country", "On-site and hybrid work need a country.")
+        if is_blank(city):
+            errors.add("city", "On-site and hybrid work need a city.")
     if data.visibility not in Visibility.values:
         errors.add("visibility", "Choose public or invite only.")
 
-    skills = _normalise_skills(data.skills)
-    if len(skills) > MAX_SKILLS:
+    if len(_skill_names(data.skills)) > MAX_SKILLS:
         errors.add("skills", f"Tag at most {MAX_SKILLS} skills.")
+    return errors
+
+
+def validate_task_input(*, data: TaskInput, attachments: list[UploadedFile] | None = None, files_kept: int = 0) -> None:
+    """Judge a task's terms (and files to add) without saving anything; raises ``Invalid`` naming every broken rule.
+
+    Forms and serializers call it with what they could read when some field
+    could not be read, so the person hears about every problem in one round.
+    ``files_kept``: the files the task keeps, which count towards the limit.
+    """
+    errors = _task_errors(data)
+    if attachments:
+        try:
+            check_uploads(attachments, existing=files_kept)
+        except DomainError as refused:
+            errors.absorb(refused)
     errors.raise_if_any()
 
+
+def _clean_task_input(data: TaskInput) -> dict[str, Any]:
+    """Check every rule of a task's terms at once; return the model field values (skill tags not yet stored)."""
+    _task_errors(data).raise_if_any()
+    values: dict[str, Any] = {"hourly_rate_min": None, "hourly_rate_max": None, "hours_cap": None}
+    if data.budget_type == BudgetType.FIXED:
+        values["budget_amount"] = data.budget_amount
+    else:
+        high, cap = data.hourly_rate_max or 0, data.hours_cap or 0
+        # The budget of an hourly task is its cap: the most it can cost.
+        values.update(
+            hourly_rate_min=data.hourly_rate_min, hourly_rate_max=data.hourly_rate_max, hours_cap=data.hours_cap
+        )
+        values["budget_amount"] = high * cap
+    description = data.description.strip()
     values.update(
-        title=title,
+        title=data.title.strip(),
         description=description,
         excerpt=excerpt(description, limits.EXCERPT),
         category_id=data.category_id,
         budget_type=data.budget_type,
-        currency=currency,
+        currency=data.currency.upper(),
         deadline=data.deadline,
         bidding_closes_at=data.bidding_closes_at,
-        skills=skills,
+        skills=list(_skill_names(data.skills)),
         location_type=data.location_type,
         country=data.country or "",
-        city=city,
-        postal_code=postal_code,
+        city=data.city.strip(),
+        postal_code=data.postal_code.strip(),
         visibility=data.visibility,
         in_house_cost_estimate=data.in_house_cost_estimate,
     )
     return values
 
 
-def _normalise_skills(names: list[str]) -> list[str]:
-    """Free-text tags become skill slugs; new ones join the vocabulary."""
-    slugs: list[str] = []
+def _skill_names(names: list[str]) -> dict[str, str]:
+    """Free-text tags as skill slugs (in order, without repeats), each with the name it was typed as."""
+    slugs: dict[str, str] = {}
     for name in names:
         name = name.strip()
         slug = slugify(name)[:60]
         if slug and slug not in slugs:
-            slugs.append(slug)
-            Skill.objects.get_or_create(slug=slug, defaults={"name": name[:60]})
+            slugs[slug] = name[:60]
     return slugs
+
+
+def _remember_skills(names: list[str]) -> None:
+    """New tags join the vocabulary (after the terms were accepted, so a refused form adds none)."""
+    for slug, name in _skill_names(names).items():
+        Skill.objects.get_or_create(slug=slug, defaults={"name": name})
 
 
 def lock_task(task: Task) -> Task:
@@ -229,6 +285,7 @@ def create_task(
     require_member(actor=actor, organization=organization)
     values = _clean_task_input(data)
     checked = check_uploads(attachments or [])
+    _remember_skills(data.skills)
     task = Task.objects.create(organization=organization, created_by=actor, **values)
     for item in checked:
         TaskAttachment.objects.create(task=task, uploaded_by=actor, **item)
@@ -248,6 +305,7 @@ def update_task(*, actor: User, task: Task, data: TaskInput) -> Task:
     if not task.is_editable:
         raise DomainError(f"A {task.get_status_display().lower()} task can no longer be edited.")
     values = _clean_task_input(data)
+    _remember_skills(data.skills)
     changed = {name: value for name, value in values.items() if getattr(task, name) != value}
     if not changed:
         return task

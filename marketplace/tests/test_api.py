@@ -348,6 +348,43 @@ class TestTaskCreate:
         assert fields <= set(error(response)["fields"])
         assert not Task.objects.exists()
 
+    def test_every_problem_comes_in_one_answer_with_the_pages_words(self, firm):
+        # Given a publish with no category, a past deadline, bidding closing after it and no budget
+        payload = task_payload(
+            deadline="2020-01-01", bidding_closes_at="2030-01-01T10:00:00Z", budget_amount=None, publish=True
+        )
+        del payload["category"]
+
+        response = signed_in(firm.owner, firm).post(self.URL, payload, format="json")
+
+        # Then one 400 names all four, the rules in the task form's words
+        assert response.status_code == 400, response.content
+        fields = error(response)["fields"]
+        assert set(fields) == {"category", "deadline", "bidding_closes_at", "budget_amount"}
+        assert fields["deadline"] == ["The deadline must be in the future."]
+        assert fields["bidding_closes_at"] == ["Bidding must close before the deadline."]
+        assert fields["budget_amount"] == ["Enter a budget above zero."]
+        assert not Task.objects.exists()
+
+    def test_an_unreadable_field_is_told_once_beside_the_rules(self, firm):
+        payload = task_payload(budget_amount="a lot", deadline="soon", title=" ")
+
+        response = signed_in(firm.owner, firm).post(self.URL, payload, format="json")
+
+        fields = error(response)["fields"]
+        assert set(fields) == {"budget_amount", "deadline", "title"}
+        assert len(fields["budget_amount"]) == len(fields["deadline"]) == 1
+        assert fields["title"] == ["Give the task a title."]
+
+    def test_an_hourly_task_needs_its_cap_to_be_published(self, firm):
+        payload = task_payload(budget_type="hourly", hourly_rate_min=4_000, publish=True)
+
+        response = signed_in(firm.owner, firm).post(self.URL, payload, format="json")
+
+        assert response.status_code == 400
+        assert set(error(response)["fields"]) == {"hourly_rate_max", "hours_cap"}
+        assert not Task.objects.exists()
+
     def test_every_missing_field_is_named(self, firm):
         response = signed_in(firm.owner, firm).post(self.URL, {}, format="json")
 
@@ -432,6 +469,19 @@ class TestTaskUpdate:
 
         assert response.status_code == 400
         assert {"budget_amount", "deadline", "title"} <= set(error(response)["fields"])
+        assert row(Task, task.pk) == before
+
+    def test_an_edit_reports_what_it_cannot_read_with_the_rules_it_breaks(self, client_api, task):
+        before = row(Task, task.pk)
+
+        terms = {"deadline": "soon", "bidding_closes_at": "2001-01-01T00:00:00Z", "title": ""}
+
+        response = client_api.patch(self.url(task), terms, format="json")
+
+        assert response.status_code == 400
+        fields = error(response)["fields"]
+        assert set(fields) == {"deadline", "bidding_closes_at", "title"}
+        assert fields["bidding_closes_at"] == ["Bidding must close in the future."]
         assert row(Task, task.pk) == before
 
     def test_a_closed_task_can_no_longer_be_edited(self, firm, client_api, task):
@@ -640,6 +690,18 @@ class TestBidSubmit:
 
         assert response.status_code == 400, response.content
         assert field in error(response)["fields"]
+        assert not Bid.objects.exists()
+
+    def test_an_unreadable_field_and_every_broken_rule_come_in_one_answer(self, supplier_api, task):
+        payload = bid_payload(amount="lots", start_date="2020-01-01", cover_letter=" ", availability_hours_per_week=0)
+
+        response = supplier_api.post(self.url(task), payload, format="json")
+
+        assert response.status_code == 400
+        fields = error(response)["fields"]
+        assert set(fields) == {"amount", "start_date", "cover_letter", "availability_hours_per_week"}
+        assert len(fields["amount"]) == 1  # told once, as unreadable
+        assert fields["start_date"] == ["The start date cannot be in the past."]
         assert not Bid.objects.exists()
 
     def test_a_second_live_bid_is_a_conflict(self, supplier_api, task, bid):

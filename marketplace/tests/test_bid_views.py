@@ -390,6 +390,41 @@ class TestBidCreate:
         assert "milestones" not in errors
         assert not Bid.objects.exists()
 
+    def test_a_price_that_cannot_be_read_waits_for_no_other_rule(self, firm):
+        # Given a blank price, a start in the past, milestones off the (unknown) price and a program
+        task = open_task(firm)
+        bidder = supplier_org("Bidder")
+        yesterday = (TODAY() - timedelta(days=1)).isoformat()
+        program = SimpleUploadedFile("setup.exe", b"MZ\x90\x00", content_type="application/octet-stream")
+
+        response = login(bidder.owner, bidder).post(
+            reverse("bid-create", kwargs={"task_id": task.pk}),
+            {**form_data(amount="", start_date=yesterday, cover_letter=" "), "attachments": [program]},
+        )
+
+        # Then every field is told in this round, the price once, and the plan is not judged against no price
+        errors = response.context["form"].errors
+        assert errors["amount"] == ["Enter your price."]
+        assert errors["start_date"] == ["The start date cannot be in the past."]
+        assert errors["cover_letter"] == ["Tell the client why you are the right choice."]
+        assert errors["attachments"][0].startswith("setup.exe: this type of file is not allowed")
+        assert response.context["milestone_errors"] == []
+        assert not Bid.objects.exists()
+
+    def test_the_summary_links_to_each_field_and_lists_the_plans_problems(self, firm):
+        task = open_task(firm)
+        bidder = supplier_org("Bidder")
+
+        response = login(bidder.owner, bidder).post(
+            reverse("bid-create", kwargs={"task_id": task.pk}),
+            form_data(cover_letter=" ", **{"milestones-1-amount": "1,000"}),
+        )
+
+        page = response.content.decode()
+        summary = page[page.index("data-error-summary") : page.index("</ul>", page.index("data-error-summary"))]
+        assert '<a href="#id_cover_letter">Cover letter: Tell the client why you are the right choice.</a>' in summary
+        assert "<li>The milestones must add up to the price.</li>" in summary
+
 
 # --- bid-list ------------------------------------------------------------------------------------
 

@@ -678,7 +678,8 @@ class TestOracle:
                 reached += len(walked)
                 deep += len(sizes) > 3
         assert checked == len(selectors.SORTS) * (3 + len(self.WORDS))
-        assert reached > 5000  # most searches find plenty,
+        # Most searches find plenty (budget bounds match only the generator's EUR tasks, about half),
+        assert reached > 3000
         assert deep > 20  # over many pages
 
 

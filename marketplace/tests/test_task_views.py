@@ -407,7 +407,7 @@ class TestPostTask:
                 "hourly_rate_max",
                 "The highest rate cannot be below the lowest.",
             ),
-            ({"location_type": "onsite"}, "city", "need a country and a city"),
+            ({"location_type": "onsite"}, "city", "need a city"),
         ],
     )
     def test_bad_input_is_refused_next_to_its_field_and_nothing_is_saved(self, client_of, overrides, field, message):
@@ -417,6 +417,79 @@ class TestPostTask:
         assert message in field_errors(response, field)
         assert "Nothing was saved." in html(response)
         assert not Task.objects.exists()
+
+    @pytest.mark.parametrize(
+        ("overrides", "expected"),
+        [
+            (
+                # no category, a past deadline, bidding closing after it, and no budget
+                {
+                    "category": "",
+                    "deadline": "2020-01-01",
+                    "bidding_closes_at": "2030-01-01T10:00",
+                    "budget_amount": "",
+                },
+                {
+                    "category": "Choose a category.",
+                    "deadline": "The deadline must be in the future.",
+                    "bidding_closes_at": "Bidding must close before the deadline.",
+                    "budget_amount": "Enter a budget above zero.",
+                },
+            ),
+            (
+                # hourly with a lowest rate only: no cap, so no budget
+                {"budget_type": "hourly", "budget_amount": "2,000", "hourly_rate_min": "40", "title": ""},
+                {
+                    "hourly_rate_max": "Enter a highest hourly rate above zero.",
+                    "hours_cap": "Enter the most hours you will pay for.",
+                    "title": "Give the task a title.",
+                },
+            ),
+        ],
+        ids=["dates-category-budget", "hourly-without-cap"],
+    )
+    def test_every_problem_is_reported_in_one_round(self, client_of, overrides, expected):
+        response = client_of.post(reverse("task-create"), form_data(**overrides))
+
+        assert response.status_code == 400
+        for field, message in expected.items():
+            assert message in field_errors(response, field)
+        assert not Task.objects.exists()
+
+    def test_the_summary_at_the_top_links_to_every_field_in_error(self, client_of):
+        response = client_of.post(
+            reverse("task-create"),
+            form_data(category="", deadline="2020-01-01", budget_type="", title="", in_house_cost_estimate="-1"),
+        )
+
+        page = html(response)
+        summary = page[page.index("data-error-summary") : page.index("</ul>", page.index("data-error-summary"))]
+        links = re.findall(r'<a href="#(id_\w+)">', summary)
+        assert links == [
+            "id_title",
+            "id_category",
+            "id_budget_type_0",
+            "id_deadline",
+            "id_bidding_closes_at",
+            "id_in_house_cost_estimate",
+        ]
+        assert 'role="alert" tabindex="-1"' in page
+        for anchor in links:
+            assert f'id="{anchor}"' in page  # each link lands on a field of the page
+        assert page.index("data-error-summary") < page.index('name="title"')
+
+    def test_a_field_that_cannot_be_read_is_told_once(self, client_of):
+        response = client_of.post(reverse("task-create"), form_data(budget_amount="lots", deadline="soon"))
+
+        assert field_errors(response, "budget_amount") == "<li>Enter an amount like 2,800.00.</li>"
+        assert field_errors(response, "deadline") == "<li>Enter a date.</li>"
+        # The rule comparing the dates waits for a deadline it can read.
+        assert field_errors(response, "bidding_closes_at") == ""
+
+    def test_a_refused_form_adds_no_skills_to_the_vocabulary(self, client_of):
+        client_of.post(reverse("task-create"), form_data(skills="Quantum payroll", budget_amount="0"))
+
+        assert not selectors.skill_names(slugs=["quantum-payroll"])
 
     @pytest.mark.parametrize(
         ("upload", "message"),
@@ -522,12 +595,13 @@ class TestEditTask:
         assert "<del>€3,000.00</del>" in page
         assert "<ins>€3,500.00</ins>" in page
 
-    def test_a_refused_upload_leaves_the_terms_unchanged(self, firm, client_of):
+    def test_a_refused_upload_is_told_with_the_other_problems_and_changes_nothing(self, firm, client_of):
         task = open_task(firm, budget_amount=300_000)
         values = form_data(
             title="A new title",
             category=task.category_id,
             budget_amount="3,500.00",
+            deadline="2020-01-01",
             action="save",
             attachments=SimpleUploadedFile("tool.exe", b"MZ", content_type="application/octet-stream"),
         )
@@ -536,6 +610,7 @@ class TestEditTask:
 
         assert response.status_code == 400
         assert "not allowed" in field_errors(response, "attachments")
+        assert "The deadline must be in the future." in field_errors(response, "deadline")
         task.refresh_from_db()
         assert (task.title, task.budget_amount, task.edited_at) == (task_input().title, 300_000, None)
         assert not TaskRevision.objects.exists()
@@ -950,6 +1025,13 @@ class TestSupplierDirectory:
 
         assert (supplier in response.context["suppliers"]) is found
 
+    def test_an_unreadable_rate_and_an_unknown_country_are_told_and_left_out(self, supplier, client_of):
+        response = client_of.get(reverse("supplier-list"), {"rate_max": "abc", "country": "ZZ"})
+
+        assert [org.pk for org in response.context["suppliers"]] == [supplier.pk]  # searched without them
+        assert "Enter an amount like 2,800.00." in field_errors(response, "rate_max")
+        assert "Select a valid choice. ZZ is not one of the available choices." in field_errors(response, "country")
+
     def test_invite_menu_offers_the_clients_open_tasks(self, firm, other_firm, supplier, client_of):
         task = open_task(firm, title="Open payroll task")
         services.create_task(actor=firm.owner, organization=firm, data=task_input(title="Draft task"))
@@ -1171,9 +1253,9 @@ class TestBrowseSaysWhatItLeftOut:
     @pytest.mark.parametrize(
         ("query", "said"),
         [
-            ("budget_from=abc", "Budget from: “abc” is not an amount"),
-            ("budget_to=-5", "Budget up to: “-5” is not an amount"),
-            ("budget_min=99999999999999999999", "Budget from: “99999999999999999999” is not an amount"),
+            ("budget_from=abc", "Budget from (EUR): “abc” is not an amount"),
+            ("budget_to=-5", "Budget up to (EUR): “-5” is not an amount"),
+            ("budget_min=99999999999999999999", "Budget from (EUR): “99999999999999999999” is not an amount"),
             ("country=ZZ", "Country: “ZZ” is not a country"),
             ("deadline_before=soon", "Deadline on or before: “soon” is not a date"),
             ("budget_type=cheap", "Budget type: “cheap” is not a budget type"),
@@ -1208,6 +1290,20 @@ class TestBrowseSaysWhatItLeftOut:
         assert "<b>" not in alert
         assert "y" * 30 + "…" in alert  # 40 characters of what was typed
         assert "y" * 31 not in alert
+
+    def test_budget_bounds_name_their_currency_and_list_only_tasks_priced_in_it(self, client, firm):
+        euros = open_task(firm, title="Priced in euros", budget_amount=300_000)
+        pounds = open_task(firm, title="Priced in pounds", currency="GBP", budget_amount=300_000)
+
+        filtered = client.get(reverse("task-list"), {"budget_from": "1,000"})
+        unfiltered = client.get(reverse("task-list"))
+
+        assert listed_task_ids(filtered) == [euros.pk]
+        assert sorted(listed_task_ids(unfiltered)) == sorted([euros.pk, pounds.pk])
+        page = filtered.content.decode()
+        assert '<label class="visually-hidden" for="f-budget-from">Budget from (EUR)</label>' in page
+        assert "Tasks priced in EUR" in page
+        assert "Budget from 1,000 EUR" in page  # the chip of the filter in force
 
     def test_good_filters_say_nothing(self, client, firm):
         html = client.get(reverse("task-list"), {"budget_from": "100", "country": "DE"}).content.decode()

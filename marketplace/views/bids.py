@@ -20,7 +20,8 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.tenancy import AuthedRequest, organization_required
-from core.exceptions import DomainError
+from core.exceptions import DomainError, Invalid
+from core.forms import add_rule_errors
 from core.idempotency import submit_once
 from core.web import Outcome, attempt, get_or_404, post_only, safe_next, serve_attachment
 from marketplace import selectors, services
@@ -43,18 +44,20 @@ def get_only(request: AuthedRequest) -> HttpResponse | None:
     return None
 
 
-def _place_errors(form: BidForm, error: DomainError | None) -> list[str]:
-    """Put a service's refusal next to its field; milestone messages go above the milestone rows."""
-    milestone_errors: list[str] = []
+def _place_errors(form: BidForm, error: DomainError | None, *, rows_read: bool = True) -> list[str]:
+    """Put a service's refusal next to its fields; return its milestone messages, for above the rows.
+
+    A field the form could not read keeps its own message (``add_rule_errors``). When a
+    milestone row could not be read (``rows_read`` false) the service judged an incomplete
+    plan, so what it says about the milestones is left out.
+    """
     if error is None:
-        return milestone_errors
-    for name, field_messages in error.field_errors.items():
-        for message in field_messages:
-            if name == "milestones":
-                milestone_errors.append(message)
-            else:
-                form.add_error(name if name in form.fields else None, message)
-    return milestone_errors
+        return []
+    by_field = dict(error.field_errors)
+    milestone_errors = by_field.pop("milestones", [])
+    if by_field:
+        add_rule_errors(form, Invalid(by_field))
+    return milestone_errors if rows_read else []
 
 
 def _why_no_bid(task: Task, organization: Any, existing: Bid | None) -> str:
@@ -112,19 +115,13 @@ def _submit_terms(
                 attachments=attachments,
             )
         milestone_errors = _place_errors(form, outcome.error)
-    elif milestones is not None:
-        milestone_errors = [str(error) for error in milestones.non_form_errors()]
-        if form_ok:
-            # A row could not be read: report the other rules now too. What the service says about the
-            # milestones would judge an incomplete plan, so only its other messages are shown.
-            check = attempt(
-                request,
-                validate_bid,
-                quiet=True,
-                task=task,
-                data=form.to_input(milestones.readable_inputs()),
-            )
-            _place_errors(form, check.error)
+    else:
+        # Something could not be read: the rules judge the rest now, not after the next try.
+        readable = milestones.readable_inputs() if milestones is not None else []
+        files = form.cleaned_data.get("attachments") or []
+        check = attempt(request, validate_bid, quiet=True, task=task, data=form.to_input(readable), attachments=files)
+        milestone_errors = [str(error) for error in milestones.non_form_errors()] if milestones is not None else []
+        milestone_errors += _place_errors(form, check.error, rows_read=rows_ok)
     return form, milestones, milestone_errors, outcome
 
 

@@ -86,6 +86,7 @@ def task_list(request: HttpRequest) -> HttpResponse:
         "countries": country_choices(),
         "budget_types": BudgetType.choices,
         "location_types": LocationType.choices,
+        "budget_currency": selectors.BUDGET_FILTER_CURRENCY,
         "budget_from": browse_amount(filters.budget_min),
         "budget_to": browse_amount(filters.budget_max),
         "skills_text": ", ".join(skill_name(slug, names) for slug in filters.skills),
@@ -128,9 +129,11 @@ def _filter_chips(filters: TaskFilters, *, categories: list[Any], names: dict[st
     if filters.budget_type:
         chips.append({"label": BudgetType(filters.budget_type).label, "url": without("budget_type")})
     if filters.budget_min is not None:
-        chips.append({"label": f"Budget from {browse_amount(filters.budget_min)}", "url": without("budget_min")})
+        amount = f"{browse_amount(filters.budget_min)} {selectors.BUDGET_FILTER_CURRENCY}"
+        chips.append({"label": f"Budget from {amount}", "url": without("budget_min")})
     if filters.budget_max is not None:
-        chips.append({"label": f"Budget up to {browse_amount(filters.budget_max)}", "url": without("budget_max")})
+        amount = f"{browse_amount(filters.budget_max)} {selectors.BUDGET_FILTER_CURRENCY}"
+        chips.append({"label": f"Budget up to {amount}", "url": without("budget_max")})
     if filters.location_type:
         chips.append({"label": LocationType(filters.location_type).label, "url": without("location_type")})
     if filters.country:

@@ -180,4 +180,36 @@
       done();
     }
   });
+  // A refused form's error summary ({% error_summary %}) takes the focus, so the list is read first;
+  // its links focus their field and bring its label into view (a plain jump would hide the label
+  // under the top of the screen and leave the focus where it was).
+  function focusErrorSummary() {
+    var summary = document.querySelector("[data-error-summary]");
+    if (summary) {
+      summary.focus();
+    }
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", focusErrorSummary);
+  } else {
+    focusErrorSummary();
+  }
+
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest("[data-error-summary] a[href^='#']");
+    if (!link) {
+      return;
+    }
+    var target = document.getElementById(link.getAttribute("href").slice(1));
+    if (!target) {
+      return;
+    }
+    event.preventDefault();
+    var label = document.querySelector("label[for='" + target.id + "']");
+    var group = target.closest("fieldset");
+    var shown = (target.type === "radio" || target.type === "checkbox") && group ? group : label || target;
+    shown.scrollIntoView({ block: "start" });
+    target.focus({ preventScroll: true });
+  });
 })();

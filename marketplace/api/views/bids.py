@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from accounts.api.permissions import IsOrganizationMember
 from accounts.tenancy import acting_organization, acting_user
 from core.api.schema import error_responses
+from core.api.serializers import read_or_refuse
 from core.idempotency import idempotent
 from core.web import serve_attachment
 from marketplace import selectors, services
@@ -27,8 +28,9 @@ from marketplace.api.serializers import (
     ShortlistSerializer,
 )
 from marketplace.api.views.files import ServesFiles, attachment_endpoint, attachments_endpoint, uploaded_files
-from marketplace.models import Bid
+from marketplace.models import Bid, Task
 from marketplace.services import BidInput, MilestoneInput
+from marketplace.services.bids import validate_bid
 
 # --- bids ------------------------------------------------------------------------------------
 
@@ -42,6 +44,17 @@ def bid_input_from_values(values: dict[str, Any], base: BidInput | None = None) 
     for name, value in values.items():
         setattr(base, name, value)
     return base
+
+
+def read_bid_terms(serializer: BidWriteSerializer, *, task: Task, base: BidInput | None = None) -> BidInput:
+    """The request's terms, or one 400 naming what could not be read and every rule broken (as the bid form does)."""
+    return read_or_refuse(
+        serializer,
+        to_input=bid_input_from_values,
+        check=lambda terms: validate_bid(task=task, data=terms),
+        blank=BidInput(),
+        base=base,
+    )
 
 
 class BidViewSet(ServesFiles, viewsets.GenericViewSet):
@@ -119,8 +132,7 @@ class BidViewSet(ServesFiles, viewsets.GenericViewSet):
     def partial_update(self, request: Request, bid_id: int) -> Response:
         bid = self.as_bidder()
         serializer = BidWriteSerializer(data=request.data, partial=True)
-        serializer.is_valid(raise_exception=True)
-        data = bid_input_from_values(serializer.validated_data, base=services.bid_input_from(bid))
+        data = read_bid_terms(serializer, task=bid.task, base=services.bid_input_from(bid))
         services.update_bid(actor=acting_user(request), bid=bid, data=data)
         return self.respond()
 

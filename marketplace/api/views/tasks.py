@@ -18,6 +18,7 @@ from accounts.api.permissions import IsOrganizationMember
 from accounts.models import Organization
 from accounts.tenancy import acting_organization, acting_user
 from core.api.schema import error_responses
+from core.api.serializers import read_or_refuse
 from core.exceptions import Invalid
 from core.idempotency import idempotent
 from core.web import serve_attachment
@@ -38,7 +39,7 @@ from marketplace.api.serializers import (
     TaskWriteSerializer,
     WeightsSerializer,
 )
-from marketplace.api.views.bids import bid_input_from_values
+from marketplace.api.views.bids import read_bid_terms
 from marketplace.api.views.files import ServesFiles, attachment_endpoint, attachments_endpoint, uploaded_files
 from marketplace.comparison.factors import weight_problem
 from marketplace.models import Task
@@ -85,6 +86,18 @@ def _task_input(values: dict[str, Any], base: TaskInput | None = None) -> TaskIn
     for name, value in values.items():
         setattr(base, name, value)
     return base
+
+
+def _read_terms(serializer: TaskWriteSerializer, *, base: TaskInput | None = None) -> TaskInput:
+    """The request's terms, or one 400 naming what could not be read and every rule broken (as the task form does)."""
+    return read_or_refuse(
+        serializer,
+        to_input=_task_input,
+        check=lambda terms: services.validate_task_input(data=terms),
+        blank=TaskInput(),
+        base=base,
+        names={"category": "category_id"},
+    )
 
 
 def _task_body(task: Task, *, request: Request, organization: Organization | None) -> dict[str, Any]:
@@ -141,12 +154,12 @@ class TaskListView(APIView):
     @idempotent
     def post(self, request: Request) -> Response:
         serializer = TaskCreateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        data = _read_terms(serializer)
         organization = acting_organization(request)
         task = services.create_task(
             actor=acting_user(request),
             organization=organization,
-            data=_task_input(serializer.validated_data),
+            data=data,
             publish=serializer.validated_data["publish"],
         )
         task = selectors.get_task_for_viewer(task_id=task.pk, organization=organization)
@@ -194,8 +207,7 @@ class TaskViewSet(ServesFiles, viewsets.GenericViewSet):
     def partial_update(self, request: Request, task_id: int) -> Response:
         task = self.own_task()
         serializer = TaskWriteSerializer(data=request.data, partial=True)
-        serializer.is_valid(raise_exception=True)
-        data = _task_input(serializer.validated_data, base=services.task_input_from(task))
+        data = _read_terms(serializer, base=services.task_input_from(task))
         task = services.update_task(actor=acting_user(request), task=task, data=data)
         return self.respond(task)
 
@@ -323,14 +335,8 @@ class TaskViewSet(ServesFiles, viewsets.GenericViewSet):
         context = self.get_serializer_context()
         if request.method == "POST":
             task = selectors.get_task_for_viewer(task_id=task_id, organization=organization)
-            serializer = BidWriteSerializer(data=request.data)
-            serializer.is_valid(raise_exception=True)
-            bid = services.submit_bid(
-                actor=acting_user(request),
-                supplier=organization,
-                task=task,
-                data=bid_input_from_values(serializer.validated_data),
-            )
+            data = read_bid_terms(BidWriteSerializer(data=request.data), task=task)
+            bid = services.submit_bid(actor=acting_user(request), supplier=organization, task=task, data=data)
             bid = selectors.get_bid(bid_id=bid.pk, organization=organization)
             return Response(BidSerializer(bid, context=context).data, status=status.HTTP_201_CREATED)
         task = self.own_task()
