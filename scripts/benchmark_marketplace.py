@@ -262,7 +262,7 @@ def oracle(pools: Pools, searches: int, depth: int = 10) -> None:
     from django.db.models import Case, Value, When
 
     from marketplace.selectors import matching_tasks, task_search_query
-    from marketplace.selectors import search as search_module
+    from marketplace.selectors.search import cursors as search_cursors
 
     mismatches = 0
     for number in range(searches):
@@ -288,7 +288,7 @@ def oracle(pools: Pools, searches: int, depth: int = 10) -> None:
             matches = matches.annotate(title_vector=SearchVector("title", config="english"), tier=tier)
             ordering = ["tier", "-published_at", "-id"]
         else:
-            ordering = search_module._order_by(search_module._ORDERINGS[sort])
+            ordering = search_cursors._order_by(search_cursors._ORDERINGS[sort])
         expected = list(matches.order_by(*ordering).values_list("pk", flat=True)[: len(walked) + 1])
         if walked != expected[: len(walked)] or (ended and len(expected) > len(walked)):
             mismatches += 1

@@ -23,7 +23,10 @@ from accounts.models import Organization
 from marketplace import selectors, services
 from marketplace.models import BidInvitation, Category, Task
 from marketplace.selectors import TaskFilters, encode_cursor, search_tasks
-from marketplace.selectors import search as search_selectors
+from marketplace.selectors.search import cursors as search_cursors
+from marketplace.selectors.search import pages as search_pages
+from marketplace.selectors.search import planner as search_planner
+from marketplace.selectors.search import words as search_words
 from tests.factories import OrganizationFactory, make_member, open_task
 
 pytestmark = pytest.mark.django_db
@@ -77,9 +80,9 @@ class TestRanking:
     ):
         # Common words (looked for by scanning tiny windows) and rare ones (through the indexes) alike:
         # an old title match still comes before every description match, and nothing is left out.
-        monkeypatch.setattr(search_selectors, "WALK", 2)
-        monkeypatch.setattr(search_selectors, "SCAN_WINDOW", 1)
-        monkeypatch.setattr(search_selectors, "word_frequency", lambda q, titles=False: frequency)
+        monkeypatch.setattr(search_planner, "WALK", 2)
+        monkeypatch.setattr(search_planner, "SCAN_WINDOW", 1)
+        monkeypatch.setattr(search_words, "word_frequency", lambda q, titles=False: frequency)
         oldest = open_task(firm, title="Kombucha branding", description="A new brand.")
         Task.objects.filter(pk=oldest.pk).update(published_at=timezone.now() - timedelta(days=3))
         described = [open_task(firm, title=f"Job {n}", description="Kombucha deliveries.") for n in range(4)]
@@ -106,7 +109,7 @@ class TestRanking:
     def test_a_search_takes_a_bounded_number_of_queries(
         self, firm, django_assert_max_num_queries, monkeypatch, sort, frequency
     ):
-        monkeypatch.setattr(search_selectors, "word_frequency", lambda q, titles=False: frequency)
+        monkeypatch.setattr(search_words, "word_frequency", lambda q, titles=False: frequency)
         for n in range(25):
             open_task(firm, title=f"Payroll {n}", country="DE" if n % 2 else "FR")
         filters = TaskFilters.from_params({"q": "payroll", "sort": sort, "category": "payroll", "country": "DE"})
@@ -126,7 +129,7 @@ class TestRanking:
             filters = TaskFilters.from_params({"sort": sort, "category": "payroll", "country": "DE"})
             with django_assert_num_queries(2):  # the walk, the page's rows
                 assert len(search_tasks(filters=filters, organization=firm).tasks) == 20
-        monkeypatch.setattr(search_selectors, "WALK", 3)
+        monkeypatch.setattr(search_planner, "WALK", 3)
         filters = TaskFilters.from_params({"country": "FR"})
         with django_assert_num_queries(2):  # the walk finds nothing in 3 tasks; the sparse match through the filters
             assert titles(search_tasks(filters=filters, organization=firm).tasks) == ["Payroll 0"]
@@ -136,7 +139,7 @@ class TestRanking:
             open_task(firm, title="Payroll run", description="Monthly payroll." if n % 3 else "Kombucha payroll.")
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE marketplace_task")
-        for stats in search_selectors._lexeme_stats.values():
+        for stats in search_words._lexeme_stats.values():
             stats["loaded"] = -math.inf
 
         payroll, kombucha = selectors.word_frequency("payroll"), selectors.word_frequency("kombucha")
@@ -321,9 +324,9 @@ class TestKeysetPaging:
         open_task(firm, title="Payroll", description="Nothing to check.")  # a candidate that does not match
         filters = TaskFilters.from_params({"q": "audit", "sort": sort})
         expected = [task.pk for task in search_tasks(filters=filters, organization=None, page_size=100).tasks]
-        monkeypatch.setattr(search_selectors, "SCAN_WINDOW", windows[0])
-        monkeypatch.setattr(search_selectors, "WIDE_WINDOW", windows[1])
-        monkeypatch.setattr(search_selectors, "word_frequency", lambda q, titles=False: frequency)
+        monkeypatch.setattr(search_planner, "SCAN_WINDOW", windows[0])
+        monkeypatch.setattr(search_planner, "WIDE_WINDOW", windows[1])
+        monkeypatch.setattr(search_words, "word_frequency", lambda q, titles=False: frequency)
 
         walked = search(q="audit", sort=sort)
 
@@ -339,12 +342,12 @@ class TestKeysetPaging:
         for n in range(8):
             open_task(firm, title=f"Cheap chore {n}", budget_amount=1_000 + n, deadline=today + timedelta(days=20))
         filters = TaskFilters.from_params({"q": "audit", "sort": sort})
-        monkeypatch.setattr(search_selectors, "word_frequency", lambda q, titles=False: 0.0)  # one sorted fetch
+        monkeypatch.setattr(search_words, "word_frequency", lambda q, titles=False: 0.0)  # one sorted fetch
         expected = [task.pk for task in search_tasks(filters=filters, organization=None, page_size=100).tasks]
-        monkeypatch.setattr(search_selectors, "word_frequency", lambda q, titles=False: 1.0)
-        monkeypatch.setattr(search_selectors, "SCAN_WINDOW", scan)
-        monkeypatch.setattr(search_selectors, "BAND_GROWTH", growth)
-        monkeypatch.setattr(search_selectors, "WIDE_WINDOW", wide)
+        monkeypatch.setattr(search_words, "word_frequency", lambda q, titles=False: 1.0)
+        monkeypatch.setattr(search_planner, "SCAN_WINDOW", scan)
+        monkeypatch.setattr(search_planner, "BAND_GROWTH", growth)
+        monkeypatch.setattr(search_planner, "WIDE_WINDOW", wide)
 
         walked = search(q="audit", sort=sort)
 
@@ -417,7 +420,7 @@ def plain_order(filters, organization):  # type: ignore[no-untyped-def]
     sort = filters.effective_sort if filters.q or filters.effective_sort != "relevance" else "newest"
     if sort == "relevance":
         return by_tier(filters, organization)
-    ordering = search_selectors._order_by(search_selectors._ORDERINGS[sort])
+    ordering = search_cursors._order_by(search_cursors._ORDERINGS[sort])
     return list(selectors.matching_tasks(filters=filters, organization=organization).order_by(*ordering))
 
 
@@ -487,19 +490,19 @@ class TestBoundedSteps:
 
     @pytest.mark.parametrize("sort", ["newest", "budget_high", "budget_low", "deadline"])
     def test_every_step_cut_short_finds_what_one_plain_query_finds(self, varied, supplier, monkeypatch, sort):
-        ordering = search_selectors._ORDERINGS[sort]
-        monkeypatch.setattr(search_selectors, "WALK", 3)
-        monkeypatch.setattr(search_selectors, "SCAN_WINDOW", 2)
-        monkeypatch.setattr(search_selectors, "BAND_GROWTH", 2)
-        monkeypatch.setattr(search_selectors, "WIDE_WINDOW", 9)
+        ordering = search_cursors._ORDERINGS[sort]
+        monkeypatch.setattr(search_planner, "WALK", 3)
+        monkeypatch.setattr(search_planner, "SCAN_WINDOW", 2)
+        monkeypatch.setattr(search_planner, "BAND_GROWTH", 2)
+        monkeypatch.setattr(search_planner, "WIDE_WINDOW", 9)
         checked = 0
         soon = (timezone.localdate() + timedelta(days=32)).isoformat()
         for params in [*self.COMBINATIONS, {"deadline_before": soon}, {"q": "audit", "deadline_before": soon}]:
             filters = TaskFilters.from_params({**params, "sort": sort})
             plain = selectors.matching_tasks(filters=filters, organization=supplier)
-            expected = list(plain.order_by(*search_selectors._order_by(ordering)).values_list("pk", flat=True))
+            expected = list(plain.order_by(*search_cursors._order_by(ordering)).values_list("pk", flat=True))
             for frequency in (1.0, 0.0):  # words looked for by scanning, or through the full-text index
-                monkeypatch.setattr(search_selectors, "word_frequency", lambda q, titles=False, f=frequency: f)
+                monkeypatch.setattr(search_words, "word_frequency", lambda q, titles=False, f=frequency: f)
 
                 walked = [task.pk for task in search(supplier, **params, sort=sort)]
 
@@ -511,11 +514,11 @@ class TestBoundedSteps:
     def test_relevance_with_every_step_cut_short_finds_every_match_in_tier_order(
         self, varied, supplier, monkeypatch, frequency
     ):
-        monkeypatch.setattr(search_selectors, "WALK", 3)
-        monkeypatch.setattr(search_selectors, "SCAN_WINDOW", 2)
-        monkeypatch.setattr(search_selectors, "BAND_GROWTH", 2)
-        monkeypatch.setattr(search_selectors, "WIDE_WINDOW", 9)
-        monkeypatch.setattr(search_selectors, "word_frequency", lambda q, titles=False: frequency)
+        monkeypatch.setattr(search_planner, "WALK", 3)
+        monkeypatch.setattr(search_planner, "SCAN_WINDOW", 2)
+        monkeypatch.setattr(search_planner, "BAND_GROWTH", 2)
+        monkeypatch.setattr(search_planner, "WIDE_WINDOW", 9)
+        monkeypatch.setattr(search_words, "word_frequency", lambda q, titles=False: frequency)
         for params in [*self.COMBINATIONS, {"q": "website -django"}, {"q": "-audit", "country": "DE"}]:
             if not params.get("q"):
                 continue
@@ -528,11 +531,11 @@ class TestBoundedSteps:
         # newest sort (and relevance, the newest within each tier) asks the full-text indexes at once
         # instead of walking bands of the newest tasks first (each band's boundary is a query: OFFSET).
         # Sorts whose key may go with the words (the cheapest tasks seldom need a website) still band.
-        monkeypatch.setattr(search_selectors, "WALK", 30)  # the first window fills: the bands would follow
-        monkeypatch.setattr(search_selectors, "SCAN_WINDOW", 2)
-        monkeypatch.setattr(search_selectors, "BAND_GROWTH", 2)
-        monkeypatch.setattr(search_selectors, "WIDE_WINDOW", 9)
-        monkeypatch.setattr(search_selectors, "word_frequency", lambda q, titles=False: 1.0)
+        monkeypatch.setattr(search_planner, "WALK", 30)  # the first window fills: the bands would follow
+        monkeypatch.setattr(search_planner, "SCAN_WINDOW", 2)
+        monkeypatch.setattr(search_planner, "BAND_GROWTH", 2)
+        monkeypatch.setattr(search_planner, "WIDE_WINDOW", 9)
+        monkeypatch.setattr(search_words, "word_frequency", lambda q, titles=False: 1.0)
 
         def bands(**params):  # type: ignore[no-untyped-def]
             with CaptureQueriesContext(connection) as queries:
@@ -551,11 +554,11 @@ class TestBoundedSteps:
     def test_band_edges_are_remembered_and_change_nothing_but_the_queries(self, varied, supplier, monkeypatch):
         # Any edge is correct; finding one walks the sort key's index (OFFSET), so a search that starts
         # its bands where another did reuses that one's edges.
-        monkeypatch.setattr(search_selectors, "WALK", 30)
-        monkeypatch.setattr(search_selectors, "SCAN_WINDOW", 2)
-        monkeypatch.setattr(search_selectors, "BAND_GROWTH", 2)
-        monkeypatch.setattr(search_selectors, "WIDE_WINDOW", 9)
-        monkeypatch.setattr(search_selectors, "word_frequency", lambda q, titles=False: 1.0)
+        monkeypatch.setattr(search_planner, "WALK", 30)
+        monkeypatch.setattr(search_planner, "SCAN_WINDOW", 2)
+        monkeypatch.setattr(search_planner, "BAND_GROWTH", 2)
+        monkeypatch.setattr(search_planner, "WIDE_WINDOW", 9)
+        monkeypatch.setattr(search_words, "word_frequency", lambda q, titles=False: 1.0)
         params = {"q": "kombucha", "sort": "budget_low"}
 
         def searched():  # type: ignore[no-untyped-def]
@@ -582,8 +585,8 @@ class TestBoundedSteps:
 )
 def test_a_band_asks_the_index_for_the_rarest_required_words(q, lexemes, monkeypatch):
     # Equal shares: the order of the lexemes decides which are "rarest", so only counts are pinned.
-    monkeypatch.setattr(search_selectors, "_lexeme_shares", lambda found, titles=False: dict.fromkeys(found, 0.1))
-    condition = search_selectors._words_in_band(q)
+    monkeypatch.setattr(search_words, "_lexeme_shares", lambda found, titles=False: dict.fromkeys(found, 0.1))
+    condition = search_words._words_in_band(q)
     sql = str(Task.objects.filter(condition).query)
     indexed = [part for part in sql.split(" AND ") if "COALESCE" not in part and "@@" in part]
     asked = {lexeme for part in indexed for lexeme in lexemes if f"'{lexeme}'" in part}
@@ -625,13 +628,13 @@ class TestOracle:
 
     def test_every_sort_pages_through_exactly_the_plain_querys_matches(self, monkeypatch):
         call_command("generate_marketplace_data", tasks=1500, orgs=40, bids_per_task=0.2, seed=11, stdout=StringIO())
-        for stats in search_selectors._lexeme_stats.values():
+        for stats in search_words._lexeme_stats.values():
             stats["loaded"] = -math.inf  # the generator analysed the tables: read the statistics afresh
-        monkeypatch.setattr(search_selectors, "WALK", 40)
-        monkeypatch.setattr(search_selectors, "SCAN_WINDOW", 8)
-        monkeypatch.setattr(search_selectors, "BAND_GROWTH", 3)
-        monkeypatch.setattr(search_selectors, "WIDE_WINDOW", 300)
-        real_frequency = search_selectors.word_frequency
+        monkeypatch.setattr(search_planner, "WALK", 40)
+        monkeypatch.setattr(search_planner, "SCAN_WINDOW", 8)
+        monkeypatch.setattr(search_planner, "BAND_GROWTH", 3)
+        monkeypatch.setattr(search_planner, "WIDE_WINDOW", 300)
+        real_frequency = search_words.word_frequency
         invited = BidInvitation.objects.values_list("supplier", flat=True).first()
         viewers = [None, Organization.objects.get(pk=invited)]
         category = Category.objects.filter(tasks__status="open").values_list("slug", flat=True).first()
@@ -655,7 +658,7 @@ class TestOracle:
                 # The statistics' choice of paths, or every search scanning, or every search through the indexes.
                 mode = rng.choice(["statistics", 1.0, 0.0])
                 monkeypatch.setattr(
-                    search_selectors,
+                    search_words,
                     "word_frequency",
                     real_frequency if mode == "statistics" else (lambda q, titles=False, m=mode: m),
                 )
@@ -693,8 +696,8 @@ class TestPageRows:
         Task.objects.filter(pk=weighed.pk).update(comparison_weights={"price": 5})  # a JSON column, converted
         open_task(other_firm, title="Logo", budget_amount=20_000, skills=["svg", "branding"], country="DE")
         open_task(firm, title="Audit", budget_amount=50_000, in_house_cost_estimate=None)
-        ordering = search_selectors._ORDERINGS[sort]
-        order_by = search_selectors._order_by(ordering)
+        ordering = search_cursors._ORDERINGS[sort]
+        order_by = search_cursors._order_by(ordering)
         everything = Task.objects.order_by(*order_by)
         ids = list(everything.values_list("pk", flat=True)) if ids_as == "list" else everything.values("pk")[:10]
         expected = list(
@@ -705,7 +708,7 @@ class TestPageRows:
         )
 
         with django_assert_num_queries(1):
-            rows = search_selectors.load_tasks(ids, ordering)
+            rows = search_pages.load_tasks(ids, ordering)
 
         assert [row.pk for row in rows] == [task.pk for task in expected]
         for row, task in zip(rows, expected, strict=True):
@@ -717,7 +720,7 @@ class TestPageRows:
 
     def test_no_ids_cost_no_query(self, django_assert_num_queries):
         with django_assert_num_queries(0):
-            assert search_selectors.load_tasks([], search_selectors._ORDERINGS["newest"]) == []
+            assert search_pages.load_tasks([], search_cursors._ORDERINGS["newest"]) == []
 
 
 # --- the walk's SQL, compiled once per shape -------------------------------------------------------------
@@ -754,11 +757,11 @@ class TestCompiledWalk:
     @staticmethod
     def _windows_built(monkeypatch):  # type: ignore[no-untyped-def]
         """The walks the ORM builds from now on (a fresh process's compiled walks: none)."""
-        search_selectors._compiled_walk.cache_clear()
+        search_planner._compiled_walk.cache_clear()
         built = []
-        window = search_selectors._window
+        window = search_planner._window
         monkeypatch.setattr(
-            search_selectors, "_window", lambda where, examined: built.append(where) or window(where, examined)
+            search_planner, "_window", lambda where, examined: built.append(where) or window(where, examined)
         )
         return built
 
@@ -768,13 +771,13 @@ class TestCompiledWalk:
         organization_id=st.one_of(st.none(), st.integers(1, 10**9)),
         sort=st.sampled_from(_SORTS),
         cursors=st.lists(st.tuples(st.integers(-(10**12), 10**12), st.integers(0, 3000)), max_size=2),
-        examined=st.sampled_from([search_selectors.WALK, search_selectors.WALK * search_selectors.BAND_GROWTH]),
+        examined=st.sampled_from([search_planner.WALK, search_planner.WALK * search_planner.BAND_GROWTH]),
     )
     def test_the_compiled_walk_is_the_orms_own_sql_and_values(self, filters, organization_id, sort, cursors, examined):
         organization = None if organization_id is None else Organization(pk=organization_id)
-        ordering = search_selectors._ORDERINGS[sort]
+        ordering = search_cursors._ORDERINGS[sort]
         after = [_cursor(sort, number, day) for number, day in cursors]
-        where = search_selectors._Where.of(
+        where = search_planner._Where.of(
             TaskFilters(**filters),
             organization,
             now=timezone.now(),
@@ -784,9 +787,9 @@ class TestCompiledWalk:
         for walked_to in after[1:]:
             where = where.then(walked_to)
 
-        sql, params = search_selectors._numbered_walk(where, examined=examined)
+        sql, params = search_planner._numbered_walk(where, examined=examined)
 
-        orm_sql, orm_params = search_selectors._window(where, examined).query.sql_with_params()
+        orm_sql, orm_params = search_planner._window(where, examined).query.sql_with_params()
         assert sql == f"SELECT w.*, row_number() OVER () AS n FROM ({orm_sql}) AS w (id, key, meets)"
         assert params == list(orm_params)
 
