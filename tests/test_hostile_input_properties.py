@@ -14,9 +14,11 @@ Bounded so the suite stays quick: a few examples per target, no deadline
 
 from __future__ import annotations
 
+import importlib
 import inspect
 import json
 import os
+import pkgutil
 from datetime import timedelta
 from types import SimpleNamespace
 from typing import Any
@@ -704,7 +706,11 @@ def test_api_query_strings_never_answer_5xx(world, name, path):
 
 def _input_serializers() -> list[type[serializers.Serializer]]:
     found = []
-    for module in (marketplace_serializers, account_serializers):
+    marketplace_modules = [
+        importlib.import_module(f"{marketplace_serializers.__name__}.{module.name}")
+        for module in pkgutil.iter_modules(marketplace_serializers.__path__)
+    ]
+    for module in (*marketplace_modules, account_serializers):
         for _name, cls in inspect.getmembers(module, inspect.isclass):
             if issubclass(cls, serializers.Serializer) and cls.__module__ == module.__name__:
                 writable = [field for field in cls().fields.values() if not field.read_only]

@@ -19,7 +19,7 @@ from rest_framework.test import APIRequestFactory
 
 from core.api.serializers import CompiledRepresentation
 from marketplace import services
-from marketplace.api.serializers import BidInvitationSerializer, TaskSerializer
+from marketplace.api.serializers.tasks import BidInvitationSerializer, TaskSerializer
 from marketplace.models import BidInvitation, Task
 from tests.factories import open_task
 

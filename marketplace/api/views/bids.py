@@ -19,14 +19,14 @@ from core.api.serializers import read_or_refuse
 from core.idempotency import idempotent
 from core.web import serve_attachment
 from marketplace import selectors, services
-from marketplace.api.serializers import (
-    BidAttachmentSerializer,
+from marketplace.api.serializers.bids import (
     BidListParamsSerializer,
     BidSerializer,
     BidWriteSerializer,
     DeclineSerializer,
     ShortlistSerializer,
 )
+from marketplace.api.serializers.files import BidAttachmentSerializer
 from marketplace.api.views.files import ServesFiles, attachment_endpoint, attachments_endpoint, uploaded_files
 from marketplace.models import Bid, Task
 from marketplace.services import BidInput, MilestoneInput

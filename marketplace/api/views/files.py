@@ -24,7 +24,7 @@ from rest_framework.views import APIView
 
 from core.api.schema import NO_CONTENT, error_responses
 from core.idempotency import idempotent
-from marketplace.api.serializers import AttachmentSerializer, AttachmentUploadSerializer
+from marketplace.api.serializers.files import AttachmentSerializer, AttachmentUploadSerializer
 from marketplace.services._common import ALLOWED_EXTENSIONS
 
 Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]

@@ -19,7 +19,7 @@ from accounts.tenancy import acting_organization, acting_user
 from core.api.schema import NO_CONTENT, error_responses
 from core.idempotency import idempotent
 from marketplace import selectors, services
-from marketplace.api.serializers import SavedSearchCreateSerializer, SavedSearchSerializer
+from marketplace.api.serializers.searches import SavedSearchCreateSerializer, SavedSearchSerializer
 from marketplace.models import SavedSearch
 
 

@@ -14,10 +14,7 @@ from accounts.models import Organization
 from accounts.tenancy import acting_organization
 from core.api.schema import error_responses
 from marketplace import selectors
-from marketplace.api.serializers import (
-    SupplierSearchParamsSerializer,
-    SupplierSerializer,
-)
+from marketplace.api.serializers.suppliers import SupplierSearchParamsSerializer, SupplierSerializer
 
 # --- the supplier directory ------------------------------------------------------------------
 

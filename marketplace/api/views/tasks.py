@@ -23,15 +23,14 @@ from core.exceptions import Invalid
 from core.idempotency import idempotent
 from core.web import serve_attachment
 from marketplace import comparison, selectors, services
-from marketplace.api.serializers import (
+from marketplace.api.serializers.bids import BidSerializer, BidWriteSerializer
+from marketplace.api.serializers.common import CategorySerializer
+from marketplace.api.serializers.files import TaskAttachmentSerializer
+from marketplace.api.serializers.tasks import (
     BidInvitationCreateSerializer,
     BidInvitationSerializer,
-    BidSerializer,
-    BidWriteSerializer,
-    CategorySerializer,
     ComparisonParamsSerializer,
     ComparisonSerializer,
-    TaskAttachmentSerializer,
     TaskCreateSerializer,
     TaskPageSerializer,
     TaskSearchParamsSerializer,

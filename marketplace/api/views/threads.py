@@ -18,7 +18,7 @@ from core.idempotency import idempotent
 from core.queries import one_or_not_found
 from core.web import serve_attachment
 from marketplace import selectors, services
-from marketplace.api.serializers import (
+from marketplace.api.serializers.threads import (
     MessageCreateSerializer,
     MessageSerializer,
     ThreadCreateSerializer,
