@@ -30,6 +30,12 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix): 
 
 
 @pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):  # type: ignore[no-untyped-def]
+    """Every test's uploads land in a folder of its own, never in var/media."""
+    settings.MEDIA_ROOT = tmp_path
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache_and_origin(settings):  # type: ignore[no-untyped-def]
     """Rate limits and throttles live in the cache; each test starts with none, and with no
     reference data (categories, skill names) remembered from another test's rolled-back rows."""

@@ -105,18 +105,3 @@ def open_task(organization: Organization, *, actor: User | None = None, **overri
     return marketplace_services.create_task(
         actor=actor, organization=organization, data=task_input(**overrides), publish=True
     )
-
-
-def signed_in(user: User, organization: Organization | None = None, *, client=None):  # type: ignore[no-untyped-def]
-    """``client`` (a new ``django.test.Client`` by default) signed in as ``user``, acting for ``organization``."""
-    from django.test import Client
-
-    from accounts.tenancy import SESSION_KEY
-
-    client = client if client is not None else Client()
-    client.force_login(user)
-    if organization is not None:
-        session = client.session
-        session[SESSION_KEY] = organization.pk
-        session.save()
-    return client

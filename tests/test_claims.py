@@ -18,7 +18,8 @@ from django.urls import reverse
 
 from marketplace.models import Thread
 from marketplace.tests.api_support import make_org, submit
-from tests.factories import open_task, signed_in
+from tests.factories import open_task
+from tests.support import signed_in
 
 # Words that promise a capability not built yet, and the capability.
 NOT_BUILT = {

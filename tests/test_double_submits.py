@@ -52,7 +52,8 @@ from marketplace.models import (
     TaskAttachment,
     Thread,
 )
-from tests.factories import OrganizationFactory, UserFactory, bid_input, make_member, signed_in, task_input
+from tests.factories import OrganizationFactory, UserFactory, bid_input, make_member, task_input
+from tests.support import signed_in
 
 API = "/api/v1"
 TEMPLATES = Path(django_settings.BASE_DIR) / "templates"

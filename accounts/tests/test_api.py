@@ -14,17 +14,16 @@ import pytest
 from allauth.mfa import app_settings as mfa_settings
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, generate_totp_secret, hotp_value
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient
 from rest_framework.throttling import SimpleRateThrottle
 
 from accounts import selectors, services
 from accounts.models import ApiToken, Invitation, Membership, Organization, Role, hash_secret
-from accounts.tenancy import SESSION_KEY
 from core.models import AuditEvent, OutboxMessage
 from tests.factories import OrganizationFactory, UserFactory, make_member
+from tests.support import api_signed_in as signed_in
+from tests.support import count_queries
 
 PASSWORD = "correct-horse-battery"  # the factories' password
 
@@ -37,16 +36,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def client() -> APIClient:
     return APIClient()
-
-
-def signed_in(user, organization=None) -> APIClient:
-    """A browser-like client: session login, acting in ``organization`` (default: the personal one)."""
-    client = APIClient()
-    client.force_login(user)
-    session = client.session
-    session[SESSION_KEY] = (organization or personal_org(user)).pk
-    session.save()
-    return client
 
 
 def with_token(user, organization, **kwargs) -> APIClient:
@@ -85,13 +74,6 @@ def member(firm):
 # The user with their memberships (one query: accounts.auth_backends; the session comes from the cache),
 # then the page: nothing per row.
 LIST_QUERIES = 2
-
-
-def count_queries(client: APIClient, url: str) -> int:
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(url)
-    assert response.status_code == 200, response.content
-    return len(queries)
 
 
 # --- POST auth/token/ -----------------------------------------------------------------------------

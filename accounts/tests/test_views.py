@@ -26,7 +26,8 @@ from PIL import Image
 from accounts import services
 from accounts.models import ApiToken, Invitation, Membership, Organization, Role, User
 from accounts.tenancy import SESSION_KEY
-from tests.factories import UserFactory, make_member, signed_in
+from tests.factories import UserFactory, make_member
+from tests.support import signed_in
 
 pytestmark = pytest.mark.django_db
 

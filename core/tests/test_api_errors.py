@@ -14,13 +14,9 @@ from accounts.models import Role
 from core.api.exceptions import exception_handler
 from core.exceptions import AuthenticationFailed, Conflict, DomainError, NotFound, PermissionDenied
 from tests.factories import make_member
-from tests.factories import signed_in as shared_signed_in
+from tests.support import api_signed_in as signed_in
 
 pytestmark = pytest.mark.django_db
-
-
-def signed_in(user, organization=None, **client_kwargs) -> APIClient:
-    return shared_signed_in(user, organization, client=APIClient(**client_kwargs))
 
 
 def assert_error_body(response, status: int, code: str) -> dict:

@@ -10,7 +10,7 @@ from rest_framework.test import APIClient
 
 from accounts import services
 from core.conflicts import conflict_of
-from tests.factories import signed_in
+from tests.support import signed_in
 
 pytestmark = pytest.mark.django_db
 

@@ -4,29 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from accounts import services as account_services
 from accounts.models import Organization, Role
-from accounts.tenancy import SESSION_KEY
 from core.models import AuditEvent
 from marketplace import services
 from marketplace.models import Bid
 from tests.factories import OrganizationFactory, bid_input, make_member
+from tests.support import api_signed_in as signed_in  # noqa: F401 - the API tests' name for it
+from tests.support import count_queries  # noqa: F401
 
 API = "/api/v1"
-
-
-def signed_in(user, organization) -> APIClient:
-    """A browser-like client: session login, acting in ``organization``."""
-    client = APIClient()
-    client.force_login(user)
-    session = client.session
-    session[SESSION_KEY] = organization.pk
-    session.save()
-    return client
 
 
 def with_token(user, organization) -> APIClient:
@@ -54,13 +43,6 @@ def error(response) -> dict[str, Any]:
 def row(model, pk) -> dict[str, Any]:
     """A row's stored values, to prove a refused request changed nothing."""
     return model.objects.filter(pk=pk).values().get()
-
-
-def count_queries(client: APIClient, url: str) -> int:
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(url)
-    assert response.status_code == 200, response.content
-    return len(queries)
 
 
 def submit(task, supplier, **overrides: Any) -> Bid:

@@ -34,11 +34,6 @@ def content(response) -> bytes:
     return b"".join(response.streaming_content)
 
 
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-
-
 def task_files(task) -> str:
     return f"{API}/tasks/{task.pk}/attachments/"
 

@@ -31,11 +31,6 @@ def drf(serializer: serializers.Serializer, instance):
     return serializers.Serializer.to_representation(serializer, instance)
 
 
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-
-
 @pytest.fixture
 def tasks(firm):
     open_task(

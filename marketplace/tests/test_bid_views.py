@@ -14,9 +14,7 @@ from typing import Any
 import pytest
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -27,15 +25,11 @@ from marketplace import services
 from marketplace.comparison import DEFAULT_WEIGHTS
 from marketplace.models import Bid, BidAttachment, BidMilestone, Task
 from tests.factories import OrganizationFactory, bid_input, make_member, open_task
+from tests.support import count_queries
 
 pytestmark = pytest.mark.django_db
 
 TODAY = timezone.localdate
-
-
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):  # type: ignore[no-untyped-def]
-    settings.MEDIA_ROOT = tmp_path
 
 
 def login(user: Any, organization: Organization) -> Client:
@@ -810,13 +804,6 @@ class TestBidAttachment:
 
 
 # --- task-bids ----------------------------------------------------------------------------------
-
-
-def count_queries(client: Client, url: str) -> int:
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(url)
-    assert response.status_code == 200, url
-    return len(queries)
 
 
 def task_with_bids(client_firm: Organization, count: int) -> Task:

@@ -24,7 +24,8 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from accounts.models import Organization
 from marketplace import services
 from marketplace.models import Category, Task, Thread
-from tests.factories import bid_input, make_member, open_task, signed_in, task_input
+from tests.factories import bid_input, make_member, open_task, task_input
+from tests.support import signed_in
 
 pytestmark = pytest.mark.django_db
 

@@ -14,7 +14,8 @@ from django.utils import timezone
 from accounts.models import Organization
 from marketplace import services
 from marketplace.models import Thread
-from tests.factories import OrganizationFactory, bid_input, make_member, open_task, signed_in
+from tests.factories import OrganizationFactory, bid_input, make_member, open_task
+from tests.support import signed_in
 
 pytestmark = pytest.mark.django_db
 

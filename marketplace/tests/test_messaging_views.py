@@ -27,11 +27,6 @@ from tests.factories import OrganizationFactory, bid_input, make_member, open_ta
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):  # type: ignore[no-untyped-def]
-    settings.MEDIA_ROOT = tmp_path
-
-
 def login(user: Any, organization: Organization) -> Client:
     client = Client()
     client.force_login(user)

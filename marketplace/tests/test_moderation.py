@@ -15,7 +15,8 @@ from marketplace import services
 from marketplace.models import Task, TaskStatus
 from marketplace.services import moderation
 from marketplace.tests.api_support import audited, submit
-from tests.factories import UserFactory, open_task, signed_in
+from tests.factories import UserFactory, open_task
+from tests.support import signed_in
 
 pytestmark = pytest.mark.django_db
 

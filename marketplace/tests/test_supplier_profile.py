@@ -14,7 +14,8 @@ from marketplace import services
 from marketplace.models import Message
 from marketplace.profile import supplier_sections
 from marketplace.selectors.profiles import supplier_standing
-from tests.factories import UserFactory, open_task, signed_in
+from tests.factories import UserFactory, open_task
+from tests.support import signed_in
 
 pytestmark = pytest.mark.django_db
 

@@ -20,7 +20,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Organization
-from core.memo import clear_all
 from marketplace import selectors, services
 from marketplace.models import (
     BidInvitation,
@@ -31,8 +30,8 @@ from marketplace.models import (
     TaskRevision,
     Thread,
 )
-from marketplace.templatetags.marketplace_tags import forget_skill_names
-from tests.factories import OrganizationFactory, bid_input, make_member, open_task, signed_in, task_input
+from tests.factories import OrganizationFactory, bid_input, make_member, open_task, task_input
+from tests.support import count_queries, signed_in
 
 pytestmark = pytest.mark.django_db
 
@@ -40,11 +39,6 @@ PDF = b"%PDF-1.4\n% a brief\n" + b"x" * 200
 
 
 # --- helpers ------------------------------------------------------------------------------
-
-
-@pytest.fixture(autouse=True)
-def _media_in_tmp(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
 
 
 def html(response) -> str:
@@ -1118,16 +1112,6 @@ def test_organization_pages_show_skill_names_not_slugs(firm):
 # --- query counts ---------------------------------------------------------------------------------------------------
 
 
-def count_queries(client: Client, url: str) -> int:
-    """Queries of one request with nothing remembered in the process (categories, skill names): the most."""
-    clear_all()
-    forget_skill_names()
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(url)
-    assert response.status_code == 200, url
-    return len(queries)
-
-
 def supplier_org(n: int, *, skills: list[str] | None = None) -> Organization:
     organization = OrganizationFactory(
         name=f"Supplier {n}", skills=skills or ["payroll"], hourly_rate=5_000 + n, city="Berlin", country="DE"
@@ -1158,10 +1142,16 @@ class TestQueryCounts:
     def test_task_list(self, firm, supplier):
         anonymous, member = Client(), signed_in(supplier.owner, supplier)
         open_task(firm, title="Task 0")
-        small = (count_queries(anonymous, reverse("task-list")), count_queries(member, reverse("task-list")))
+        small = (
+            count_queries(anonymous, reverse("task-list"), cold=True),
+            count_queries(member, reverse("task-list"), cold=True),
+        )
         for n in range(1, 20):
             open_task(firm, title=f"Task {n}", skills=["Payroll", f"Skill {n}"])
-        large = (count_queries(anonymous, reverse("task-list")), count_queries(member, reverse("task-list")))
+        large = (
+            count_queries(anonymous, reverse("task-list"), cold=True),
+            count_queries(member, reverse("task-list"), cold=True),
+        )
 
         print(f"\ntask-list (anonymous, member): {small} queries with 1 task, {large} with 20")
         assert small == large
@@ -1186,10 +1176,10 @@ class TestQueryCounts:
 
         client = signed_in(firm.owner, firm)
         small_task, large_task = build(1), build(20)
-        small = count_queries(client, small_task.get_absolute_url())
-        large = count_queries(client, large_task.get_absolute_url())
-        visitor_small = count_queries(Client(), small_task.get_absolute_url())
-        visitor_large = count_queries(Client(), large_task.get_absolute_url())
+        small = count_queries(client, small_task.get_absolute_url(), cold=True)
+        large = count_queries(client, large_task.get_absolute_url(), cold=True)
+        visitor_small = count_queries(Client(), small_task.get_absolute_url(), cold=True)
+        visitor_large = count_queries(Client(), large_task.get_absolute_url(), cold=True)
 
         print(f"\ntask-detail (client): {small} queries with 1 row, {large} with 20")
         print(f"task-detail (visitor): {visitor_small} queries with 1 row, {visitor_large} with 20")
@@ -1207,8 +1197,8 @@ class TestQueryCounts:
                 services.send_message(actor=supplier.owner, organization=supplier, thread=thread, body="Hello")
             return signed_in(organization.owner, organization)
 
-        small = count_queries(build(1), reverse("client-dashboard"))
-        large = count_queries(build(20), reverse("client-dashboard"))
+        small = count_queries(build(1), reverse("client-dashboard"), cold=True)
+        large = count_queries(build(20), reverse("client-dashboard"), cold=True)
 
         print(f"\nclient-dashboard: {small} queries with 1 task, {large} with 20")
         assert small == large
@@ -1217,10 +1207,10 @@ class TestQueryCounts:
         client = signed_in(firm.owner, firm)
         open_task(firm)
         supplier_org(0, skills=["payroll", "datev"])
-        small = count_queries(client, reverse("supplier-list"))
+        small = count_queries(client, reverse("supplier-list"), cold=True)
         for n in range(1, 20):
             supplier_org(n, skills=["payroll", f"skill-{n}"])
-        large = count_queries(client, reverse("supplier-list"))
+        large = count_queries(client, reverse("supplier-list"), cold=True)
 
         print(f"\nsupplier-list: {small} queries with 1 supplier, {large} with 20")
         assert small == large

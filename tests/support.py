@@ -1,0 +1,52 @@
+"""What tests share besides factories: signed-in clients and counting a page's queries.
+
+``tests/factories.py`` builds rows; this module acts on the product with them.
+Every upload of every test lands in its own temporary folder (the root
+``conftest.py``), never in ``var/media``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from rest_framework.test import APIClient
+
+from accounts.models import Organization, User
+from accounts.tenancy import SESSION_KEY
+from core.memo import clear_all
+from marketplace.templatetags.marketplace_tags import forget_skill_names
+
+
+def signed_in(user: User, organization: Organization | None = None, *, client: Any = None) -> Any:
+    """``client`` (a new ``django.test.Client`` by default) signed in as ``user``, acting for ``organization``
+    (without one, the product picks as it does after a sign-in)."""
+    client = client if client is not None else Client()
+    client.force_login(user)
+    if organization is not None:
+        session = client.session
+        session[SESSION_KEY] = organization.pk
+        session.save()
+    return client
+
+
+def api_signed_in(user: User, organization: Organization | None = None, **client_kwargs: Any) -> APIClient:
+    """An API client with a browser's session (as the product's own pages call the API), acting for
+    ``organization``, or else the user's personal organization."""
+    acting = organization or Organization.objects.get(is_personal=True, memberships__user=user)
+    client: APIClient = signed_in(user, acting, client=APIClient(**client_kwargs))
+    return client
+
+
+def count_queries(client: Client | APIClient, url: str, *, cold: bool = False) -> int:
+    """The queries of one GET of ``url``, which must answer 200. ``cold``: with nothing remembered in the
+    process first (categories, skill names), so the count is the most a request makes."""
+    if cold:
+        clear_all()
+        forget_skill_names()
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200, (url, getattr(response, "content", b"")[:500])
+    return len(queries)
