@@ -38,6 +38,7 @@ from core import audit, limits
 from core.exceptions import AuthenticationFailed, Conflict, DomainError, NotFound, PermissionDenied, RateLimited
 from core.outbox import enqueue
 from core.text import is_blank, visible
+from core.updates import apply_changes
 
 INVITATION_LIFETIME = timedelta(days=7)
 
@@ -169,9 +170,7 @@ def update_organization_profile(*, actor: User, organization: Organization, **ch
     if "skills" in changes:
         changes["skills"] = normalise_skills(changes["skills"])
     organization = lock_organization(organization)
-    changed = [field for field, value in changes.items() if getattr(organization, field) != value]
-    for field in changed:
-        setattr(organization, field, changes[field])
+    changed = apply_changes(organization, changes)
     if changed:
         organization.save(update_fields=[*changed, "updated_at"])
         audit.record(

@@ -14,6 +14,7 @@ from contracts import services as contract_services
 from core import audit, limits
 from core.exceptions import Conflict, DomainError, ErrorCollector, NotFound
 from core.text import is_blank
+from core.updates import apply_changes
 from marketplace import notifications
 from marketplace.models import (
     LIVE_BID_STATUSES,
@@ -251,9 +252,7 @@ def update_bid(*, actor: User, bid: Bid, data: BidInput, attachments: list[Uploa
     bid = _lock_editable_bid(bid)
     values = _clean_bid_input(task=bid.task, data=data)
     checked = check_uploads(attachments or [], existing=bid.attachments.count()) if attachments else []
-    changed = [name for name, value in values.items() if getattr(bid, name) != value]
-    for name in changed:
-        setattr(bid, name, values[name])
+    changed = apply_changes(bid, values)
     bid.save(update_fields=[*changed, "updated_at"])
     _write_milestones(bid=bid, milestones=data.milestones)
     for item in checked:

@@ -18,6 +18,7 @@ from core.exceptions import Conflict, DomainError, ErrorCollector, NotFound
 from core.markdown import excerpt
 from core.money import RATE_CURRENCIES
 from core.text import is_blank
+from core.updates import apply_changes
 from marketplace import notifications
 from marketplace.models import (
     PENDING_BID_STATUSES,
@@ -306,16 +307,12 @@ def update_task(*, actor: User, task: Task, data: TaskInput) -> Task:
         raise DomainError(f"A {task.get_status_display().lower()} task can no longer be edited.")
     values = _clean_task_input(data)
     _remember_skills(data.skills)
-    changed = {name: value for name, value in values.items() if getattr(task, name) != value}
+    changed = apply_changes(task, values)
     if not changed:
         return task
     visible = {
-        name: [_jsonable(getattr(task, name)), _jsonable(value)]
-        for name, value in changed.items()
-        if name in BIDDER_VISIBLE_FIELDS
+        name: [_jsonable(old), _jsonable(new)] for name, (old, new) in changed.items() if name in BIDDER_VISIBLE_FIELDS
     }
-    for name, value in changed.items():
-        setattr(task, name, value)
     update_fields = [*changed, "updated_at"]
     if task.status == TaskStatus.OPEN and visible:
         task.edited_at = timezone.now()
