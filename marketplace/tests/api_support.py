@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts import services as account_services
 from accounts.models import Organization, Role
 from core.models import AuditEvent
 from marketplace import services
-from marketplace.models import Bid
+from marketplace.models import Bid, Category
+from marketplace.services import MilestoneInput
 from tests.factories import OrganizationFactory, bid_input, make_member
 from tests.support import api_signed_in as signed_in  # noqa: F401 - the API tests' name for it
 from tests.support import count_queries  # noqa: F401
@@ -53,3 +56,45 @@ def make_org(name: str) -> Organization:
     organization = OrganizationFactory(name=name)
     organization.owner = make_member(organization, role=Role.OWNER)
     return organization
+
+
+# --- request bodies and terms ------------------------------------------------------------------
+
+
+def task_payload(**overrides: Any) -> dict[str, Any]:
+    today = timezone.localdate()
+    payload: dict[str, Any] = {
+        "title": "Quarterly VAT returns",
+        "description": "Prepare and file our VAT returns every quarter.",
+        "category": Category.objects.get(slug="accounting-and-bookkeeping").pk,
+        "budget_type": "fixed",
+        "currency": "EUR",
+        "budget_amount": 150_000,
+        "deadline": (today + timedelta(days=60)).isoformat(),
+        "bidding_closes_at": (timezone.now() + timedelta(days=14)).isoformat(),
+        "skills": ["VAT returns", "Xero"],
+        "in_house_cost_estimate": 200_000,
+    }
+    payload.update(overrides)
+    return payload
+
+
+def bid_payload(**overrides: Any) -> dict[str, Any]:
+    today = timezone.localdate()
+    payload: dict[str, Any] = {
+        "amount": 280_000,
+        "start_date": (today + timedelta(days=3)).isoformat(),
+        "availability_hours_per_week": 20,
+        "delivery_date": (today + timedelta(days=45)).isoformat(),
+        "cover_letter": "We run payroll for 120 firms like yours.",
+        "milestones": [
+            {"title": "Set-up", "amount": 80_000, "due_date": (today + timedelta(days=10)).isoformat()},
+            {"title": "First runs", "amount": 200_000, "due_date": (today + timedelta(days=45)).isoformat()},
+        ],
+    }
+    payload.update(overrides)
+    return payload
+
+
+def one_milestone(amount: int) -> MilestoneInput:
+    return MilestoneInput(title="Everything", amount=amount, due_date=timezone.localdate() + timedelta(days=40))
