@@ -1,4 +1,4 @@
-"""What tests share besides factories: signed-in clients and counting a page's queries.
+"""What tests share besides factories: signed-in clients, reading pages, counting a page's queries.
 
 ``tests/factories.py`` builds rows; this module acts on the product with them.
 Every upload of every test lands in its own temporary folder (the root
@@ -7,11 +7,14 @@ Every upload of every test lands in its own temporary folder (the root
 
 from __future__ import annotations
 
+import re
+from html import unescape
 from typing import Any
 
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from rest_framework.test import APIClient
 
 from accounts.models import Organization, User
@@ -50,3 +53,22 @@ def count_queries(client: Client | APIClient, url: str, *, cold: bool = False) -
         response = client.get(url)
     assert response.status_code == 200, (url, getattr(response, "content", b"")[:500])
     return len(queries)
+
+
+def html(response: Any) -> str:
+    return str(response.content.decode())
+
+
+def field_errors(response: Any, field: str) -> str:
+    """The messages shown right under one form field (empty when there are none)."""
+    match = re.search(rf'<ul class="field-errors" id="id_{field}_error">(.*?)</ul>', html(response), re.S)
+    return unescape(match.group(1)) if match else ""
+
+
+def flash_messages(response: Any) -> list[str]:
+    return [str(message) for message in response.wsgi_request._messages]
+
+
+def login_redirect(response: Any, path: str) -> bool:
+    """Whether the page sent an anonymous visitor to sign in, coming back to ``path``."""
+    return response.status_code == 302 and response["Location"].startswith(reverse("account_login") + "?next=" + path)

@@ -29,6 +29,7 @@ from marketplace import services
 from marketplace.models import Bid, Category, SavedSearch, Task
 from marketplace.tests.api_support import error, signed_in, submit
 from tests.factories import bid_input, make_member, open_task, task_input
+from tests.support import field_errors, html
 
 pytestmark = pytest.mark.django_db
 
@@ -36,10 +37,6 @@ API = "/api/v1"
 # A description that, unescaped in <meta content="...">, sends every visitor elsewhere.
 REFRESH = 'Great job" http-equiv="refresh" content="0;url=https://evil.example/'
 ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff"
-
-
-def html(response: Any) -> str:
-    return response.content.decode()
 
 
 def meta_description(response: Any) -> str:
@@ -100,11 +97,6 @@ def api_task(**overrides: Any) -> dict[str, Any]:
 
 def hourly(**overrides: Any) -> dict[str, Any]:
     return {"budget_type": "hourly", "budget_amount": None, "hourly_rate_min": 1000, **overrides}
-
-
-def field_errors(response: Any, field: str) -> str:
-    match = re.search(rf'<ul class="field-errors" id="id_{field}_error">(.*?)</ul>', html(response), re.S)
-    return unescape(match.group(1)) if match else ""
 
 
 # --- output escaping -------------------------------------------------------------------------------

@@ -27,20 +27,12 @@ from accounts import services
 from accounts.models import ApiToken, Invitation, Membership, Organization, Role, User
 from accounts.tenancy import SESSION_KEY
 from tests.factories import UserFactory, make_member
-from tests.support import signed_in
+from tests.support import flash_messages, login_redirect, signed_in
 
 pytestmark = pytest.mark.django_db
 
 
 # --- helpers -----------------------------------------------------------------------
-
-
-def flash_messages(response) -> list[str]:
-    return [str(message) for message in response.wsgi_request._messages]
-
-
-def login_redirect(response, path: str) -> bool:
-    return response.status_code == 302 and response["Location"].startswith(reverse("account_login") + "?next=" + path)
 
 
 @pytest.fixture

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import pytest
 
-from accounts.models import Role
+from accounts.models import Organization, Role
 from marketplace import services
 from marketplace.models import Bid, Task, Thread
 from marketplace.tests.api_support import make_org, signed_in, submit
+from tests import support
 from tests.factories import make_member, open_task, task_input
 
 
@@ -58,3 +59,27 @@ def supplier_api(other_firm):
 @pytest.fixture
 def stranger_api(stranger):
     return signed_in(stranger.owner, stranger)
+
+
+# --- the task pages: a listed supplier and signed-in clients of both sides -------------------------------
+
+
+@pytest.fixture
+def supplier(other_firm):
+    """A supplier organization with a listed profile (skills), acting as ``other_firm``."""
+    Organization.objects.filter(pk=other_firm.pk).update(
+        skills=["payroll", "datev"], country="DE", city="Berlin", hourly_rate=6_500, headline="Payroll bureau"
+    )
+    other_firm.refresh_from_db()
+    other_firm.owner = other_firm.memberships.get(role="owner").user
+    return other_firm
+
+
+@pytest.fixture
+def client_of(firm):
+    return support.signed_in(firm.owner, firm)
+
+
+@pytest.fixture
+def supplier_client(supplier):
+    return support.signed_in(supplier.owner, supplier)
