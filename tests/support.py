@@ -17,9 +17,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from rest_framework.test import APIClient
 
+from accounts import services as account_services
 from accounts.models import Organization, User
 from accounts.tenancy import SESSION_KEY
 from core.memo import clear_all
+from core.models import AuditEvent
 from marketplace.templatetags.marketplace_tags import forget_skill_names
 
 
@@ -72,3 +74,21 @@ def flash_messages(response: Any) -> list[str]:
 def login_redirect(response: Any, path: str) -> bool:
     """Whether the page sent an anonymous visitor to sign in, coming back to ``path``."""
     return response.status_code == 302 and response["Location"].startswith(reverse("account_login") + "?next=" + path)
+
+
+def with_token(user: User, organization: Organization, **token: Any) -> APIClient:
+    """An API client holding a new API token of ``user`` for ``organization``."""
+    _token, secret = account_services.create_api_token(actor=user, organization=organization, name="test", **token)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
+    return client
+
+
+def audited(action: str, organization: Organization | None = None, target: Any = None) -> bool:
+    """Whether the audit log holds ``action`` (for ``organization``, on ``target``)."""
+    events = AuditEvent.objects.filter(action=action)
+    if organization is not None:
+        events = events.filter(organization=organization)
+    if target is not None:
+        events = events.filter(target_id=str(target.pk))
+    return events.exists()

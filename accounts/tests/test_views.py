@@ -36,12 +36,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def member(firm):
-    """A plain member of ``firm``."""
-    return make_member(firm, role=Role.MEMBER)
-
-
-@pytest.fixture
 def admin(firm):
     return make_member(firm, role=Role.ADMIN)
 

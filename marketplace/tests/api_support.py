@@ -16,25 +16,9 @@ from marketplace.models import Bid, Category
 from marketplace.services import MilestoneInput
 from tests.factories import OrganizationFactory, bid_input, make_member
 from tests.support import api_signed_in as signed_in  # noqa: F401 - the API tests' name for it
-from tests.support import count_queries  # noqa: F401
+from tests.support import audited, count_queries, with_token  # noqa: F401 - the API tests import them from here
 
 API = "/api/v1"
-
-
-def with_token(user, organization) -> APIClient:
-    _token, secret = account_services.create_api_token(actor=user, organization=organization, name="test")
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
-    return client
-
-
-def audited(action: str, organization=None, target=None) -> bool:
-    events = AuditEvent.objects.filter(action=action)
-    if organization is not None:
-        events = events.filter(organization=organization)
-    if target is not None:
-        events = events.filter(target_id=str(target.pk))
-    return events.exists()
 
 
 def error(response) -> dict[str, Any]:
