@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from rest_framework.test import APIClient
 
+from accounts import services
 from accounts.models import Role
 from tests.factories import make_member
 
@@ -19,3 +20,18 @@ def anonymous_api() -> APIClient:
 def member(firm):  # type: ignore[no-untyped-def]
     """A plain member of ``firm``: may read, may not manage."""
     return make_member(firm, role=Role.MEMBER)
+
+
+@pytest.fixture
+def admin(firm):  # type: ignore[no-untyped-def]
+    return make_member(firm, role=Role.ADMIN)
+
+
+@pytest.fixture
+def invitation(firm):  # type: ignore[no-untyped-def]
+    """A pending invitation to ``firm`` as an admin, with its secret ``token`` (sent by email)."""
+    invitation, token = services.invite_member(
+        actor=firm.owner, organization=firm, email="newcomer@example.test", role=Role.ADMIN
+    )
+    invitation.token = token
+    return invitation
