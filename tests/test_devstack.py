@@ -263,7 +263,9 @@ def start_database():
 
 @pytest.mark.slow
 def test_ctrl_c_stops_every_process_bin_start_ran(start_database):
-    with open(BASE_DIR / "var" / "run" / "start.lock", "a+") as lock:
+    run_dir = BASE_DIR / "var" / "run"
+    run_dir.mkdir(parents=True, exist_ok=True)  # a fresh clone has none until its first bin/start
+    with open(run_dir / "start.lock", "a+") as lock:
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
             fcntl.flock(lock, fcntl.LOCK_UN)
