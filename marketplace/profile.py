@@ -2,7 +2,7 @@
 
 For an organization the directory lists: its track record and reply time in
 the page's facts and, for a member of another organization visiting it,
-inviting it to bid and the conversations already under way.
+inviting it to bid and the latest conversation with it.
 """
 
 from __future__ import annotations
@@ -11,10 +11,8 @@ from django.http import HttpRequest
 
 from accounts.models import Organization
 from accounts.profiles import Place, Section, contribute
-from marketplace.selectors.profiles import conversations_with, supplier_standing
+from marketplace.selectors.profiles import latest_conversation, supplier_standing
 from marketplace.selectors.tasks import open_tasks_of
-
-CONVERSATIONS_SHOWN = 5
 
 
 def supplier_sections(request: HttpRequest, organization: Organization) -> dict[Place, Section]:
@@ -26,13 +24,12 @@ def supplier_sections(request: HttpRequest, organization: Organization) -> dict[
     }
     viewer = getattr(request, "organization", None)
     if viewer is not None and viewer.pk != organization.pk:
-        conversations = list(conversations_with(client=viewer, supplier=organization)[:CONVERSATIONS_SHOWN])
         found["actions"] = Section(
             "marketplace/suppliers/_profile_actions.html",
             {
                 "supplier": organization,
                 "open_tasks": open_tasks_of(organization=viewer),
-                "conversations": conversations,
+                "conversation": latest_conversation(client=viewer, supplier=organization),
             },
         )
     return found

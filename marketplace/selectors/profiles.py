@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from itertools import groupby
 
-from django.db.models import F, QuerySet
+from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import Organization
@@ -33,7 +33,8 @@ class SupplierStanding:
 
 
 def supplier_standing(*, organization: Organization) -> SupplierStanding | None:
-    """The organization's record as a supplier, or None when the directory does not list it. Two queries."""
+    """The organization's record as a supplier, or None when the directory does not list it. Three queries:
+    is it listed, its track record, its replies."""
     try:
         get_listed_supplier(organization_id=organization.pk)
     except NotFound:
@@ -68,10 +69,11 @@ def _reply_seconds(supplier: Organization) -> list[int]:
     return seconds
 
 
-def conversations_with(*, client: Organization, supplier: Organization) -> QuerySet[Thread]:
-    """The client's threads with the supplier, about its own tasks, most recent first."""
+def latest_conversation(*, client: Organization, supplier: Organization) -> Thread | None:
+    """The client's most recent thread with the supplier (about one of its own tasks), if any."""
     return (
         Thread.objects.filter(task__organization=client, supplier=supplier)
         .select_related("task")
         .order_by(F("last_message_at").desc(nulls_last=True), "-id")
+        .first()
     )

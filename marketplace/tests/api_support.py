@@ -6,11 +6,8 @@ from datetime import timedelta
 from typing import Any
 
 from django.utils import timezone
-from rest_framework.test import APIClient
 
-from accounts import services as account_services
 from accounts.models import Organization, Role
-from core.models import AuditEvent
 from marketplace import services
 from marketplace.models import Bid, Category
 from marketplace.services import MilestoneInput

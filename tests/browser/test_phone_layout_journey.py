@@ -11,8 +11,8 @@ for a person to look at; on the phone the test measures:
 - on Find work, the first task's title is on the first screen (the filters fold
   behind a "Filters" button instead of coming first);
 - on a task page, the bid action (Place a bid, Sign in to bid, View your bid)
-  is on the first screen, and on the comparison the leading bid (the weights
-  fold away);
+  is on the first screen, for the task's client its Review bids, and on the
+  comparison the leading bid (the weights fold away);
 - the header's menu button discloses the navigation, and the Filters button
   the filters, each telling assistive technology whether it is open.
 
@@ -36,6 +36,7 @@ DESKTOP = (1366, 900)
 FIRST_TASK = ".task-card .task-card-title"
 BID_ACTION = ".terms-actions .btn"  # Place a bid, Sign in to bid, View your bid
 FIRST_SUPPLIER = ".supplier-card-title"
+CLIENT_BIDS = ".client-action-bar .btn"  # the client's Review bids, pinned under the description
 LEADING_BID = ".cmp-leader h2"  # the comparison's best (or only) bid, above the table
 
 # The page's width, and how far down the given element ends (None: not on the page).
@@ -66,7 +67,7 @@ def journeys(demo: Demo) -> list[tuple[tuple[str, str] | None, list[tuple[str, s
         ("/", "dashboard", ""),
         ("/my-tasks/", "my-tasks", ""),
         ("/tasks/new/", "task-new", ""),
-        (f"/tasks/{task.pk}/", "task-client", ""),
+        (f"/tasks/{task.pk}/", "task-client", CLIENT_BIDS),
         (f"/tasks/{task.pk}/edit/", "task-edit", ""),
         (f"/tasks/{task.pk}/bids/", "task-bids", ""),
         (f"/tasks/{task.pk}/compare/", "comparison", LEADING_BID),
