@@ -12,8 +12,9 @@ from django.utils import timezone
 from accounts.models import Organization
 from contracts.selectors import TRACK_RECORD_PARAMETERS, track_record_sql
 from core import joins
-from marketplace.comparison.scoring import SupplierRecord, reply_times, unanswered_since
+from marketplace.comparison.scoring import SupplierRecord
 from marketplace.models import LIVE_BID_STATUSES, Bid, Message, Task, Thread
+from marketplace.selectors.messaging import reply_times, unanswered_since
 
 
 @functools.cache

@@ -286,32 +286,6 @@ class SupplierRecord(TrackRecord):
     waiting_seconds: int | None = None  # how long the client's latest message has waited for an answer
 
 
-def unanswered_since(messages: list[tuple[int, datetime]], *, client_id: int) -> datetime | None:
-    """When the first client message after the supplier's last word was sent, if it is still unanswered."""
-    waiting_since: datetime | None = None
-    for sender_id, sent_at in messages:
-        waiting_since = (waiting_since or sent_at) if sender_id == client_id else None
-    return waiting_since
-
-
-def reply_times(messages: list[tuple[int, datetime]], *, client_id: int) -> list[int]:
-    """Seconds from each client message still unanswered to the supplier's next message.
-
-    ``messages`` are (sender organization id, sent at), oldest first. Several
-    client messages in a row wait on one answer, timed from the first of them.
-    """
-    waiting_since: datetime | None = None
-    replies: list[int] = []
-    for sender_id, sent_at in messages:
-        if sender_id == client_id:
-            if waiting_since is None:
-                waiting_since = sent_at
-        elif waiting_since is not None:
-            replies.append(int((sent_at - waiting_since).total_seconds()))
-            waiting_since = None
-    return replies
-
-
 def _reply_score(seconds: Fraction) -> int:
     fast, slow = int(FAST_REPLY.total_seconds()), int(SLOW_REPLY.total_seconds())
     if seconds <= fast:

@@ -14,8 +14,8 @@ from django.utils import timezone
 from accounts.models import Organization
 from contracts.selectors import with_track_record
 from core.exceptions import NotFound
-from marketplace.comparison.scoring import reply_times
 from marketplace.models import Message, Thread
+from marketplace.selectors.messaging import reply_times
 from marketplace.selectors.suppliers import get_listed_supplier
 
 #: How far back a supplier's replies are timed, and at most how many messages are read for it.

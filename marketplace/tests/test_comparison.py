@@ -23,15 +23,14 @@ from marketplace.comparison.results import score_class
 from marketplace.comparison.scoring import (
     _round,
     overlap_minutes,
-    reply_times,
     score_communication,
     score_flexibility,
     score_geography,
     score_price,
     score_reputation,
-    unanswered_since,
 )
 from marketplace.models import Bid, Message, Task
+from marketplace.selectors.messaging import reply_times, unanswered_since
 from tests.factories import OrganizationFactory, bid_input, make_member, open_task
 
 TODAY = date(2026, 1, 12)
