@@ -95,42 +95,48 @@ def _form_errors(form: BaseForm, prefix: str = "", *, links: bool = True) -> Ite
             yield anchor, label, str(message)
 
 
-def summary_items(*forms: Any, rows: str = "Row", links: bool = True) -> list[tuple[str, str, str]]:
+def summary_items(
+    *forms: Any, rows: str = "Row", links: bool = True, messages_at: str = ""
+) -> list[tuple[str, str, str]]:
     """Every error of ``forms`` (forms, formsets, or lists of messages tied to no field), in the order given.
 
-    A formset's rows are named "{rows} 1", "{rows} 2"… in front of their field labels.
+    A formset's rows are named "{rows} 1", "{rows} 2"… in front of their field labels. Messages
+    tied to no field link to ``messages_at`` when the page shows them there. A message that comes
+    twice (a formset's own refusal, also passed in a list) is listed once.
     """
+    loose = messages_at if links else ""
     items: list[tuple[str, str, str]] = []
     for form in forms:
         if form is None or form == "":
             continue
         if isinstance(form, BaseFormSet):
-            items += [("", "", str(message)) for message in form.non_form_errors()]
+            items += [(loose, "", str(message)) for message in form.non_form_errors()]
             for number, row in enumerate(form.forms, start=1):
                 items += _form_errors(row, prefix=f"{rows} {number}", links=links)
         elif isinstance(form, BaseForm):
             if form.is_bound:
                 items += _form_errors(form, links=links)
         else:
-            items += [("", "", str(message)) for message in form]
-    return items
+            items += [(loose, "", str(message)) for message in form]
+    return list(dict.fromkeys(items))
 
 
 @register.simple_tag
 def error_summary(
-    *forms: Any, title: str = "Nothing was saved.", rows: str = "Row", links: bool = True
+    *forms: Any, title: str = "Nothing was saved.", rows: str = "Row", links: bool = True, messages_at: str = ""
 ) -> SafeString | str:
     """What went wrong, at the top of a refused form: each message a link to its field.
 
     Pass the page's forms, formsets and lists of messages that belong to no
     field (``{% error_summary form milestones milestone_errors %}``); nothing
     is drawn when they hold no error. ``rows`` names a formset's rows
-    ("Milestone 2 amount"); ``links=False`` when the fields are on another page. ``static/js/app.js`` moves the focus to
-    it on load (``tabindex=-1``) so a keyboard or screen reader user starts
+    ("Milestone 2 amount"); ``messages_at`` is the id of the block where the page repeats the
+    messages tied to no field; ``links=False`` when the fields are on another page.
+    ``static/js/app.js`` moves the focus to it on load (``tabindex=-1``) so a keyboard or screen reader user starts
     from the list, and a link click focuses the field rather than only
     scrolling to it. ``role=alert`` has it read out where scripts do not run.
     """
-    items = summary_items(*forms, rows=rows, links=links)
+    items = summary_items(*forms, rows=rows, links=links, messages_at=messages_at)
     if not items:
         return ""
     count = len(items)

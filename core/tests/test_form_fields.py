@@ -111,6 +111,19 @@ def test_formset_rows_and_loose_messages_are_listed_after_the_form():
     assert "<li>The milestones must add up to the price.</li>" in markup
 
 
+def test_loose_messages_link_to_where_the_page_shows_them_and_are_listed_once():
+    rows = forms.formset_factory(Form, extra=0, max_num=1, validate_max=True)(
+        data={"form-TOTAL_FORMS": "2", "form-INITIAL_FORMS": "0"}
+    )
+    rows.is_valid()
+    repeated = [str(message) for message in rows.non_form_errors()]
+
+    markup = error_summary(Form(), rows, [*repeated, "Too dear."], messages_at="plan-errors")
+
+    assert summary_links(markup) == [("plan-errors", repeated[0]), ("plan-errors", "Too dear.")]
+    assert "2 things to correct" in markup
+
+
 def test_nothing_is_drawn_without_errors_and_links_can_be_left_out():
     assert error_summary(Form(), None, []) == ""
     form = Form(data={})

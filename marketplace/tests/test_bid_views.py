@@ -417,7 +417,8 @@ class TestBidCreate:
         page = response.content.decode()
         summary = page[page.index("data-error-summary") : page.index("</ul>", page.index("data-error-summary"))]
         assert '<a href="#id_cover_letter">Cover letter: Tell the client why you are the right choice.</a>' in summary
-        assert "<li>The milestones must add up to the price.</li>" in summary
+        assert '<li><a href="#milestones-errors">The milestones must add up to the price.</a></li>' in summary
+        assert 'id="milestones-errors"' in page
 
 
 # --- bid-list ------------------------------------------------------------------------------------
