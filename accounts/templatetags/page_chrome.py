@@ -90,9 +90,12 @@ def site_header(context: template.Context) -> SafeString:
 
 @register.simple_tag(takes_context=True)
 def site_footer(context: template.Context) -> SafeString:
-    """``{% site_footer %}``: the page's footer (it differs only by signing in, and by the year)."""
-    user = context.get("user")
-    return _footer_markup(settings.SITE_NAME, bool(user and user.is_authenticated), timezone.localdate().year)
+    """``{% site_footer %}``: the page's footer. It differs by signing in, by the sides the acting
+    organization works on (its links are the header's tabs), and by the year."""
+    header = header_of(context)
+    acting = header.acting
+    sides = (False, False) if acting is None else (acting.client_side, acting.supplier_side)
+    return _footer_markup(settings.SITE_NAME, header.signed_in, acting is not None, *sides, timezone.localdate().year)
 
 
 def header_of(context: template.Context) -> Header:
@@ -173,7 +176,11 @@ def _header_markup(header: Header) -> SafeString:
     )
 
 
-@functools.lru_cache(maxsize=8)
-def _footer_markup(site_name: str, signed_in: bool, year: int) -> SafeString:
-    markup = get_template("_site_footer.html").render({"SITE_NAME": site_name, "signed_in": signed_in, "year": year})
+@functools.lru_cache(maxsize=16)
+def _footer_markup(
+    site_name: str, signed_in: bool, acting: bool, client_side: bool, supplier_side: bool, year: int
+) -> SafeString:
+    sides = {"acting": acting, "client_side": client_side, "supplier_side": supplier_side}
+    values = {"signed_in": signed_in, **sides, "year": year}
+    markup = get_template("_site_footer.html").render({"SITE_NAME": site_name, **values})
     return cast(SafeString, markup)

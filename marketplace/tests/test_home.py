@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -194,6 +195,22 @@ def test_the_header_shows_each_side_its_own_tabs(firm, supplier):
     open_task(supplier)  # it hires too
     both = tabs(page(signed_in(supplier.owner, supplier)))
     assert both == ["Dashboard", "My tasks", "Find work", "Bids", "Messages", "Suppliers"]
+
+
+def footer_links(html: str) -> list[str]:
+    nav = html[html.index('<nav class="footer-nav"') :]
+    product = nav[nav.index("<h2>Product</h2>") : nav.index("</div>")]
+    return [label.strip() for label in re.findall(r"<a [^>]*>(.*?)</a>", product, re.S)]
+
+
+def test_the_footer_links_the_sections_of_each_side_as_the_header_does(firm, supplier):
+    assert footer_links(page(signed_in(firm.owner, firm))) == ["My tasks", "Messages", "Suppliers"]
+    assert footer_links(page(signed_in(supplier.owner, supplier))) == ["Find work", "Bids", "Messages"]
+
+    open_task(supplier)  # it hires too
+    both = footer_links(page(signed_in(supplier.owner, supplier)))
+    assert both == ["My tasks", "Find work", "Bids", "Messages", "Suppliers"]
+    assert footer_links(page(Client())) == ["Find work", "How it works", "For businesses", "For suppliers"]
 
 
 def test_a_client_opening_bids_is_sent_to_the_bids_on_its_tasks(firm, supplier):
