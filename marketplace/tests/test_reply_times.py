@@ -5,13 +5,17 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Organization
 from core.models import OutboxMessage
 from marketplace import services
 from marketplace.models import Message, SupplierReplyTime, Thread
+from marketplace.selectors.profiles import supplier_standing
+from marketplace.tests.api_support import API
 from tests.factories import OrganizationFactory, make_member, open_task
+from tests.support import html, signed_in
 
 pytestmark = pytest.mark.django_db
 
@@ -184,6 +188,57 @@ class TestNightly:
 
         assert entry["task"] == "marketplace.schedule_reply_time_refresh"
         assert entry["schedule"] == 86400.0
+
+
+# --- where it shows ---------------------------------------------------------------------------------------
+
+
+class TestWhereItShows:
+    def card(self, page: str, organization: Organization) -> str:
+        return page.split(f'id="supplier-{organization.pk}-name"', 1)[1].split('<ul class="chips', 1)[0]
+
+    def test_the_card_and_the_profile_say_the_same(self, firm, supplier, thread):
+        talk(thread, (firm, 0), (supplier, 3))
+        services.refresh_reply_time(supplier_id=supplier.pk)
+        client = signed_in(firm.owner, firm)
+
+        page = html(client.get(reverse("supplier-list")))
+        profile = html(client.get(supplier.get_absolute_url()))
+
+        assert "Usually replies in about 3 hours" in self.card(page, supplier)
+        assert "Replies in about 3 hours" in profile
+        assert supplier_standing(organization=supplier).median_reply_seconds == 3 * HOUR  # type: ignore[union-attr]
+
+    def test_a_supplier_without_replies_shows_nothing_not_zero(self, firm, supplier, thread):
+        talk(thread, (supplier, 0))
+        services.refresh_reply_time(supplier_id=supplier.pk)  # a stored row with no reply
+        unseen = OrganizationFactory(name="Unseen Ltd", skills=["payroll"], offers_services=True)  # no row at all
+
+        page = html(signed_in(firm.owner, firm).get(reverse("supplier-list")))
+
+        for organization in (supplier, unseen):
+            card = self.card(page, organization)
+            assert "replies" not in card.lower()
+            assert "0 minutes" not in card
+
+    def test_a_new_figure_shows_on_the_cached_card_at_once(self, firm, supplier, thread):
+        client = signed_in(firm.owner, firm)
+        assert "Usually replies" not in self.card(html(client.get(reverse("supplier-list"))), supplier)
+        talk(thread, (firm, 0), (supplier, 0.25))
+        services.refresh_reply_time(supplier_id=supplier.pk)
+
+        assert "Usually replies within an hour" in self.card(html(client.get(reverse("supplier-list"))), supplier)
+
+    def test_the_api_gives_the_same_figure_and_null_without_one(self, firm, supplier, thread):
+        unseen = OrganizationFactory(name="Unseen Ltd", skills=["payroll"], offers_services=True)
+        talk(thread, (firm, 0), (supplier, 2))
+        services.refresh_reply_time(supplier_id=supplier.pk)
+
+        results = signed_in(firm.owner, firm).get(f"{API}/suppliers/").json()["results"]
+
+        by_id = {item["id"]: item for item in results}
+        assert (by_id[supplier.pk]["median_reply_seconds"], by_id[supplier.pk]["reply_count"]) == (2 * HOUR, 1)
+        assert (by_id[unseen.pk]["median_reply_seconds"], by_id[unseen.pk]["reply_count"]) == (None, 0)
 
 
 @pytest.fixture
