@@ -55,8 +55,8 @@ def refresh_reply_times(*, supplier_ids: Iterable[int]) -> int:
 def refresh_after_answer(*, message: Message, thread: Thread) -> None:
     """After a supplier's message: when it answers a client, have its reply time recomputed after commit.
 
-    Called by ``send_message`` inside its transaction, before ``message`` moves the thread's last
-    message, with the thread locked. One indexed read of the thread's previous message decides; a
+    Called by ``send_message`` inside its transaction, with the thread locked (so no other message
+    slips in between). One indexed read of the thread's previous message in the window decides; a
     supplier's follow-ups and first words time nothing and enqueue nothing. The outbox row commits
     with the message and the job is idempotent, so a repeat or a late run only recomputes.
     """
