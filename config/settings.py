@@ -225,6 +225,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 86400.0,
         "options": {"expires": 82800},
     },
+    # Daily: suppliers' stored reply times, as their 90-day window slides (answers refresh theirs at once).
+    "refresh-reply-times": {
+        "task": "marketplace.schedule_reply_time_refresh",
+        "schedule": 86400.0,
+        "options": {"expires": 82800},
+    },
 }
 CELERY_TIMEZONE = "UTC"
 OUTBOX_RETRY_AFTER_SECONDS = env.int("OUTBOX_RETRY_AFTER_SECONDS", default=30)

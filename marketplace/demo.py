@@ -1,4 +1,5 @@
-"""The marketplace's part of the demo data (:mod:`core.demo`): suppliers, tasks, bids and a conversation.
+"""The marketplace's part of the demo data (:mod:`core.demo`): suppliers, tasks, bids, a conversation and
+the reply time it gives.
 
 Every row comes from the services the product uses, and each step looks its
 rows up first (tasks by client and title, bids by supplier and task), so a
@@ -391,10 +392,19 @@ def seed_messages(demo: Demo) -> None:
     demo.created.append("a conversation about the label bid")
 
 
-# More suppliers for the directory, Northwind's tasks, bids on them, a conversation.
+def seed_reply_times(demo: Demo) -> None:
+    """The demo suppliers' reply times, computed now: the directory and profiles show them before a
+    worker has run the jobs the answers enqueued (or the nightly refresh). Recomputing changes nothing."""
+    ids = [organization.pk for organization in demo.organizations.values()]
+    talking = Thread.objects.filter(supplier_id__in=ids).order_by().values_list("supplier_id", flat=True).distinct()
+    services.refresh_reply_times(supplier_ids=talking)
+
+
+# More suppliers for the directory, Northwind's tasks, bids on them, a conversation, reply times.
 STEPS: list[Step] = [
     Step("marketplace suppliers", seed_suppliers),
     Step("marketplace tasks", seed_tasks),
     Step("marketplace bids", seed_bids),
     Step("marketplace messages", seed_messages),
+    Step("marketplace reply times", seed_reply_times),
 ]

@@ -523,6 +523,35 @@ class ThreadReadMark(models.Model):
         return f"{self.user_id} read {self.thread_id} to {self.last_read_at:%Y-%m-%d %H:%M}"
 
 
+class SupplierReplyTime(models.Model):
+    """How fast a supplier answers clients: the median of its reply times over the last 90 days, stored.
+
+    The directory shows it on every card of a page and reading the messages of twelve suppliers per
+    page view was out of the question; the supplier's profile and the API read the same row, so they
+    never disagree. ``marketplace.services.replies`` writes it (after a supplier's answer, and nightly
+    as the window slides); ``marketplace.selectors.messaging.supplier_reply_seconds`` defines it.
+    """
+
+    organization = models.OneToOneField(
+        "accounts.Organization", primary_key=True, on_delete=models.CASCADE, related_name="reply_time"
+    )
+    #: Seconds from a client's message to the supplier's answer, median of ``replies``; None without any.
+    median_seconds = models.PositiveIntegerField(null=True, blank=True)
+    replies = models.PositiveIntegerField(default=0, help_text="Answers to clients timed in the window.")
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(replies=0, median_seconds__isnull=True) | Q(replies__gt=0, median_seconds__isnull=False),
+                name="reply_time_median_with_replies",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization_id}: {self.median_seconds}s over {self.replies} replies"
+
+
 # --- saved searches and reviews ----------------------------------------------------------------
 
 

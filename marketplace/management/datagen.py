@@ -16,6 +16,8 @@ keeps every rule the services and the schema enforce, by construction:
   withdrawn bids (no task is "awarded": an award comes with a contract, which
   is the contracts app's business, so the generator leaves awards out);
 - each bid has the client/supplier thread ``submit_bid`` would have opened;
+- every supplier with messages in the last 90 days has its stored reply time
+  (``SupplierReplyTime``), as the nightly refresh would leave it;
 - every user has a verified primary email and a personal organization, as
   after sign-up; firms have an owner.
 
@@ -59,9 +61,11 @@ from marketplace.models import (
     Category,
     Message,
     Skill,
+    SupplierReplyTime,
     Task,
     Thread,
 )
+from marketplace.selectors.messaging import REPLY_MESSAGES, REPLY_WINDOW
 
 GENERATED_PASSWORD = "generated-pass-2026"  # every generated user's password (one hash, computed once)
 DAY = 86_400
@@ -258,14 +262,68 @@ class Generator:
                     [table],
                 )
 
+            step = time.monotonic()
+            figures = self._reply_times(cursor)
+            self.log(f"reply times: {figures:,} suppliers in {time.monotonic() - step:.1f}s")
+
         step = time.monotonic()
-        self._analyze(tables)
+        self._analyze([*tables, SupplierReplyTime._meta.db_table])
         self.log(f"analyze: {time.monotonic() - step:.1f}s")
         self.log(
             f"done in {time.monotonic() - started:.1f}s: "
             + ", ".join(f"{k} {v:,}" for k, v in self.counts.rows.items())
         )
         return self.counts
+
+    def _reply_times(self, cursor: Any) -> int:
+        """Store the reply time of every supplier with messages in the window (``SupplierReplyTime``), as
+        ``marketplace.services.replies`` would, in one statement; how many suppliers.
+
+        The same rule as ``selectors.messaging.supplier_reply_seconds`` and ``reply_times``, in SQL:
+        calling the service for each of thousands of suppliers took a query each. Per supplier only its
+        newest ``REPLY_MESSAGES`` messages of the last ``REPLY_WINDOW`` are read (so the work is bounded
+        by the window); in a thread, client messages in a row wait on the supplier's next message, timed
+        from the first of them. A test holds its figures equal to the service's.
+        """
+        message, thread, task = self.tables["message"], self.tables["thread"], self.tables["task"]
+        cursor.execute(
+            f"""
+            WITH recent AS (
+                SELECT t.supplier_id AS supplier, m.thread_id AS thread, k.organization_id AS client,
+                       m.sender_organization_id AS sender, m.created_at AS at, m.id,
+                       row_number() OVER (PARTITION BY t.supplier_id ORDER BY m.created_at DESC, m.id DESC) AS newest
+                  FROM {message} m
+                  JOIN {thread} t ON t.id = m.thread_id
+                  JOIN {task} k ON k.id = t.task_id
+                 WHERE m.created_at >= %(since)s
+            ), kept AS (
+                -- answers: the thread's non-client messages so far, this one included, so a run of client
+                -- messages shares its count with the answer before it, and the next answer counts one more.
+                -- Ties in time in the order Python's stable sort leaves them (newest id first).
+                SELECT *, lag(sender) OVER w AS previous,
+                       count(*) FILTER (WHERE sender <> client) OVER w AS answers
+                  FROM recent
+                 WHERE newest <= %(messages)s
+                WINDOW w AS (PARTITION BY thread ORDER BY at, id DESC)
+            ), asked AS (
+                SELECT thread, answers, min(at) AS at FROM kept WHERE sender = client GROUP BY thread, answers
+            ), replies AS (
+                SELECT k.supplier, floor(extract(epoch FROM k.at - a.at))::integer AS seconds
+                  FROM kept k JOIN asked a ON a.thread = k.thread AND a.answers = k.answers - 1
+                 WHERE k.sender <> k.client AND k.previous = k.client
+            )
+            INSERT INTO {SupplierReplyTime._meta.db_table} (organization_id, median_seconds, replies, computed_at)
+            SELECT s.supplier, floor(percentile_cont(0.5) WITHIN GROUP (ORDER BY r.seconds))::integer,
+                   count(r.seconds), now()
+              FROM (SELECT DISTINCT supplier FROM kept) s LEFT JOIN replies r ON r.supplier = s.supplier
+             GROUP BY s.supplier
+            ON CONFLICT (organization_id) DO UPDATE
+               SET median_seconds = EXCLUDED.median_seconds, replies = EXCLUDED.replies,
+                   computed_at = EXCLUDED.computed_at
+            """,  # noqa: S608 (our table names)
+            {"since": timezone.now() - REPLY_WINDOW, "messages": REPLY_MESSAGES},
+        )
+        return int(cursor.rowcount)
 
     def _load_categories(self) -> list[Cat]:
         vocab = {c.slug: c for c in words.CATEGORIES}

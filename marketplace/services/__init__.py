@@ -18,6 +18,7 @@ from marketplace.services.bids import (
     withdraw_bid,
 )
 from marketplace.services.messaging import get_or_create_thread, mark_thread_read, open_thread, send_message
+from marketplace.services.replies import refresh_reply_time, refresh_reply_times, schedule_reply_time_refresh
 from marketplace.services.searches import delete_saved_search, save_search
 from marketplace.services.tasks import (
     TASK_TRANSITIONS,
@@ -55,9 +56,12 @@ __all__ = [
     "mark_thread_read",
     "open_thread",
     "publish_task",
+    "refresh_reply_time",
+    "refresh_reply_times",
     "remove_bid_attachment",
     "remove_task_attachment",
     "save_search",
+    "schedule_reply_time_refresh",
     "send_message",
     "set_comparison_weights",
     "shortlist_bid",

@@ -14,6 +14,7 @@ from marketplace import notifications
 from marketplace.models import BidInvitation, Message, MessageAttachment, Task, Thread, ThreadReadMark
 from marketplace.selectors.messaging import forget_thread_order
 from marketplace.services._common import check_uploads, require_member
+from marketplace.services.replies import refresh_after_answer
 
 MAX_MESSAGE_LENGTH = limits.MESSAGE
 
@@ -63,7 +64,8 @@ def send_message(
     body: str,
     attachments: list[UploadedFile] | None = None,
 ) -> Message:
-    """Post a message as one side of the thread; the other side is emailed after commit."""
+    """Post a message as one side of the thread; the other side is emailed after commit, and a supplier's
+    answer to the client has its reply time recomputed after commit."""
     require_member(actor=actor, organization=organization)
     thread = Thread.objects.select_for_update(of=("self",)).select_related("task", "supplier").get(pk=thread.pk)
     if organization.pk not in (thread.task.organization_id, thread.supplier_id):
@@ -84,6 +86,7 @@ def send_message(
     _forget_order_after_commit(thread)
     mark_thread_read(user=actor, thread=thread, at=message.created_at)
     notifications.message_received(message=message)
+    refresh_after_answer(message=message, thread=thread)
     return message
 
 

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.safestring import SafeString
 
 from core.fragments import render_each, render_parts
-from marketplace.templatetags.marketplace_tags import skill_name
+from marketplace.templatetags.marketplace_tags import reply_time, skill_name
 
 register = template.Library()
 
@@ -69,7 +69,7 @@ def supplier_card_bodies(
     """``{% supplier_card_bodies suppliers skill_names as cards %}``: (supplier, the body of its card) pairs.
 
     The body (``_supplier_card_body.html``) is the same for every viewer: name,
-    place, member since, headline, figures, rate and skills. The card's actions, which depend
+    place, member since, headline, figures, reply time, rate and skills. The card's actions, which depend
     on the viewer's open tasks and invitations, stay in the page.
     """
     suppliers, names = list(suppliers), names or {}
@@ -85,6 +85,7 @@ def supplier_card_bodies(
             supplier.rating,
             supplier.review_count,
             supplier.completed_contracts,
+            reply_time(supplier.median_reply_seconds),  # as shown: a new median in the same hour keeps the body
             supplier.created_at.strftime("%Y-%m"),
             supplier.hourly_rate,
             supplier.hourly_rate_currency,

@@ -75,6 +75,14 @@ class TestSchema:
         assert "in_house_cost_estimate" in task["properties"]
         assert "in_house_cost_estimate" not in task["required"]
 
+    def test_a_suppliers_reply_time_is_documented_as_nullable(self, schema):
+        supplier = schema["components"]["schemas"]["Supplier"]["properties"]
+
+        assert supplier["median_reply_seconds"]["type"] == "integer"
+        assert supplier["median_reply_seconds"]["nullable"] is True
+        assert "90 days" in supplier["median_reply_seconds"]["description"]
+        assert supplier["reply_count"]["type"] == "integer"
+
     def test_the_schema_generates_without_warnings(self, tmp_path):
         call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "schema.yml"))
 

@@ -9,7 +9,7 @@ import pytest
 from django.core.management import call_command
 
 from accounts.models import Organization
-from marketplace.models import Bid, BidInvitation, Message, Task, Thread
+from marketplace.models import Bid, BidInvitation, Message, SupplierReplyTime, Task, Thread
 from marketplace.selectors import SupplierFilters, search_suppliers
 
 pytestmark = pytest.mark.django_db
@@ -47,6 +47,24 @@ def test_pixel_and_pine_and_ledgerly_bid_and_talk_with_the_client():
     thread = Thread.objects.get(supplier__name="Pixel & Pine Studio")
     senders = list(Message.objects.filter(thread=thread).values_list("sender__email", flat=True))
     assert senders == ["alice@demo.test", "bob@demo.test", "alice@demo.test"]
+
+
+def test_the_directory_shows_the_reply_time_of_the_supplier_that_answered():
+    seed()
+    seed()  # recomputed, not repeated
+
+    figures = {
+        name: (replies, median)
+        for name, replies, median in SupplierReplyTime.objects.values_list(
+            "organization__name", "replies", "median_seconds"
+        )
+    }
+    assert set(figures) == {"Pixel & Pine Studio", "Ledgerly Accounting"}  # the two in a thread
+    replies, median = figures["Pixel & Pine Studio"]
+    assert replies == 1  # Bob answered Alice once
+    assert median is not None
+    assert median < 3600
+    assert figures["Ledgerly Accounting"] == (0, None)  # its thread has no message: nothing shown
 
 
 def test_the_supplier_directory_has_a_handful_of_firms():

@@ -9,13 +9,15 @@ from allauth.account.models import EmailAddress
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.db.models import Count, F, Q, Sum
+from django.utils import timezone
 
 from accounts.models import Membership, Organization, User
 from core import limits
 from core.markdown import excerpt
 from marketplace.management.datagen import GENERATED_PASSWORD
-from marketplace.models import Bid, BidInvitation, BidMilestone, Task, Thread
+from marketplace.models import Bid, BidInvitation, BidMilestone, Message, SupplierReplyTime, Task, Thread
 from marketplace.selectors import TaskFilters, search_tasks
+from marketplace.selectors.messaging import REPLY_WINDOW, median_seconds, supplier_reply_seconds
 
 pytestmark = pytest.mark.django_db
 
@@ -150,3 +152,17 @@ def test_it_refuses_a_database_that_already_has_tasks(firm):
     with pytest.raises(CommandError, match="already has 1 tasks"):
         generate()
     assert Task.objects.count() == 1
+
+
+def test_reply_times_are_stored_as_the_service_computes_them(generated):
+    since = timezone.now() - REPLY_WINDOW
+    talking = set(Message.objects.filter(created_at__gte=since).values_list("thread__supplier_id", flat=True))
+    figures = {pk: (replies, median) for pk, replies, median in SupplierReplyTime.objects.values_list(
+        "organization_id", "replies", "median_seconds"
+    )}  # fmt: skip
+
+    assert set(figures) == talking
+    assert sum(replies > 0 for replies, _median in figures.values()) >= 3  # there is something to compare
+    for supplier_id, figure in figures.items():
+        seconds = supplier_reply_seconds(supplier_id=supplier_id)
+        assert figure == (len(seconds), median_seconds(seconds)), supplier_id

@@ -27,10 +27,12 @@ def profile(client: Client, organization) -> str:  # type: ignore[no-untyped-def
 
 
 def answered(thread, *, client_org, supplier, after: timedelta) -> None:  # type: ignore[no-untyped-def]
-    """The client asks in ``thread``; the supplier answers ``after`` later."""
+    """The client asks in ``thread``; the supplier answers ``after`` later (and the job the answer
+    enqueued recomputes its reply time, as it would once the answer commits)."""
     question = services.send_message(actor=client_org.owner, organization=client_org, thread=thread, body="Free?")
     answer = services.send_message(actor=supplier.owner, organization=supplier, thread=thread, body="Yes.")
     Message.objects.filter(pk=answer.pk).update(created_at=question.created_at + after)
+    services.refresh_reply_time(supplier_id=supplier.pk)
 
 
 class TestStanding:
@@ -53,6 +55,7 @@ class TestStanding:
         old = services.get_or_create_thread(task=open_task(firm), supplier=other_firm)
         answered(old, client_org=firm, supplier=other_firm, after=timedelta(hours=50))
         Message.objects.filter(thread=old).update(created_at=timezone.now() - timedelta(days=91))
+        services.refresh_reply_time(supplier_id=other_firm.pk)  # as the nightly job does when a reply ages out
 
         standing = supplier_standing(organization=other_firm)
 

@@ -20,6 +20,16 @@ class SupplierSerializer(CountryFieldMixin, serializers.ModelSerializer[Organiza
     rating = serializers.SerializerMethodField(help_text="Average of revealed reviews (1-5), null without any.")
     review_count = serializers.IntegerField(read_only=True)
     completed_contracts = serializers.IntegerField(read_only=True)
+    median_reply_seconds = serializers.IntegerField(
+        read_only=True,
+        allow_null=True,
+        help_text="Median seconds from a client's message to the supplier's answer over the last 90 days, "
+        "as its profile and directory card show it (recomputed after each answer and daily); "
+        "null when no answer was timed.",
+    )
+    reply_count = serializers.IntegerField(
+        read_only=True, help_text="How many answers to clients `median_reply_seconds` is the median of."
+    )
 
     class Meta:
         model = Organization
@@ -37,6 +47,8 @@ class SupplierSerializer(CountryFieldMixin, serializers.ModelSerializer[Organiza
             "rating",
             "review_count",
             "completed_contracts",
+            "median_reply_seconds",
+            "reply_count",
         )
         read_only_fields = fields
 
