@@ -317,9 +317,9 @@ class TestNumbersFitTheirColumns:
         client.post("/saved-searches/", {"name": "Huge", "query": f"budget_min={10**20}&budget_max=500&q=payroll"})
 
         saved = SavedSearch.objects.get()
-        assert saved.filters == {"q": "payroll", "budget_max": 500}
+        assert saved.filters == {"q": "payroll", "budget_max": 500, "currency": "EUR"}
         body = client.get(f"{API}/saved-searches/{saved.pk}/").json()
-        assert body["filters"] == {"q": "payroll", "budget_max": 500}
+        assert body["filters"] == {"q": "payroll", "budget_max": 500, "currency": "EUR"}
 
     def test_the_migration_drops_saved_amounts_out_of_range(self, firm):
         saved = services.save_search(actor=firm.owner, organization=firm, name="Old", filters={"q": "x"})

@@ -36,6 +36,7 @@ from accounts import forms as account_forms
 from accounts.api import serializers as account_serializers
 from accounts.models import Membership, Role
 from core import limits
+from core.money import RATE_CURRENCIES
 from marketplace.api import serializers as marketplace_serializers
 from marketplace.forms import bids as bid_forms
 from marketplace.forms import messaging as message_forms
@@ -483,6 +484,25 @@ def test_list_page_query_strings_never_answer_5xx(world, name, path):
         check(params, anonymous)
 
     random_queries()
+
+
+# Random text seldom names a currency, so the budget bounds are also read in each real one (the
+# exponent-0 yen and the two-decimal rest), as the browse page and the API take them.
+budget_queries = st.fixed_dictionaries(
+    {"currency": st.one_of(st.sampled_from(RATE_CURRENCIES), st.sampled_from(RATE_CURRENCIES).map(str.lower), texts)},
+    optional={name: form_values for name in ("budget_from", "budget_to", "budget_min", "budget_max")},
+)
+
+
+@pytest.mark.parametrize("path", ["/tasks/", "/api/v1/tasks/"])
+def test_budget_bounds_in_any_currency_never_answer_5xx(world, path):
+    @settings(PROFILE)
+    @given(params=budget_queries, anonymous=st.booleans())
+    def bounds(params: dict[str, Any], anonymous: bool) -> None:
+        client = Client() if anonymous else world.client
+        assert_no_server_error(client.get(path, params), f"GET {path} {_short(params)}")
+
+    bounds()
 
 
 # --- the API, endpoint by endpoint -------------------------------------------------------------------------

@@ -29,8 +29,6 @@ from marketplace import selectors, services
 from marketplace.models import BudgetType, Category, LocationType, Task, Visibility
 from marketplace.services import TaskInput, task_input_from
 
-# The browse page's budget bounds are amounts in this currency, and match tasks priced in it (see the selector).
-BROWSE_CURRENCY = selectors.BUDGET_FILTER_CURRENCY
 _AMOUNT = re.compile(r"^-?\d+(\.\d+)?$")
 _SYMBOLS = re.compile(r"[€$£¥₹\s\u00a0,_]|^(?:EUR|USD|GBP|CHF)", re.IGNORECASE)
 
@@ -351,29 +349,39 @@ class SaveSearchForm(forms.Form):
 def browse_params(query: QueryDict) -> dict[str, Any]:
     """The browse form's query string as ``TaskFilters.from_params`` reads it.
 
-    People type budgets in major units (``budget_from``/``budget_to``); links,
-    saved searches and the API carry minor units (``budget_min``/``budget_max``).
-    Skills are typed as names and matched as slugs.
+    People type budgets in major units of the chosen ``currency``
+    (``budget_from``/``budget_to``: 1,000 JPY is 1000 minor units, 1,000 EUR
+    100000); links, saved searches and the API carry minor units
+    (``budget_min``/``budget_max``). Skills are typed as names and matched as slugs.
     """
     params: dict[str, Any] = {key: query.get(key, "") for key in query}
     params["skills"] = [
         slugify(part)[:60] for value in query.getlist("skills") for part in value.split(",") if slugify(part)
     ]
+    # An unknown currency leaves the bounds out (TaskFilters.read says so), whatever they convert to.
+    currency = query.get("currency", "").strip().upper() or selectors.DEFAULT_BUDGET_CURRENCY
     for typed, canonical in (("budget_from", "budget_min"), ("budget_to", "budget_max")):
         if typed in query:
             text = query.get(typed, "")
             amount = _amount_or_none(text)
             # What cannot be read goes on as typed, for TaskFilters.read to leave out and say so.
-            params[canonical] = text if amount is None or amount < 0 else str(to_minor(amount, BROWSE_CURRENCY))
+            params[canonical] = text if amount is None or amount < 0 else str(to_minor(amount, currency))
             params.pop(typed, None)
     return params
 
 
-def browse_amount(minor: int | None) -> str:
-    """A budget filter in minor units, as typed in the browse form."""
+def browse_currency(query: QueryDict, filters: selectors.TaskFilters) -> str:
+    """The currency the browse form's select shows: the bounds', else the one picked without a bound
+    (it narrows nothing then, but stays chosen for the bound typed next), else the default."""
+    picked = query.get("currency", "").strip().upper()
+    return filters.budget_currency or (picked if picked in RATE_CURRENCIES else selectors.DEFAULT_BUDGET_CURRENCY)
+
+
+def browse_amount(minor: int | None, currency: str | None) -> str:
+    """A budget filter in minor units of ``currency``, as typed in the browse form."""
     if minor is None:
         return ""
-    amount = from_minor(minor, BROWSE_CURRENCY)
+    amount = from_minor(minor, currency or selectors.DEFAULT_BUDGET_CURRENCY)
     return f"{amount:,.0f}" if amount == amount.to_integral_value() else f"{amount:,}"
 
 

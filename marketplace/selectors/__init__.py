@@ -31,8 +31,8 @@ from marketplace.selectors.messaging import (
     threads_with_unread,
 )
 from marketplace.selectors.search import (
-    BUDGET_FILTER_CURRENCY,
     COMMON_WORDS,
+    DEFAULT_BUDGET_CURRENCY,
     DEFAULT_PAGE_SIZE,
     MAX_PAGE_SIZE,
     SCAN_WINDOW,
@@ -83,8 +83,8 @@ from marketplace.selectors.tasks import (
 )
 
 __all__ = [
-    "BUDGET_FILTER_CURRENCY",
     "COMMON_WORDS",
+    "DEFAULT_BUDGET_CURRENCY",
     "DEFAULT_PAGE_SIZE",
     "MAX_PAGE_SIZE",
     "SCAN_WINDOW",

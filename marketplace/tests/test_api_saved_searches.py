@@ -49,7 +49,13 @@ class TestCreate:
         saved = SavedSearch.objects.get(pk=response.json()["id"])
         assert (saved.organization, saved.user) == (other_firm, other_firm.owner)
         assert saved.name == "Payroll in Portugal"
-        assert saved.filters == {"q": "payroll", "skills": ["payroll", "datev"], "budget_min": 100_000, "country": "PT"}
+        assert saved.filters == {
+            "q": "payroll",
+            "skills": ["payroll", "datev"],
+            "budget_min": 100_000,
+            "currency": "EUR",  # a bound without a currency is in euros, and is kept saying so
+            "country": "PT",
+        }
         assert saved.notify is False
         body = response.json()
         assert body["filters"] == saved.filters
@@ -75,6 +81,19 @@ class TestCreate:
         assert response.status_code == 200
         assert [task["id"] for task in response.json()["results"]] == [wanted.pk]
 
+    def test_a_bound_in_pounds_is_kept_with_its_currency_and_finds_tasks_priced_in_it(self, firm, supplier_api):
+        pounds = open_task(firm, title="Payroll in Leeds", currency="GBP", budget_amount=50_000)
+        open_task(firm, title="Payroll in Lyon", budget_amount=50_000)
+
+        created = supplier_api.post(
+            URL, {"name": "Cheap in pounds", "filters": {"budget_max": 60_000, "currency": "gbp"}}, format="json"
+        )
+
+        assert created.status_code == 201, created.content
+        assert SavedSearch.objects.get().filters == {"budget_max": 60_000, "currency": "GBP"}
+        response = supplier_api.get(created.json()["tasks_url"])
+        assert [task["id"] for task in response.json()["results"]] == [pounds.pk]
+
     def test_an_api_token_saves_in_its_own_organization_whatever_the_body_says(self, firm, other_firm):
         user = other_firm.owner
         make_member(firm, role="member", user=user)
@@ -92,6 +111,7 @@ class TestCreate:
             ({"name": "x" * 101}, "name"),
             ({"name": "Bad", "filters": {"budget_min": "lots"}}, "filters.budget_min"),
             ({"name": "Bad", "filters": {"sort": "cheapest"}}, "filters.sort"),
+            ({"name": "Bad", "filters": {"budget_max": 500, "currency": "XYZ"}}, "filters.currency"),
             ({"name": "Bad", "filters": {"deadline_before": "next week"}}, "filters.deadline_before"),
             ({"name": "Bad", "notify": "perhaps"}, "notify"),
         ],

@@ -7,6 +7,7 @@ import yaml
 from django.core.management import call_command
 from rest_framework.test import APIClient
 
+from core.money import RATE_CURRENCIES
 from marketplace.tests.api_support import (
     API,
     error,
@@ -82,6 +83,14 @@ class TestSchema:
         assert supplier["median_reply_seconds"]["nullable"] is True
         assert "90 days" in supplier["median_reply_seconds"]["description"]
         assert supplier["reply_count"]["type"] == "integer"
+
+    def test_the_task_searchs_budget_currency_is_an_enum_of_the_task_currencies(self, schema):
+        [parameter] = [p for p in schema["paths"]["/api/v1/tasks/"]["get"]["parameters"] if p["name"] == "currency"]
+        saved = schema["components"]["schemas"]["TaskFilters"]["properties"]["currency"]  # saved searches' filters
+        [ref] = saved["allOf"]
+
+        assert parameter["schema"]["enum"] == list(RATE_CURRENCIES)
+        assert schema["components"]["schemas"][ref["$ref"].rsplit("/", 1)[1]]["enum"] == list(RATE_CURRENCIES)
 
     def test_the_schema_generates_without_warnings(self, tmp_path):
         call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "schema.yml"))

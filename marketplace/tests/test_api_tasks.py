@@ -155,6 +155,22 @@ class TestTaskSearch:
         assert ids(sort="budget_low") == [cheap.pk, onsite.pk, dear.pk]
         assert ids(skills="payroll,datev", sort="budget_high") == [dear.pk, cheap.pk]
 
+    def test_budget_bounds_are_in_the_currency_asked_for(self, firm):
+        open_task(firm, title="Payroll in Lyon", budget_amount=300_000)
+        pounds = open_task(firm, title="Payroll in Leeds", currency="GBP", budget_amount=300_000)
+        yen = open_task(firm, title="Payroll in Osaka", currency="JPY", budget_amount=1_500)
+        client = APIClient()
+
+        def ids(**params: Any) -> list[int]:
+            response = client.get(self.URL, params)
+            assert response.status_code == 200, response.content
+            return [item["id"] for item in response.json()["results"]]
+
+        assert ids(budget_min=100_000, currency="GBP") == [pounds.pk]
+        assert ids(budget_min=100_000, currency="gbp") == [pounds.pk]
+        assert ids(budget_min=1_000, budget_max=2_000, currency="JPY") == [yen.pk]  # yen have no minor unit
+        assert len(ids(currency="GBP")) == 3  # without a bound it narrows nothing
+
     def test_the_keyset_cursor_walks_every_page_once(self, firm):
         tasks = [open_task(firm, title=f"Payroll run {n}", budget_amount=10_000 * (n + 1)) for n in range(5)]
         client = APIClient()
@@ -177,6 +193,8 @@ class TestTaskSearch:
             ({"cursor": "not-a-cursor"}, "cursor"),
             ({"budget_min": "-1"}, "budget_min"),
             ({"budget_max": "lots"}, "budget_max"),
+            ({"budget_max": "500", "currency": "XYZ"}, "currency"),
+            ({"currency": "€"}, "currency"),
             ({"deadline_before": "next week"}, "deadline_before"),
             ({"sort": "cheapest"}, "sort"),
             ({"page_size": "500"}, "page_size"),

@@ -168,6 +168,70 @@ class TestBrowseFilters:
         assert 'value="1,000"' in page  # typed in major units, kept in the box
 
 
+class TestBudgetCurrency:
+    """The budget bounds are typed in a chosen currency and list only the tasks priced in it."""
+
+    @pytest.fixture
+    def priced(self, firm):  # type: ignore[no-untyped-def]
+        return {
+            "euros": open_task(firm, title="Payroll in Lyon", budget_amount=300_000),
+            "pounds": open_task(firm, title="Payroll in Leeds", currency="GBP", budget_amount=300_000),
+            "yen": open_task(firm, title="Payroll in Osaka", currency="JPY", budget_amount=1_500),
+        }
+
+    def test_a_bound_in_pounds_lists_the_tasks_priced_in_pounds_and_not_in_euros(self, client, priced):
+        response = client.get(reverse("task-list"), {"budget_from": "1,000", "currency": "GBP"})
+
+        assert listed_task_ids(response) == [priced["pounds"].pk]
+        page = html(response)
+        assert 'for="f-budget-from" data-budget-label="Budget from">Budget from (GBP)</label>' in page
+        assert '<option value="GBP" selected>GBP</option>' in page
+        assert "Budget from 1,000 GBP" in page  # the chip
+        assert 'value="1,000"' in page  # in major units of the currency, kept in the box
+
+    def test_typed_amounts_follow_the_currencys_minor_unit(self, client, priced):
+        """A yen has no minor unit: 1,000 JPY is 1000 minor units, where 1,000 EUR is 100000."""
+        in_yen = client.get(reverse("task-list"), {"budget_from": "1,000", "currency": "JPY"})
+        above_the_task = client.get(reverse("task-list"), {"budget_from": "1,501", "currency": "JPY"})
+        in_euros = client.get(reverse("task-list"), {"budget_to": "3,000", "currency": "EUR"})
+
+        assert listed_task_ids(in_yen) == [priced["yen"].pk]
+        assert "Budget from 1,000 JPY" in html(in_yen)
+        assert listed_task_ids(above_the_task) == []
+        assert listed_task_ids(in_euros) == [priced["euros"].pk]
+
+    def test_a_bound_without_a_currency_is_in_euros_as_old_links_meant(self, client, priced):
+        response = client.get(reverse("task-list"), {"budget_min": "100000"})
+
+        assert listed_task_ids(response) == [priced["euros"].pk]
+        assert "Budget from 1,000 EUR" in html(response)
+
+    def test_an_unknown_currency_is_left_out_with_the_bounds_and_the_page_says_so(self, client, priced):
+        response = client.get(reverse("task-list"), {"budget_from": "1,000", "currency": "XYZ"})
+
+        said = "Budget currency: “XYZ” is not a currency this search can use, so it and the budget were left out."
+        assert unescape(html(response)).count(said) == 1
+        assert sorted(listed_task_ids(response)) == sorted(task.pk for task in priced.values())
+
+    def test_a_currency_alone_narrows_nothing_but_stays_chosen(self, client, priced):
+        response = client.get(reverse("task-list"), {"currency": "GBP"})
+
+        assert sorted(listed_task_ids(response)) == sorted(task.pk for task in priced.values())
+        page = html(response)
+        assert '<option value="GBP" selected>GBP</option>' in page
+        assert "filter-chip" not in page
+        assert "data-refused-filters" not in page
+
+    def test_dropping_the_last_bound_drops_its_currency(self, client, priced):
+        response = client.get(reverse("task-list"), {"budget_to": "5,000", "currency": "GBP", "q": "payroll"})
+        page = unescape(html(response))
+
+        chip = re.search(r'<a href="([^"]*)" class="filter-chip">Budget up to 5,000 GBP<', page)
+        assert chip is not None
+        assert "currency" not in chip.group(1)
+        assert "q=payroll" in chip.group(1)
+
+
 class TestPagination:
     def test_next_page_follows_the_cursor_without_overlap(self, client, firm):
         created = [open_task(firm, title=f"Task number {n}") for n in range(25)]
@@ -219,7 +283,7 @@ class TestSaveThisSearch:
         assert response.status_code == 302
         saved = SavedSearch.objects.get(user=firm.owner, organization=firm)
         assert saved.name == "Payroll over 1k"
-        assert saved.filters == {"category": "payroll", "skills": ["datev"], "budget_min": 100_000}
+        assert saved.filters == {"category": "payroll", "skills": ["datev"], "budget_min": 100_000, "currency": "EUR"}
         assert saved.notify
 
     def test_a_search_without_a_name_is_refused_with_a_message(self, firm, client_of):
@@ -255,6 +319,15 @@ class TestSavedSearches:
 
         assert "Payroll in Berlin" in page
         assert reverse("task-list") + "?category=payroll&amp;city=Berlin" in page
+
+    def test_a_search_saved_before_the_currency_choice_still_means_euros(self, firm, client_of):
+        old = services.save_search(actor=firm.owner, organization=firm, name="Dear work", filters={})
+        SavedSearch.objects.filter(pk=old.pk).update(filters={"budget_min": 100_000})  # as it was stored then
+
+        page = html(client_of.get(reverse("saved-search-list")))
+
+        assert "Budget from 1,000 EUR" in page
+        assert reverse("task-list") + "?budget_min=100000&amp;currency=EUR" in page
 
     def test_another_member_of_the_organization_does_not_see_them(self, firm, saved):
         colleague = make_member(firm)

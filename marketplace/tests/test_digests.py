@@ -108,6 +108,29 @@ class TestWhatIsSent:
         assert "1 new task" in email.kwargs["subject"]
         assert f"/tasks/{wanted.pk}/" in email.kwargs["body"]
 
+    def test_a_search_saved_before_the_currency_choice_still_means_euros(self, firm, supplier):
+        saved = save(supplier, filters={})
+        SavedSearch.objects.filter(pk=saved.pk).update(filters={"q": "payroll", "budget_min": 100_000})  # as then
+        posted(firm, title="Payroll in Lyon", budget_amount=300_000)
+        posted(firm, title="Payroll in Leeds", currency="GBP", budget_amount=300_000)
+
+        digests.send_due_digests()
+
+        [email] = digest_emails()
+        assert "Payroll in Lyon" in email.kwargs["body"]
+        assert "Payroll in Leeds" not in email.kwargs["body"]
+
+    def test_a_search_in_pounds_lists_the_tasks_priced_in_pounds(self, firm, supplier):
+        save(supplier, filters={"q": "payroll", "budget_min": 100_000, "currency": "GBP"})
+        posted(firm, title="Payroll in Lyon", budget_amount=300_000)
+        posted(firm, title="Payroll in Leeds", currency="GBP", budget_amount=300_000)
+
+        digests.send_due_digests()
+
+        [email] = digest_emails()
+        assert "Payroll in Leeds" in email.kwargs["body"]
+        assert "Payroll in Lyon" not in email.kwargs["body"]
+
     def test_invite_only_tasks_are_listed_only_for_invited_suppliers(self, firm, other_firm, supplier):
         save(supplier)
         save(other_firm)

@@ -20,6 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from accounts.models import Organization
+from core.money import RATE_CURRENCIES
 from marketplace import selectors, services
 from marketplace.models import BidInvitation, Category, Task
 from marketplace.selectors import TaskFilters, encode_cursor, search_tasks
@@ -229,6 +230,51 @@ class TestFilters:
 
     def test_an_unknown_category_finds_nothing(self, tasks):
         assert search(category="no-such-category") == []
+
+
+class TestBudgetCurrency:
+    """The bounds are minor units of ``currency`` and match only the tasks priced in it."""
+
+    @pytest.fixture
+    def priced(self, firm):  # type: ignore[no-untyped-def]
+        return {
+            "euros": open_task(firm, title="Payroll in Lyon", budget_amount=300_000),
+            "pounds": open_task(firm, title="Payroll in Leeds", currency="GBP", budget_amount=300_000),
+        }
+
+    @pytest.mark.parametrize("sort", ["newest", "budget_high", "budget_low", "deadline"])
+    def test_a_bound_in_pounds_finds_the_tasks_priced_in_pounds_and_not_in_euros(self, priced, sort):
+        assert search(budget_min=100_000, currency="GBP", sort=sort) == [priced["pounds"]]
+        assert search(budget_max=500_000, currency="gbp", sort=sort) == [priced["pounds"]]
+
+    def test_a_bound_without_a_currency_is_in_euros(self, priced):
+        filters = TaskFilters.from_params({"budget_min": 100_000})
+
+        assert filters.currency == "EUR"
+        assert filters.as_params() == {"budget_min": 100_000, "currency": "EUR"}
+        assert search(budget_min=100_000) == [priced["euros"]]
+
+    def test_a_currency_without_a_bound_is_not_kept_and_narrows_nothing(self, priced):
+        filters, refused = TaskFilters.read({"currency": "GBP"})
+
+        assert (filters.currency, filters.as_params(), refused) == ("", {}, [])
+        assert {task.pk for task in search(currency="GBP")} == {task.pk for task in priced.values()}
+
+    def test_an_unknown_currency_is_left_out_with_the_bounds_and_said_so(self, priced):
+        filters, refused = TaskFilters.read({"budget_min": "100000", "currency": "XYZ"})
+
+        assert filters.as_params() == {}
+        assert refused == [
+            "Budget currency: “XYZ” is not a currency this search can use, so it and the budget were left out."
+        ]
+        assert TaskFilters.read({"currency": "XYZ"})[1] == [
+            "Budget currency: “XYZ” is not a currency this search can use, so it was left out."
+        ]
+
+    def test_a_bound_left_out_is_named_with_its_currency(self):
+        _, refused = TaskFilters.read({"budget_max": "lots", "currency": "JPY"})
+
+        assert refused == ["Budget up to (JPY): “lots” is not an amount this search can use, so it was left out."]
 
 
 class TestVisibility:
@@ -744,6 +790,7 @@ _filters = st.fixed_dictionaries(
         "budget_type": st.sampled_from(["fixed", "hourly"]),
         "budget_min": st.integers(0, 10**12),
         "budget_max": st.integers(0, 10**12),
+        "currency": st.sampled_from(RATE_CURRENCIES),  # narrows only with a bound, so a shape of its own then
         "location_type": st.sampled_from(["remote", "onsite", "hybrid"]),
         "country": st.sampled_from(["DE", "FR", "ES"]),
         "city": st.sampled_from(["Berlin", 'O\'Brien "quoted"']),

@@ -813,8 +813,8 @@ class TestBrowseSaysWhatItLeftOut:
         assert listed_task_ids(filtered) == [euros.pk]
         assert sorted(listed_task_ids(unfiltered)) == sorted([euros.pk, pounds.pk])
         page = filtered.content.decode()
-        assert '<label class="visually-hidden" for="f-budget-from">Budget from (EUR)</label>' in page
-        assert "Tasks priced in EUR" in page
+        assert 'for="f-budget-from" data-budget-label="Budget from">Budget from (EUR)</label>' in page
+        assert 'only tasks priced in <span data-budget-label="">EUR</span>' in page
         assert "Budget from 1,000 EUR" in page  # the chip of the filter in force
 
     def test_good_filters_say_nothing(self, client, firm):

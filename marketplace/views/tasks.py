@@ -24,6 +24,7 @@ from django_countries import countries
 from accounts.models import Organization
 from accounts.tenancy import AuthedRequest, organization_required
 from core.idempotency import submit_once
+from core.money import RATE_CURRENCIES
 from core.routing import public
 from core.web import Outcome, attempt, cached_for_anonymous, get_or_404, post_only, safe_next, serve_attachment
 from core.widgets import country_choices
@@ -34,6 +35,7 @@ from marketplace.forms.tasks import (
     SupplierSearchForm,
     TaskForm,
     browse_amount,
+    browse_currency,
     browse_params,
 )
 from marketplace.models import BudgetType, LocationType, Task, TaskStatus, Visibility
@@ -86,9 +88,10 @@ def task_list(request: HttpRequest) -> HttpResponse:
         "countries": country_choices(),
         "budget_types": BudgetType.choices,
         "location_types": LocationType.choices,
-        "budget_currency": selectors.BUDGET_FILTER_CURRENCY,
-        "budget_from": browse_amount(filters.budget_min),
-        "budget_to": browse_amount(filters.budget_max),
+        "budget_currency": browse_currency(request.GET, filters),
+        "budget_currencies": [(code, code) for code in RATE_CURRENCIES],
+        "budget_from": browse_amount(filters.budget_min, filters.budget_currency),
+        "budget_to": browse_amount(filters.budget_max, filters.budget_currency),
         "skills_text": ", ".join(skill_name(slug, names) for slug in filters.skills),
         "active_filters": chips,
         # What the Filters button of a phone counts: the words searched for are in the search box, not behind it.
@@ -116,6 +119,8 @@ def _filter_chips(filters: TaskFilters, *, categories: list[Any], names: dict[st
             rest[name] = [item for item in rest[name] if item != value]
         else:
             rest.pop(name, None)
+        if "budget_min" not in rest and "budget_max" not in rest:
+            rest.pop("currency", None)  # the bounds' currency goes with the last of them
         query = urlencode(rest, doseq=True)
         return f"{base}?{query}" if query else base
 
@@ -129,10 +134,10 @@ def _filter_chips(filters: TaskFilters, *, categories: list[Any], names: dict[st
     if filters.budget_type:
         chips.append({"label": BudgetType(filters.budget_type).label, "url": without("budget_type")})
     if filters.budget_min is not None:
-        amount = f"{browse_amount(filters.budget_min)} {selectors.BUDGET_FILTER_CURRENCY}"
+        amount = f"{browse_amount(filters.budget_min, filters.budget_currency)} {filters.budget_currency}"
         chips.append({"label": f"Budget from {amount}", "url": without("budget_min")})
     if filters.budget_max is not None:
-        amount = f"{browse_amount(filters.budget_max)} {selectors.BUDGET_FILTER_CURRENCY}"
+        amount = f"{browse_amount(filters.budget_max, filters.budget_currency)} {filters.budget_currency}"
         chips.append({"label": f"Budget up to {amount}", "url": without("budget_max")})
     if filters.location_type:
         chips.append({"label": LocationType(filters.location_type).label, "url": without("location_type")})

@@ -18,6 +18,16 @@
     if (target.matches('[data-choice="budget_type"] input')) {
       showBudgetGroup();
     }
+    // The browse form's budget labels name the currency chosen beside the bounds.
+    if (target.matches("select[data-budget-currency-select]")) {
+      var group = target.closest("fieldset");
+      if (group) {
+        group.querySelectorAll("[data-budget-label]").forEach(function (label) {
+          var words = label.getAttribute("data-budget-label");
+          label.textContent = words ? words + " (" + target.value + ")" : target.value;
+        });
+      }
+    }
     // A sort or filter select that applies itself.
     if (target.matches("select[data-autosubmit]")) {
       var form = target.form;

@@ -9,6 +9,7 @@ from rest_framework import serializers
 
 from accounts.models import User
 from core import limits
+from core.money import RATE_CURRENCIES
 from marketplace.models import (
     Category,
 )
@@ -30,6 +31,16 @@ class CountryFilterField(serializers.ChoiceField):
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("help_text", "ISO 3166 alpha-2 code.")
         super().__init__(choices=COUNTRY_CHOICES, required=False, allow_blank=True, **kwargs)
+
+    def to_internal_value(self, data: Any) -> Any:
+        return super().to_internal_value(data.upper() if isinstance(data, str) else data)
+
+
+class CurrencyFilterField(serializers.ChoiceField):
+    """A currency to filter amounts in: one a task can be priced in, in either case; another is refused (400)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(choices=[(code, code) for code in RATE_CURRENCIES], required=False, **kwargs)
 
     def to_internal_value(self, data: Any) -> Any:
         return super().to_internal_value(data.upper() if isinstance(data, str) else data)

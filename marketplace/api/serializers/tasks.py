@@ -17,6 +17,7 @@ from marketplace.api.serializers.common import (
     MAX_HOURS,
     CategorySummarySerializer,
     CountryFilterField,
+    CurrencyFilterField,
     _amount_field,
 )
 from marketplace.api.serializers.files import TaskAttachmentSerializer
@@ -30,7 +31,7 @@ from marketplace.models import (
     Task,
     Visibility,
 )
-from marketplace.selectors import BUDGET_FILTER_CURRENCY, SORTS
+from marketplace.selectors import DEFAULT_BUDGET_CURRENCY, SORTS
 
 TASK_FIELDS = (
     "id",
@@ -201,14 +202,18 @@ class TaskFiltersSerializer(serializers.Serializer):
         min_value=0,
         max_value=MAX_AMOUNT,
         required=False,
-        help_text=f"Minor units of {BUDGET_FILTER_CURRENCY}: with a budget bound, only tasks priced in "
-        f"{BUDGET_FILTER_CURRENCY} match (amounts are not converted between currencies).",
+        help_text="Minor units of `currency` (1000 is ten euros, or a thousand yen): with a budget bound, only "
+        "tasks priced in `currency` match (amounts are not converted between currencies).",
     )
     budget_max = serializers.IntegerField(
         min_value=0,
         max_value=MAX_AMOUNT,
         required=False,
-        help_text=f"Minor units of {BUDGET_FILTER_CURRENCY}, like `budget_min`.",
+        help_text="Minor units of `currency`, like `budget_min`.",
+    )
+    currency = CurrencyFilterField(
+        help_text=f"ISO 4217 code of `budget_min` and `budget_max`, in either case; default {DEFAULT_BUDGET_CURRENCY}. "
+        "Without a bound it narrows nothing.",
     )
     location_type = serializers.ChoiceField(choices=LocationType.choices, required=False)
     country = CountryFilterField()

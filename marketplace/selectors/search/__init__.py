@@ -8,7 +8,7 @@ searches the pages and API run).
 
 from marketplace.selectors.search.cursors import TaskPage, decode_cursor, encode_cursor
 from marketplace.selectors.search.filters import (
-    BUDGET_FILTER_CURRENCY,
+    DEFAULT_BUDGET_CURRENCY,
     DEFAULT_PAGE_SIZE,
     FILTER_LABELS,
     MAX_PAGE_SIZE,
@@ -21,8 +21,8 @@ from marketplace.selectors.search.planner import SCAN_WINDOW, WIDE_WINDOW
 from marketplace.selectors.search.words import COMMON_WORDS, TIERS, task_search_query, word_frequency
 
 __all__ = [
-    "BUDGET_FILTER_CURRENCY",
     "COMMON_WORDS",
+    "DEFAULT_BUDGET_CURRENCY",
     "DEFAULT_PAGE_SIZE",
     "FILTER_LABELS",
     "MAX_PAGE_SIZE",

@@ -17,6 +17,7 @@ from django_countries import countries
 
 from accounts.models import Organization
 from core import limits
+from core.money import RATE_CURRENCIES
 from core.text import clean
 from marketplace.models import (
     BudgetType,
@@ -36,17 +37,21 @@ DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
 
 
-# What the browse page calls each filter, for the sentences saying what was left out.
-# The budget filters compare amounts in one currency and list only tasks priced in it: there are no
-# exchange rates in the product, and comparing a typed 1,000 with a task's ¥1,000 or £1,000 as if they
-# were the same money would answer a question nobody asked. The labels name it wherever a bound is typed.
-BUDGET_FILTER_CURRENCY = "EUR"
+# The budget bounds are amounts in one currency, ``currency``, and list only tasks priced in it: there
+# are no exchange rates in the product, and comparing a typed 1,000 with a task's ¥1,000 or £1,000 as if
+# they were the same money would answer a question nobody asked. The labels name it wherever a bound is
+# typed. A bound without a currency is in euros: the links and saved searches from before there was a
+# choice meant that. A currency without a bound does nothing, as the supplier directory's beside its rate.
+DEFAULT_BUDGET_CURRENCY = "EUR"
 
 
+# What the browse page calls each filter, for the sentences saying what was left out; the bounds' labels
+# name their currency (see :func:`budget_label`).
 FILTER_LABELS = {
     "budget_type": "Budget type",
-    "budget_min": f"Budget from ({BUDGET_FILTER_CURRENCY})",
-    "budget_max": f"Budget up to ({BUDGET_FILTER_CURRENCY})",
+    "budget_min": "Budget from",
+    "budget_max": "Budget up to",
+    "currency": "Budget currency",
     "location_type": "Location",
     "country": "Country",
     "deadline_before": "Deadline on or before",
@@ -65,6 +70,7 @@ class TaskFilters:
     budget_type: str = ""
     budget_min: int | None = None
     budget_max: int | None = None
+    currency: str = ""  # of the budget bounds (ISO 4217); with a bound, blank means DEFAULT_BUDGET_CURRENCY
     location_type: str = ""
     country: str = ""
     city: str = ""
@@ -106,19 +112,33 @@ class TaskFilters:
                 out.extend(part.strip()[: limits.SKILL] for part in clean(value).split(",") if part.strip())
             return out
 
-        def left_out(name: str, text: str, what: str) -> None:
+        def left_out(name: str, text: str, what: str, *, label: str = "", dropped: str = "it was") -> None:
             if text:
                 shown = text if len(text) <= 40 else text[:40] + "…"
-                refused.append(f"{FILTER_LABELS[name]}: “{shown}” is not {what}, so it was left out.")
+                refused.append(f"{label or FILTER_LABELS[name]}: “{shown}” is not {what}, so {dropped} left out.")
+
+        # The bounds are in their currency, so it is read first. An unknown one leaves the bounds
+        # out with it: an amount in a currency the search cannot name is no bound at all.
+        currency = get("currency").upper() or DEFAULT_BUDGET_CURRENCY
+        bounded = bool(get("budget_min") or get("budget_max"))
+        if currency not in RATE_CURRENCIES:
+            left_out(
+                "currency",
+                get("currency"),
+                "a currency this search can use",
+                dropped="it and the budget were" if bounded else "it was",
+            )
+            currency, bounded = "", False
 
         def get_amount(name: str) -> int | None:
             text = get(name)
+            label = budget_label(name, currency)
             if not (text.isascii() and text.isdigit()) or len(text) > len(str(limits.MAX_AMOUNT)):
-                left_out(name, text, "an amount this search can use")
+                left_out(name, text, "an amount this search can use", label=label)
                 return None
             value = int(text)
-            if value > limits.MAX_AMOUNT:
-                left_out(name, text, "an amount this search can use")
+            if value > limits.MAX_AMOUNT:  # minor units of the bound's currency, as every amount column's
+                left_out(name, text, "an amount this search can use", label=label)
                 return None
             return value
 
@@ -148,8 +168,8 @@ class TaskFilters:
             category=get("category")[:80],
             skills=get_list("skills")[: limits.MAX_SKILLS],
             budget_type=get_choice("budget_type", BudgetType.values, "a budget type"),
-            budget_min=get_amount("budget_min"),
-            budget_max=get_amount("budget_max"),
+            budget_min=get_amount("budget_min") if bounded else None,
+            budget_max=get_amount("budget_max") if bounded else None,
             location_type=get_choice("location_type", LocationType.values, "a kind of location"),
             country=get_country(),
             city=get("city")[: limits.CITY],
@@ -157,6 +177,9 @@ class TaskFilters:
             posted_since=get_date("posted_since"),
             sort=get_choice("sort", SORTS, "a way to sort"),
         )
+        # Only a bound makes the currency mean something: without one it is not kept (nor saved, nor shown).
+        if filters.budget_min is not None or filters.budget_max is not None:
+            filters.currency = currency
         return filters, refused
 
     def as_params(self) -> dict[str, Any]:
@@ -170,6 +193,13 @@ class TaskFilters:
         return params
 
     @property
+    def budget_currency(self) -> str | None:
+        """The currency the budget bounds are in and the listed tasks are priced in; None without a bound."""
+        if self.budget_min is None and self.budget_max is None:
+            return None
+        return self.currency or DEFAULT_BUDGET_CURRENCY
+
+    @property
     def effective_sort(self) -> str:
         return self.sort or ("relevance" if self.q else "newest")
 
@@ -180,6 +210,11 @@ class TaskFilters:
 # Dates a filter can mean; beyond them a date turned into a moment in the
 # current time zone can fall outside what Python and PostgreSQL represent.
 _FIRST_DAY, _LAST_DAY = date(1900, 1, 1), date(9000, 12, 31)
+
+
+def budget_label(name: str, currency: str) -> str:
+    """A budget bound's label naming its currency: "Budget from (GBP)"."""
+    return f"{FILTER_LABELS[name]} ({currency})" if currency else FILTER_LABELS[name]
 
 
 def _date_or_none(value: str) -> date | None:
@@ -224,8 +259,10 @@ def _filters_by_column(filters: TaskFilters) -> dict[str, Q]:
         parts["skills"] = Q(skills__contains=filters.skills)
     if filters.budget_type:
         parts["budget_type"] = Q(budget_type=filters.budget_type)
-    if filters.budget_min is not None or filters.budget_max is not None:
-        parts["budget_amount"] = Q(currency=BUDGET_FILTER_CURRENCY)
+    if filters.budget_currency is not None:
+        # An equality on the rows the budget index already narrowed to: no index of its own (none needed
+        # while the bounds lead, and the euro-only filter before it read the same column).
+        parts["budget_amount"] = Q(currency=filters.budget_currency)
         if filters.budget_min is not None:
             parts["budget_amount"] &= Q(budget_amount__gte=filters.budget_min)
         if filters.budget_max is not None:

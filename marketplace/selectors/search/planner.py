@@ -191,6 +191,7 @@ _FILTER_STAND_INS: dict[str, Any] = {
     "budget_type": "\x00budget_type",
     "budget_min": -9_000_000_000_001,
     "budget_max": -9_000_000_000_002,
+    "currency": "\x00currency",  # the bounds': set whenever one is (see TaskFilters.budget_currency)
     "location_type": "\x00location_type",
     "country": "\x00country",
     "city": "\x00city",
@@ -268,7 +269,7 @@ class _Where:
     # --- compiling: which values make the SQL's form, and which are only its parameters
 
     def _filter_names(self) -> tuple[str, ...]:
-        return tuple(name for name in _FILTER_STAND_INS if getattr(self.filters, name) not in (None, "", []))
+        return tuple(name for name in _FILTER_STAND_INS if _filter_value(self.filters, name) not in (None, "", []))
 
     def shape(self, examined: int) -> _Shape | None:
         """What the walk's SQL depends on besides its parameters; None when it is not compiled
@@ -287,7 +288,7 @@ class _Where:
 
     def values(self) -> dict[str, Any]:
         """This search's value of each of its shape's stand-ins."""
-        values = {name: getattr(self.filters, name) for name in self._filter_names()}
+        values = {name: _filter_value(self.filters, name) for name in self._filter_names()}
         values.update({f"skill_{index}": skill for index, skill in enumerate(self.filters.skills)})
         values["now"] = self.now
         if self.organization is not None:
@@ -328,6 +329,12 @@ class _Where:
         )
         floor = values["floor"] if shape.floor else None
         return cls(filters, organization, values["now"], shape.ordering, floor, after)
+
+
+def _filter_value(filters: TaskFilters, name: str) -> Any:
+    """The value a filter's stand-in stands for: the currency is the one the bounds compare in (the
+    default when none was named; none without a bound, which it then does not narrow)."""
+    return filters.budget_currency if name == "currency" else getattr(filters, name)
 
 
 def _within(name: str, descending: bool, bound: Any) -> Q:
