@@ -14,7 +14,8 @@ def test_each_app_contributes_its_steps_in_the_order_of_installed_apps():
     names = [step.name for step in demo.steps()]
 
     assert names[:3] == ["users", "organizations", "memberships"]  # accounts, before the marketplace's
-    assert names[3:] == ["marketplace suppliers", "marketplace tasks", "marketplace bids", "marketplace messages"]
+    marketplace = ["suppliers", "tasks", "bids", "messages", "reply times"]
+    assert names[3:] == [f"marketplace {step}" for step in marketplace]
     assert [module.__name__ for module in demo.contributions()] == ["accounts.demo", "marketplace.demo"]
 
 
