@@ -11,6 +11,7 @@ import re
 from html import unescape
 from typing import Any
 
+from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -46,9 +47,11 @@ def api_signed_in(user: User, organization: Organization | None = None, **client
 
 
 def count_queries(client: Client | APIClient, url: str, *, cold: bool = False) -> int:
-    """The queries of one GET of ``url``, which must answer 200. ``cold``: with nothing remembered in the
-    process first (categories, skill names), so the count is the most a request makes."""
+    """The queries of one GET of ``url``, which must answer 200. ``cold``: with nothing remembered first,
+    in the process (categories, skill names) or the cache (the header's counts, cards, pages), so the
+    count is the most a request makes."""
     if cold:
+        cache.clear()
         clear_all()
         forget_skill_names()
     with CaptureQueriesContext(connection) as queries:

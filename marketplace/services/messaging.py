@@ -12,6 +12,7 @@ from core.exceptions import DomainError, NotFound
 from core.text import is_blank
 from marketplace import notifications
 from marketplace.models import BidInvitation, Message, MessageAttachment, Task, Thread, ThreadReadMark
+from marketplace.selectors.activity import forget_activity
 from marketplace.selectors.messaging import forget_thread_order
 from marketplace.services._common import check_uploads, require_member
 from marketplace.services.replies import refresh_after_answer
@@ -36,6 +37,13 @@ def _forget_order_after_commit(thread: Thread) -> None:
     """Both sides' cached thread order (:func:`~marketplace.selectors.thread_order`) is stale once this commits."""
     sides = (thread.task.organization_id, thread.supplier_id)
     transaction.on_commit(lambda: forget_thread_order(organization_ids=sides))
+
+
+def _forget_activity(thread: Thread) -> None:
+    """Both sides' members' unread counts (:func:`~marketplace.selectors.activity.activity_of`) change with a
+    message."""
+    sides = (thread.task.organization_id, thread.supplier_id)
+    forget_activity(organization_ids=sides)
 
 
 @transaction.atomic
@@ -84,6 +92,7 @@ def send_message(
     thread.last_message_at = message.created_at
     thread.save(update_fields=["last_message_at"])
     _forget_order_after_commit(thread)
+    _forget_activity(thread)
     mark_thread_read(user=actor, thread=thread, at=message.created_at)
     notifications.message_received(message=message)
     refresh_after_answer(message=message, thread=thread)
@@ -96,3 +105,5 @@ def mark_thread_read(*, user: User, thread: Thread, at: object = None) -> None:
     mark, created = ThreadReadMark.objects.get_or_create(thread=thread, user=user, defaults={"last_read_at": moment})
     if not created and mark.last_read_at < moment:  # type: ignore[operator]
         ThreadReadMark.objects.filter(pk=mark.pk, last_read_at__lt=moment).update(last_read_at=moment)
+    if created or mark.last_read_at < moment:  # type: ignore[operator]
+        forget_activity(user_ids=[user.pk])  # the user's unread count moved

@@ -35,6 +35,7 @@ from marketplace.models import (
     TaskStatus,
     Visibility,
 )
+from marketplace.selectors.activity import forget_activity
 from marketplace.services._common import (
     check_transition,
     check_uploads,
@@ -288,6 +289,7 @@ def create_task(
     checked = check_uploads(attachments or [])
     _remember_skills(data.skills)
     task = Task.objects.create(organization=organization, created_by=actor, **values)
+    forget_activity(organization_ids=[organization.pk])  # it posts tasks now
     for item in checked:
         TaskAttachment.objects.create(task=task, uploaded_by=actor, **item)
     audit.record(

@@ -850,8 +850,8 @@ class TestTaskBids:
         ten = task_with_bids(firm, 10)
         client = login(firm.owner, firm)
 
-        small = count_queries(client, reverse("task-bids", kwargs={"task_id": one.pk}))
-        large = count_queries(client, reverse("task-bids", kwargs={"task_id": ten.pk}))
+        small = count_queries(client, reverse("task-bids", kwargs={"task_id": one.pk}), cold=True)
+        large = count_queries(client, reverse("task-bids", kwargs={"task_id": ten.pk}), cold=True)
 
         print(f"\ntask-bids: {small} queries with 1 bid, {large} with 10")
         assert small == large
@@ -944,8 +944,8 @@ class TestTaskComparison:
         ten = task_with_bids(firm, 10)
         client = login(firm.owner, firm)
 
-        small = count_queries(client, reverse("task-comparison", kwargs={"task_id": one.pk}))
-        large = count_queries(client, reverse("task-comparison", kwargs={"task_id": ten.pk}))
+        small = count_queries(client, reverse("task-comparison", kwargs={"task_id": one.pk}), cold=True)
+        large = count_queries(client, reverse("task-comparison", kwargs={"task_id": ten.pk}), cold=True)
 
         print(f"\ntask-comparison: {small} queries with 1 bid, {large} with 10")
         assert small == large

@@ -734,7 +734,7 @@ class TestQueryCounts:
         large = count_queries(client, reverse("supplier-list"), cold=True)
 
         print(f"\nsupplier-list: {small} queries with 1 supplier, {large} with 20")
-        assert small == large == 9
+        assert small == large == 10  # cold: the session and the header's activity too, which the cache keeps
         assert "Usually replies" in html(client.get(reverse("supplier-list")))
 
 
