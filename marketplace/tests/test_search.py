@@ -862,11 +862,12 @@ class TestCompiledWalk:
         assert len(built) == 2
 
 
-# The covering indexes each walk scans (migrations 0003, 0004, 0013), by the sort's first key.
+# The covering indexes each walk scans (migrations 0003, 0004, 0013), by the sort's first key, and the one
+# by place, through which sparse filters' few matches come in any order.
 _WALK_INDEXES = {
-    "published_at": ["task_open_newest_cover"],
-    "budget_amount": ["task_open_budget_cover", "task_open_category_budget_cover"],
-    "deadline": ["task_open_deadline_cover"],
+    "published_at": ["task_open_newest_cover", "task_open_place_cover"],
+    "budget_amount": ["task_open_budget_cover", "task_open_category_budget_cover", "task_open_place_cover"],
+    "deadline": ["task_open_deadline_cover", "task_open_place_cover"],
 }
 
 
