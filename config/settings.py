@@ -242,6 +242,12 @@ IDEMPOTENCY_TTL_HOURS = env.int("IDEMPOTENCY_TTL_HOURS", default=24)
 # see core.web.cached_for_anonymous. Tests render every page.
 PUBLIC_PAGE_CACHE_SECONDS = env.int("PUBLIC_PAGE_CACHE_SECONDS", default=0 if TESTING else 30)
 
+# --- Contracts: the payment terms a new contract starts with (contracts.services.terms_from_bid) ---
+# The platform's fee, percent of each released milestone, paid by the supplier: a decimal string.
+PLATFORM_FEE_PERCENT = env.str("PLATFORM_FEE_PERCENT", default="10")
+# Days a client has to review a delivered milestone before it counts as approved.
+MILESTONE_REVIEW_DAYS = env.int("MILESTONE_REVIEW_DAYS", default=14)
+
 # --- Auth: django-allauth with email login, verification and MFA ------------
 AUTH_USER_MODEL = "accounts.User"
 # Django's and allauth's backends, each loading the user's memberships with the user (one query).

@@ -1,16 +1,27 @@
 """Contracts between a client and a supplier organization.
 
-This is the first, minimal shape: a draft born from an accepted bid. The
-contract work (versions, signatures, PDFs, milestones, termination) grows it.
+A contract holds its parties, its state and its versions; the terms live in
+the versions, each frozen once written (:class:`ContractVersion`: the model
+refuses to save one twice and a database trigger refuses any ``UPDATE`` or
+``DELETE``). ``current_version`` is the newest proposal, the only one that
+can be signed; ``signed_version`` is the one in force once every party
+signed it. Milestones that money and delivery will track have a runtime
+record (:class:`ContractMilestone`, its state) apart from the terms that
+define them (the version's milestones, by the same ``key``).
+
+States and their transitions are in ``contracts.services`` (``CONTRACT_TRANSITIONS``,
+``MILESTONE_TRANSITIONS``); every change of state is one service call that audits itself.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+
+from contracts.terms import Terms
 
 if TYPE_CHECKING:
     from accounts.models import Organization
@@ -18,6 +29,8 @@ if TYPE_CHECKING:
 
 class ContractStatus(models.TextChoices):
     DRAFT = "draft", "Draft"
+    NEGOTIATING = "negotiating", "Negotiating"
+    SIGNING = "signing", "Waiting for signatures"
     ACTIVE = "active", "Active"
     COMPLETED = "completed", "Completed"
     TERMINATED = "terminated", "Terminated"
@@ -39,45 +52,129 @@ class Contract(models.Model):
     bid = models.OneToOneField(
         "marketplace.Bid", null=True, blank=True, on_delete=models.PROTECT, related_name="contract"
     )
-    title = models.CharField(max_length=200)
-    scope = models.TextField(help_text="What the supplier does; starts as the task description.")
-    currency = models.CharField(max_length=3, help_text="ISO 4217; one currency per contract.")
-    total_amount = models.BigIntegerField(help_text="Minor units of currency.")
-    deadline = models.DateField(null=True, blank=True)
+    title = models.CharField(max_length=200, help_text="The current version's title, for lists.")
+    currency = models.CharField(max_length=3, help_text="ISO 4217; one currency per contract, in every version.")
     status = models.CharField(max_length=12, choices=ContractStatus.choices, default=ContractStatus.DRAFT)
+    current_version = models.ForeignKey(
+        "ContractVersion",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The newest version: the only one that can be signed.",
+    )
+    signed_version = models.ForeignKey(
+        "ContractVersion",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The version every party signed: the terms in force.",
+    )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    activated_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True, help_text="When it was terminated or cancelled.")
+    end_reason = models.TextField(blank=True)
 
     objects = ContractQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
-            models.CheckConstraint(condition=Q(total_amount__gt=0), name="contract_total_positive"),
             models.CheckConstraint(condition=~Q(client=models.F("supplier")), name="contract_parties_differ"),
         ]
 
     def __str__(self) -> str:
         return self.title
 
+    @property
+    def terms(self) -> Terms:
+        """The current version's terms."""
+        if self.current_version is None:
+            raise ValueError(f"contract {self.pk} has no version yet")
+        return self.current_version.read_terms()
 
-class ContractMilestone(models.Model):
-    """A deliverable with its amount and due date, copied from the bid into the draft."""
 
-    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="milestones")
-    position = models.PositiveSmallIntegerField()
-    title = models.CharField(max_length=200)
-    amount = models.BigIntegerField(help_text="Minor units of the contract's currency.")
-    due_date = models.DateField(null=True, blank=True)
+class ImmutableVersion(Exception):
+    """A contract version was about to be changed or deleted: versions are frozen once written."""
+
+
+class ContractVersion(models.Model):
+    """One version of a contract's terms, frozen: its JSON, its canonical text and that text's SHA-256.
+
+    A proposal by either party makes a new one (``contracts.services.propose_version``); a signature
+    names the hash it signed. The text names the contract and the version's number, so no two
+    versions share a hash.
+    """
+
+    contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="versions")
+    number = models.PositiveIntegerField()
+    terms = models.JSONField(help_text="contracts.terms.Terms as JSON.")
+    text = models.TextField(help_text="The canonical text (contracts.terms.canonical_text).")
+    sha256 = models.CharField(max_length=64, unique=True, help_text="SHA-256 of the text, hex.")
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Who proposed it; empty only for drafts made before versions were kept, with no one to name.",
+    )
+    proposed_by_organization = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="+")
+    note = models.TextField(blank=True, help_text="What the proposal changes, in the proposer's words.")
+    created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        ordering = ["position"]
-        constraints = [models.UniqueConstraint(fields=["contract", "position"], name="contract_milestone_position")]
+        ordering = ["contract", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["contract", "number"], name="contract_version_number"),
+            models.CheckConstraint(condition=Q(number__gte=1), name="contract_version_number_from_one"),
+        ]
 
     def __str__(self) -> str:
-        return self.title
+        return f"{self.contract_id} v{self.number}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise ImmutableVersion(f"version {self.pk} is frozen: propose a new one")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise ImmutableVersion(f"version {self.pk} is frozen: it cannot be deleted")
+
+    def read_terms(self) -> Terms:
+        return Terms.from_json(self.terms)
+
+
+class MilestoneStatus(models.TextChoices):
+    PENDING = "pending", "Not funded"
+    FUNDED = "funded", "Funded"
+    SUBMITTED = "submitted", "Delivered"
+    APPROVED = "approved", "Approved"
+    RELEASED = "released", "Released"
+    DISPUTED = "disputed", "Disputed"
+    REFUNDED = "refunded", "Refunded"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class ContractMilestone(models.Model):
+    """What happens to one milestone of a contract: its state. Its title, amount and due date are
+    terms, in each version's milestones under the same ``key``."""
+
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="milestones")
+    key = models.CharField(max_length=20, help_text="The milestone's key in the versions' terms.")
+    status = models.CharField(max_length=12, choices=MilestoneStatus.choices, default=MilestoneStatus.PENDING)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["contract", "id"]
+        constraints = [models.UniqueConstraint(fields=["contract", "key"], name="contract_milestone_key")]
+
+    def __str__(self) -> str:
+        return f"{self.contract_id}/{self.key}: {self.status}"
 
 
 class Review(models.Model):

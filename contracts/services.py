@@ -1,22 +1,150 @@
-"""Writes to contracts. For now: the draft born from an accepted bid."""
+"""Writes to contracts: drafting from an accepted bid, proposing versions, and the states between.
+
+Every change of state goes through :func:`_transition`, which checks it against
+:data:`CONTRACT_TRANSITIONS`, saves and audits it; each public function checks
+that the actor acts for a party, and is safe to repeat (a repeat changes nothing
+and writes no second record).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
-from accounts.models import User
-from contracts.models import Contract, ContractMilestone
-from core import audit
+from accounts.models import Organization, User
+from accounts.services import require_member
+from contracts.models import (
+    Contract,
+    ContractMilestone,
+    ContractStatus,
+    ContractVersion,
+    MilestoneStatus,
+)
+from contracts.terms import END_KINDS, MilestoneTerms, Party, Terms, canonical_text, sha256
+from core import audit, limits
+from core.exceptions import DomainError, ErrorCollector, InvalidTransition, NotFound
 
 if TYPE_CHECKING:
     from marketplace.models import Bid
 
+CONTRACT_TRANSITIONS: Mapping[str, frozenset[str]] = {
+    ContractStatus.DRAFT: frozenset({ContractStatus.NEGOTIATING, ContractStatus.SIGNING, ContractStatus.CANCELLED}),
+    ContractStatus.NEGOTIATING: frozenset({ContractStatus.SIGNING, ContractStatus.CANCELLED}),
+    # A proposal while signatures are gathered voids them and reopens the negotiation.
+    ContractStatus.SIGNING: frozenset({ContractStatus.NEGOTIATING, ContractStatus.ACTIVE, ContractStatus.CANCELLED}),
+    ContractStatus.ACTIVE: frozenset({ContractStatus.COMPLETED, ContractStatus.TERMINATED}),
+    ContractStatus.COMPLETED: frozenset(),
+    ContractStatus.TERMINATED: frozenset(),
+    ContractStatus.CANCELLED: frozenset(),
+}
+
+MILESTONE_TRANSITIONS: Mapping[str, frozenset[str]] = {
+    MilestoneStatus.PENDING: frozenset({MilestoneStatus.FUNDED, MilestoneStatus.CANCELLED}),
+    MilestoneStatus.FUNDED: frozenset({MilestoneStatus.SUBMITTED, MilestoneStatus.DISPUTED, MilestoneStatus.REFUNDED}),
+    MilestoneStatus.SUBMITTED: frozenset(
+        {MilestoneStatus.APPROVED, MilestoneStatus.FUNDED, MilestoneStatus.DISPUTED}  # FUNDED: changes asked
+    ),
+    MilestoneStatus.APPROVED: frozenset({MilestoneStatus.RELEASED}),
+    MilestoneStatus.DISPUTED: frozenset({MilestoneStatus.RELEASED, MilestoneStatus.REFUNDED}),
+    MilestoneStatus.RELEASED: frozenset(),
+    MilestoneStatus.REFUNDED: frozenset(),
+    MilestoneStatus.CANCELLED: frozenset(),
+}
+
+#: States in which the terms are still being agreed: a new version may be proposed.
+OPEN_TO_PROPOSALS = (ContractStatus.DRAFT, ContractStatus.NEGOTIATING, ContractStatus.SIGNING)
+
+#: The most milestones one contract's terms hold (a bid holds at most as many).
+MAX_MILESTONES = 20
+
+
+# --- terms ---------------------------------------------------------------------------------------
+
+
+def _party(organization: Organization) -> Party:
+    return Party(name=organization.name, country=str(organization.country or ""), city=organization.city)
+
+
+def terms_from_bid(bid: Bid) -> Terms:
+    """The first terms of a contract born from ``bid``: the task's scope, the bid's price, milestones and
+    delivery date, the platform's payment terms."""
+    task = bid.task
+    milestones = tuple(
+        MilestoneTerms(key=f"m{number}", title=m.title, amount=m.amount, due_date=m.due_date)
+        for number, m in enumerate(bid.milestones.all(), start=1)
+    ) or (MilestoneTerms(key="m1", title=task.title, amount=bid.amount, due_date=bid.delivery_date),)
+    hourly = bid.price_type == "hourly"
+    return Terms(
+        title=task.title,
+        client=_party(task.organization),
+        supplier=_party(bid.supplier),
+        scope=task.description,
+        currency=bid.currency,
+        price=bid.amount,
+        hourly_rate=bid.hourly_rate if hourly else None,
+        milestones=milestones,
+        end_kind="hours" if hourly else "date",
+        end_date=bid.delivery_date,
+        hours_cap=(task.hours_cap or bid.estimated_hours) if hourly else None,
+        platform_fee_percent=str(Decimal(settings.PLATFORM_FEE_PERCENT)),
+        review_days=settings.MILESTONE_REVIEW_DAYS,
+    )
+
+
+def check_terms(terms: Terms, *, contract: Contract) -> None:
+    """Refuse terms a contract cannot hold, every problem at once (``Invalid`` names the fields)."""
+    errors = ErrorCollector()
+    if not terms.title.strip():
+        errors.add("title", "Give the contract a title.")
+    elif len(terms.title) > limits.TITLE:
+        errors.add("title", f"Keep the title under {limits.TITLE} characters.")
+    if not terms.scope.strip():
+        errors.add("scope", "Say what work the supplier does.")
+    elif len(terms.scope) > limits.DESCRIPTION:
+        errors.add("scope", f"Keep the scope under {limits.DESCRIPTION:,} characters.")
+    if terms.currency != contract.currency:
+        errors.add("currency", f"A contract keeps one currency: {contract.currency}.")
+    if not terms.milestones:
+        errors.add("milestones", "A contract needs at least one milestone.")
+    elif len(terms.milestones) > MAX_MILESTONES:
+        errors.add("milestones", f"At most {MAX_MILESTONES} milestones.")
+    keys = [milestone.key for milestone in terms.milestones]
+    if len(set(keys)) != len(keys) or any(not key or len(key) > 20 for key in keys):
+        errors.add("milestones", "Each milestone needs its own key.")
+    for milestone in terms.milestones:
+        if not milestone.title.strip():
+            errors.add("milestones", "Give every milestone a title.")
+        if not 0 < milestone.amount <= limits.MAX_AMOUNT:
+            errors.add("milestones", f"Every milestone's amount is above zero and {limits.too_much(terms.currency)}.")
+    if not 0 < terms.price <= limits.MAX_AMOUNT:
+        errors.add("price", f"The price is above zero and {limits.too_much(terms.currency)}.")
+    elif not terms.is_hourly and terms.milestones and sum(m.amount for m in terms.milestones) != terms.price:
+        errors.add("milestones", "The milestones must add up to the price.")
+    if terms.is_hourly and not 0 < (terms.hourly_rate or 0) <= limits.MAX_AMOUNT:
+        errors.add("hourly_rate", f"The hourly rate is above zero and {limits.too_much(terms.currency)}.")
+    if terms.end_kind not in END_KINDS:
+        errors.add("end_kind", "The work ends by a date, a cap on hours or a budget cap.")
+    elif terms.end_kind == "hours" and not (terms.hours_cap and 0 < terms.hours_cap <= limits.MAX_HOURS):
+        errors.add("hours_cap", f"Give the cap on hours, at most {limits.MAX_HOURS:,}.")
+    elif terms.end_kind == "budget" and not (terms.budget_cap and 0 < terms.budget_cap <= limits.MAX_AMOUNT):
+        errors.add("budget_cap", "Give the budget cap.")
+    if not 0 < terms.review_days <= 90:
+        errors.add("review_days", "The review window is 1 to 90 days.")
+    errors.raise_if_any()
+
+
+# --- drafting and proposals ----------------------------------------------------------------------
+
 
 @transaction.atomic
 def create_draft_from_bid(*, actor: User, bid: Bid) -> Contract:
-    """A draft contract with the task's scope and the bid's price and milestones. Safe to repeat.
+    """A draft contract whose version 1 holds the task's scope and the bid's price and milestones.
+    Safe to repeat.
 
     Caller holds the task and bid locks (``marketplace.services.accept_bid``).
     """
@@ -24,27 +152,144 @@ def create_draft_from_bid(*, actor: User, bid: Bid) -> Contract:
     if existing is not None:
         return existing
     task = bid.task
+    terms = terms_from_bid(bid)
     contract = Contract.objects.create(
         client=task.organization,
         supplier=bid.supplier,
         task=task,
         bid=bid,
-        title=task.title,
-        scope=task.description,
-        currency=bid.currency,
-        total_amount=bid.amount,
-        deadline=bid.delivery_date,
+        title=terms.title,
+        currency=terms.currency,
         created_by=actor,
     )
-    ContractMilestone.objects.bulk_create(
-        ContractMilestone(contract=contract, position=m.position, title=m.title, amount=m.amount, due_date=m.due_date)
-        for m in bid.milestones.all()
-    )
+    version = _add_version(contract, terms, actor=actor, organization=task.organization, note="")
     audit.record(
         action="contract.drafted",
         actor=actor,
         organization=task.organization,
         target=contract,
-        details={"bid": bid.pk, "supplier": bid.supplier_id, "total": bid.amount, "currency": bid.currency},
+        details={
+            "bid": bid.pk,
+            "supplier": bid.supplier_id,
+            "total": terms.total,
+            "currency": terms.currency,
+            "version": version.number,
+            "sha256": version.sha256,
+        },
     )
     return contract
+
+
+@transaction.atomic
+def propose_version(
+    *, actor: User, organization: Organization, contract: Contract, terms: Terms, note: str = ""
+) -> ContractVersion:
+    """A party proposes new terms: a new version, which becomes the one to sign. Safe to repeat: terms
+    equal to the current version's change nothing and return it."""
+    contract = _lock_for(actor=actor, organization=organization, contract=contract)
+    if contract.status not in OPEN_TO_PROPOSALS:
+        raise InvalidTransition(f"A {contract.get_status_display().lower()} contract takes no proposals.")
+    check_terms(terms, contract=contract)
+    current = contract.current_version
+    if current is not None and current.read_terms() == terms:
+        return current
+    if len(note) > limits.SHORT_NOTE:
+        raise DomainError(f"Keep the note under {limits.SHORT_NOTE:,} characters.", field="note")
+    version = _add_version(contract, terms, actor=actor, organization=organization, note=note.strip())
+    if contract.status != ContractStatus.NEGOTIATING:
+        _transition(contract, ContractStatus.NEGOTIATING, actor=actor, organization=organization)
+    audit.record(
+        action="contract.version_proposed",
+        actor=actor,
+        organization=organization,
+        target=contract,
+        details={"version": version.number, "sha256": version.sha256, "total": terms.total},
+    )
+    return version
+
+
+@transaction.atomic
+def cancel_contract(*, actor: User, organization: Organization, contract: Contract, reason: str) -> Contract:
+    """Either party withdraws from a contract before it is active. Safe to repeat."""
+    contract = _lock_for(actor=actor, organization=organization, contract=contract)
+    if contract.status == ContractStatus.CANCELLED:
+        return contract
+    reason = reason.strip()
+    if not reason:
+        raise DomainError("Say why the contract is cancelled.", field="reason")
+    if len(reason) > limits.SHORT_NOTE:
+        raise DomainError(f"Keep the reason under {limits.SHORT_NOTE:,} characters.", field="reason")
+    contract.end_reason, contract.ended_at = reason, timezone.now()
+    _transition(
+        contract, ContractStatus.CANCELLED, actor=actor, organization=organization, fields=("end_reason", "ended_at")
+    )
+    contract.milestones.update(status=MilestoneStatus.CANCELLED, updated_at=timezone.now())
+    return contract
+
+
+# --- the pieces ----------------------------------------------------------------------------------
+
+
+def _lock_for(*, actor: User, organization: Organization, contract: Contract) -> Contract:
+    """The contract, row-locked, when ``organization`` is one of its parties and the actor its member."""
+    require_member(actor=actor, organization=organization)
+    locked = (
+        Contract.objects.for_org(organization)
+        .select_for_update(of=("self",))
+        .select_related("current_version")
+        .filter(pk=contract.pk)
+        .first()
+    )
+    if locked is None:
+        raise NotFound("No such contract.")
+    return locked
+
+
+def _add_version(
+    contract: Contract, terms: Terms, *, actor: User, organization: Organization, note: str
+) -> ContractVersion:
+    """The contract's next version of ``terms``, made current; milestones follow its keys."""
+    number = (contract.current_version.number if contract.current_version else 0) + 1
+    text = canonical_text(terms, contract_id=contract.pk, number=number)
+    version = ContractVersion.objects.create(
+        contract=contract,
+        number=number,
+        terms=terms.as_json(),
+        text=text,
+        sha256=sha256(text),
+        proposed_by=actor,
+        proposed_by_organization=organization,
+        note=note,
+    )
+    contract.current_version, contract.title = version, terms.title
+    contract.save(update_fields=["current_version", "title", "updated_at"])
+    _follow_keys(contract, terms)
+    return version
+
+
+def _follow_keys(contract: Contract, terms: Terms) -> None:
+    """Before a contract is active no money has moved: its milestones' records are those of the current
+    terms (new keys added, dropped ones removed)."""
+    keys = [milestone.key for milestone in terms.milestones]
+    contract.milestones.exclude(key__in=keys).delete()
+    known = set(contract.milestones.values_list("key", flat=True))
+    ContractMilestone.objects.bulk_create(ContractMilestone(contract=contract, key=k) for k in keys if k not in known)
+
+
+def _transition(
+    contract: Contract, target: str, *, actor: User, organization: Organization, fields: tuple[str, ...] = ()
+) -> None:
+    if target not in CONTRACT_TRANSITIONS.get(contract.status, frozenset()):
+        raise InvalidTransition(
+            f"A {contract.get_status_display().lower()} contract cannot become {ContractStatus(target).label.lower()}."
+        )
+    before = contract.status
+    contract.status = target
+    contract.save(update_fields=["status", "updated_at", *fields])
+    audit.record(
+        action=f"contract.{target}",
+        actor=actor,
+        organization=organization,
+        target=contract,
+        details={"from": before, "to": target},
+    )

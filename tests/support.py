@@ -95,3 +95,20 @@ def audited(action: str, organization: Organization | None = None, target: Any =
     if target is not None:
         events = events.filter(target_id=str(target.pk))
     return events.exists()
+
+
+def migrate_to(targets: list[tuple[str, str]]) -> Any:
+    """Migrate the test database to ``targets`` (app, migration) and return the apps of that state, for
+    a migration's test; it ends by migrating to the graph's leaves again."""
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(targets)
+    return executor.loader.project_state(targets).apps
+
+
+def latest_migrations() -> list[tuple[str, str]]:
+    from django.db.migrations.executor import MigrationExecutor
+
+    return MigrationExecutor(connection).loader.graph.leaf_nodes()

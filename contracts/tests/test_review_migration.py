@@ -4,23 +4,17 @@ from __future__ import annotations
 
 import pytest
 from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
+
+from tests.support import latest_migrations, migrate_to
 
 BEFORE = [("contracts", "0002_initial"), ("marketplace", "0010_task_status_before_hiding_db_default")]
 AFTER = [("contracts", "0003_review"), ("marketplace", "0011_review_moved_to_contracts")]
 
 
-def migrate(targets: list[tuple[str, str]]):  # type: ignore[no-untyped-def]
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
-
-
 @pytest.mark.django_db(transaction=True)
 def test_reviews_keep_their_rows_ids_and_constraints_in_contracts():
-    apps = migrate(BEFORE)
+    apps = migrate_to(BEFORE)
     try:
         Organization = apps.get_model("accounts", "Organization")
         Contract = apps.get_model("contracts", "Contract")
@@ -41,7 +35,7 @@ def test_reviews_keep_their_rows_ids_and_constraints_in_contracts():
             revealed_at=revealed,
         )
 
-        apps = migrate(AFTER)
+        apps = migrate_to(AFTER)
         Review = apps.get_model("contracts", "Review")
         moved = Review.objects.get()
         assert (moved.pk, moved.contract_id, moved.author_id, moved.subject_id) == (
@@ -62,4 +56,4 @@ def test_reviews_keep_their_rows_ids_and_constraints_in_contracts():
         with pytest.raises(Exception, match="contracts_one_review_per_side"):
             Review.objects.create(**reply, rating=5, communication_rating=5)
     finally:
-        migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+        migrate_to(latest_migrations())

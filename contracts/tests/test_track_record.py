@@ -14,9 +14,7 @@ pytestmark = pytest.mark.django_db
 
 
 def contract(client: Organization, supplier: Organization, status: str) -> Contract:
-    return Contract.objects.create(
-        client=client, supplier=supplier, title="Books", scope="Books", currency="EUR", total_amount=100, status=status
-    )
+    return Contract.objects.create(client=client, supplier=supplier, title="Books", currency="EUR", status=status)
 
 
 @pytest.fixture

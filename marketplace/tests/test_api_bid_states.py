@@ -227,7 +227,7 @@ def test_an_hourly_bid_at_every_limit_is_accepted_into_a_contract(firm, supplier
 
     assert response.status_code == 200, response.content[:2000]
     contract = Contract.objects.get(bid=bid)
-    assert contract.total_amount == limits.MAX_AMOUNT
+    assert contract.terms.total == limits.MAX_AMOUNT
     assert contract.milestones.count() == MAX_MILESTONES
     assert contract.title == "x" * limits.TITLE
 
@@ -249,7 +249,7 @@ def test_a_fixed_bid_at_the_largest_price_is_accepted_into_a_contract(firm, supp
     response = apis["client"].post(f"{API}/bids/{bid.pk}/accept/")
 
     assert response.status_code == 200, response.content[:2000]
-    assert Contract.objects.get(bid=bid).total_amount == share * MAX_MILESTONES
+    assert Contract.objects.get(bid=bid).terms.total == share * MAX_MILESTONES
 
 
 # --- Idempotency-Key ------------------------------------------------------------------------------

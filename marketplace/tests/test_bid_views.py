@@ -756,7 +756,7 @@ class TestAccept:
         assert Bid.objects.get(pk=world.bid.pk).status == "accepted"
         assert Bid.objects.get(pk=other_bid.pk).status == "declined"
         assert Task.objects.get(pk=world.task.pk).status == "awarded"
-        assert contract.total_amount == 280_000
+        assert contract.terms.total == 280_000
         draft = f"Contract draft #{contract.pk} “{contract.title}” records its price and milestones"
         assert draft in response.content.decode()
 

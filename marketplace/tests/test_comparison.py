@@ -444,9 +444,7 @@ def completed_contract(client: Organization, organization: Organization) -> Cont
         client=client,
         supplier=organization,
         title="Earlier work",
-        scope="Done",
         currency="EUR",
-        total_amount=100_000,
         status="completed",
     )
 

@@ -301,8 +301,7 @@ def test_the_directory_pages_list_what_the_full_search_lists_in_its_order(firm, 
     def reviewed(subject: Organization, *ratings: int, revealed: bool = True) -> None:
         for rating in ratings:
             contract = Contract.objects.create(
-                client=firm, supplier=subject, title="Earlier work", scope="Done", currency="EUR",
-                total_amount=100_000, status="completed",
+                client=firm, supplier=subject, title="Earlier work", currency="EUR", status="completed",
             )  # fmt: skip
             Review.objects.create(
                 contract=contract, author=firm, subject=subject, rating=rating, communication_rating=rating,

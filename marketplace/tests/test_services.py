@@ -238,7 +238,7 @@ class TestChoosing:
         assert task.status == "awarded"
         assert loser.status == "declined"
         contract = Contract.objects.get(bid=winner)
-        assert (contract.client, contract.supplier, contract.total_amount) == (firm, other_firm, 280_000)
+        assert (contract.client, contract.supplier, contract.terms.total) == (firm, other_firm, 280_000)
         assert contract.milestones.count() == 2
 
     def test_accepting_twice_is_harmless(self, firm, other_firm):

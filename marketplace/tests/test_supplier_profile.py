@@ -38,7 +38,10 @@ def answered(thread, *, client_org, supplier, after: timedelta) -> None:  # type
 class TestStanding:
     def test_reviews_contracts_and_the_median_reply_of_the_last_90_days(self, firm, other_firm):
         contract = Contract.objects.create(
-            client=firm, supplier=other_firm, title="Books", scope="Books", currency="EUR", total_amount=100
+            client=firm,
+            supplier=other_firm,
+            title="Books",
+            currency="EUR",
         )
         Contract.objects.filter(pk=contract.pk).update(status="completed")
         Review.objects.create(

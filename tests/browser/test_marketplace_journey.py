@@ -147,5 +147,5 @@ def test_client_posts_suppliers_bid_client_compares_and_accepts(page_factory, sc
     task.refresh_from_db()
     assert (task.status, ledger_bid.status, tally_bid.status) == ("awarded", "accepted", "declined")
     contract = Contract.objects.get(bid=ledger_bid)
-    assert (contract.client, contract.supplier.name, contract.total_amount) == (client, "Ledger & Co", 240_000)
+    assert (contract.client, contract.supplier.name, contract.terms.total) == (client, "Ledger & Co", 240_000)
     assert contract.milestones.count() == 2
