@@ -9,6 +9,7 @@ and writes no second record).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import asdict
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -28,6 +29,7 @@ from contracts.models import (
 from contracts.terms import END_KINDS, MilestoneTerms, Party, Terms, canonical_text, sha256
 from core import audit, limits
 from core.exceptions import DomainError, ErrorCollector, InvalidTransition, NotFound
+from core.text import clean, is_blank
 
 if TYPE_CHECKING:
     from marketplace.models import Bid
@@ -99,11 +101,14 @@ def terms_from_bid(bid: Bid) -> Terms:
 def check_terms(terms: Terms, *, contract: Contract) -> None:
     """Refuse terms a contract cannot hold, every problem at once (``Invalid`` names the fields)."""
     errors = ErrorCollector()
-    if not terms.title.strip():
+    for name, text in _texts(terms):
+        if clean(text) != text:
+            errors.add(name, "Remove the control characters (a NUL, say) from the text.")
+    if is_blank(terms.title):
         errors.add("title", "Give the contract a title.")
     elif len(terms.title) > limits.TITLE:
         errors.add("title", f"Keep the title under {limits.TITLE} characters.")
-    if not terms.scope.strip():
+    if is_blank(terms.scope):
         errors.add("scope", "Say what work the supplier does.")
     elif len(terms.scope) > limits.DESCRIPTION:
         errors.add("scope", f"Keep the scope under {limits.DESCRIPTION:,} characters.")
@@ -117,7 +122,7 @@ def check_terms(terms: Terms, *, contract: Contract) -> None:
     if len(set(keys)) != len(keys) or any(not key or len(key) > 20 for key in keys):
         errors.add("milestones", "Each milestone needs its own key.")
     for milestone in terms.milestones:
-        if not milestone.title.strip():
+        if is_blank(milestone.title):
             errors.add("milestones", "Give every milestone a title.")
         if not 0 < milestone.amount <= limits.MAX_AMOUNT:
             errors.add("milestones", f"Every milestone's amount is above zero and {limits.too_much(terms.currency)}.")
@@ -136,6 +141,19 @@ def check_terms(terms: Terms, *, contract: Contract) -> None:
     if not 0 < terms.review_days <= 90:
         errors.add("review_days", "The review window is 1 to 90 days.")
     errors.raise_if_any()
+
+
+def _texts(terms: Terms) -> list[tuple[str, str]]:
+    """Every piece of text in the terms, with the field a refusal names."""
+    parties = [(side, value) for side in ("client", "supplier") for value in asdict(getattr(terms, side)).values()]
+    return [
+        ("title", terms.title),
+        ("scope", terms.scope),
+        *parties,
+        *(("milestones", milestone.title) for milestone in terms.milestones),
+        *(("milestones", milestone.key) for milestone in terms.milestones),
+        *(("clauses", value) for clause in terms.clauses for value in (clause.key, clause.title, clause.text)),
+    ]
 
 
 # --- drafting and proposals ----------------------------------------------------------------------
@@ -193,8 +211,10 @@ def propose_version(
     current = contract.current_version
     if current is not None and current.read_terms() == terms:
         return current
-    if len(note) > limits.SHORT_NOTE:
-        raise DomainError(f"Keep the note under {limits.SHORT_NOTE:,} characters.", field="note")
+    if len(note) > limits.SHORT_NOTE or clean(note) != note:
+        raise DomainError(
+            f"Keep the note under {limits.SHORT_NOTE:,} characters, without control characters.", field="note"
+        )
     version = _add_version(contract, terms, actor=actor, organization=organization, note=note.strip())
     if contract.status != ContractStatus.NEGOTIATING:
         _transition(contract, ContractStatus.NEGOTIATING, actor=actor, organization=organization)

@@ -12,7 +12,7 @@ the same text and hash.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any, Self
 
@@ -102,10 +102,6 @@ class Terms:
             review_days=data["review_days"],
             clauses=tuple(Clause(**clause) for clause in data["clauses"]),
         )
-
-    def but(self, **changes: Any) -> Terms:
-        """These terms with ``changes``: what a proposal starts from."""
-        return replace(self, **changes)
 
 
 def _iso(value: date | None) -> str | None:

@@ -192,7 +192,8 @@ def test_terms_a_contract_cannot_hold_are_refused_all_at_once_and_nothing_is_wri
     terms = contract.terms
     broken = replace(
         terms,
-        title=" ",
+        title="\u200b",
+        scope="Books\x00",
         currency="USD",
         milestones=(
             MilestoneTerms(key="m1", title="", amount=0),
@@ -205,7 +206,7 @@ def test_terms_a_contract_cannot_hold_are_refused_all_at_once_and_nothing_is_wri
     with pytest.raises(Invalid) as refused:
         services.propose_version(actor=firm.owner, organization=firm, contract=contract, terms=broken)
 
-    assert set(refused.value.field_errors) == {"title", "currency", "milestones", "hours_cap"}
+    assert set(refused.value.field_errors) == {"title", "scope", "currency", "milestones", "hours_cap"}
     assert ContractVersion.objects.filter(contract=contract).count() == 1
     contract.refresh_from_db()
     assert contract.status == ContractStatus.DRAFT
