@@ -207,10 +207,10 @@ def propose_version(
     contract = _lock_for(actor=actor, organization=organization, contract=contract)
     if contract.status not in OPEN_TO_PROPOSALS:
         raise InvalidTransition(f"A {contract.get_status_display().lower()} contract takes no proposals.")
-    check_terms(terms, contract=contract)
     current = contract.current_version
     if current is not None and current.read_terms() == terms:
-        return current
+        return current  # a repeat: the terms were judged when they were written
+    check_terms(terms, contract=contract)
     if len(note) > limits.SHORT_NOTE or clean(note) != note:
         raise DomainError(
             f"Keep the note under {limits.SHORT_NOTE:,} characters, without control characters.", field="note"

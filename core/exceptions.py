@@ -104,7 +104,10 @@ class ErrorCollector:
         self.errors: dict[str, list[str]] = {}
 
     def add(self, field: str | None, message: str) -> None:
-        self.errors.setdefault(field or "__all__", []).append(message)
+        """Record ``message`` for ``field``, once however many times a check finds it (one per row, say)."""
+        messages = self.errors.setdefault(field or "__all__", [])
+        if message not in messages:
+            messages.append(message)
 
     def absorb(self, error: DomainError) -> None:
         """Add every message of another refusal (a check that raises) to these."""

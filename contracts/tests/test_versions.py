@@ -207,6 +207,8 @@ def test_terms_a_contract_cannot_hold_are_refused_all_at_once_and_nothing_is_wri
         services.propose_version(actor=firm.owner, organization=firm, contract=contract, terms=broken)
 
     assert set(refused.value.field_errors) == {"title", "scope", "currency", "milestones", "hours_cap"}
+    milestone_errors = refused.value.field_errors["milestones"]
+    assert len(milestone_errors) == len(set(milestone_errors)) == 4  # title, amounts, keys, their sum: once each
     assert ContractVersion.objects.filter(contract=contract).count() == 1
     contract.refresh_from_db()
     assert contract.status == ContractStatus.DRAFT
