@@ -13,6 +13,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("", include("accounts.urls")),
     path("", include("marketplace.urls")),
+    path("", include("contracts.urls")),
     path("api/v1/", include("config.api_urls")),
     path("api/schema/", api_views.SchemaView.as_view(), name="api-schema"),
     path("api/docs/", api_views.SwaggerView.as_view(url_name="api-schema"), name="api-docs"),

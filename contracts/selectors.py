@@ -14,15 +14,19 @@ the hand-written statement spells them in SQL beside them):
 
 from __future__ import annotations
 
+import difflib
 import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Self
 
 from django.db.models import Avg, Count, Q, QuerySet
 
-from contracts.models import Contract, ContractStatus, Review
+from contracts.models import Contract, ContractStatus, ContractVersion, Review
 from core import joins
+from core.models import AuditEvent
+from core.queries import one_or_not_found
 
 if TYPE_CHECKING:
     from accounts.models import Organization
@@ -104,3 +108,87 @@ def track_record_sql(supplier: str, *, database: str) -> str:
                          AND k.{c(Contract, "status")} = %(track_record_completed)s)]
           FROM {t(Review)} r
          WHERE r.{c(Review, "subject")} = {supplier} AND r.{c(Review, "revealed_at")} IS NOT NULL)"""  # noqa: S608 - names from the models; values are parameters
+
+
+# --- contracts a party reads ------------------------------------------------------------------------
+
+
+def contracts_of(*, organization: Organization) -> QuerySet[Contract]:
+    """The organization's contracts on either side, newest change first, with both parties."""
+    return (
+        Contract.objects.for_org(organization)
+        .select_related("client", "supplier", "current_version")
+        .order_by("-updated_at", "-id")
+    )
+
+
+def get_contract(*, contract_id: int, organization: Organization) -> Contract:
+    """One of the organization's contracts (either side); another's and an unknown id are the same 404."""
+    return one_or_not_found(contracts_of(organization=organization), "No such contract.", pk=contract_id)
+
+
+def versions_of(*, contract: Contract) -> list[ContractVersion]:
+    """Every version of the contract, first to last, with who proposed it."""
+    return list(
+        ContractVersion.objects.filter(contract=contract)
+        .select_related("proposed_by", "proposed_by_organization")
+        .order_by("number")
+    )
+
+
+def get_version(*, contract: Contract, number: int) -> ContractVersion:
+    versions = ContractVersion.objects.filter(contract=contract).select_related("proposed_by_organization")
+    return one_or_not_found(versions, "No such version.", number=number)
+
+
+@dataclass(frozen=True)
+class ChangedLine:
+    kind: str  # "same", "added" or "removed"
+    text: str
+
+
+def changes_between(older: ContractVersion, newer: ContractVersion) -> list[ChangedLine]:
+    """The lines of ``newer``'s text against ``older``'s: kept, added and removed, in reading order.
+
+    Both texts are canonical (``contracts.terms.canonical_text``), one term to a line, so a line-level
+    diff reads as the terms that changed; its first line (the version's number) always does."""
+    kinds = {" ": "same", "+": "added", "-": "removed"}
+    lines = difflib.ndiff(older.text.splitlines(), newer.text.splitlines())
+    return [ChangedLine(kinds[line[0]], line[2:]) for line in lines if line[:1] in kinds]
+
+
+#: What each audited action of a contract is called on its page.
+EVENT_LABELS = {
+    "contract.drafted": "Drafted from the accepted bid",
+    "contract.version_proposed": "New version proposed",
+    "contract.negotiating": "Negotiation opened",
+    "contract.signing": "Sent for signatures",
+    "contract.active": "Signed by every party: active",
+    "contract.completed": "Completed",
+    "contract.terminated": "Terminated",
+    "contract.cancelled": "Cancelled",
+}
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: datetime
+    label: str
+    actor: str  # who did it, "" for the platform
+
+
+def timeline_of(*, contract: Contract) -> list[TimelineEntry]:
+    """What happened to the contract, oldest first, from its audit records."""
+    events = (
+        AuditEvent.objects.filter(target_type=Contract._meta.label_lower, target_id=str(contract.pk))
+        .select_related("actor")
+        .order_by("created_at", "id")
+    )
+    return [
+        TimelineEntry(
+            at=event.created_at,
+            label=EVENT_LABELS.get(event.action, event.action),
+            actor=event.actor.display_name if event.actor is not None else "",
+        )
+        for event in events
+    ]

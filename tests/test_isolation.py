@@ -27,7 +27,7 @@ route does not serve), never a 403 that would say the object is there.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pytest
@@ -38,6 +38,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from accounts import services
 from accounts.models import ApiToken, Invitation, Membership, Organization
+from contracts import services as contract_services
+from contracts.models import Contract
 from core.routing import is_public_route
 from marketplace import services as marketplace_services
 from marketplace.models import (
@@ -136,6 +138,7 @@ class World:
     victim_bid: Any  # a partner's bid on it, private to the two
     victim_thread: Any
     victim_saved_search: Any
+    victim_contract: Any  # with the partner, in its second version
     partner: Organization
     outsider: Any
 
@@ -182,6 +185,11 @@ class World:
                 .values_list("pk")
             ),
             tuple(Task.objects.filter(organization=organization).values_list("comparison_weights", flat=True)),
+            tuple(
+                Contract.objects.filter(client=organization)
+                .order_by("pk")
+                .values_list("pk", "status", "current_version", "updated_at")
+            ),
         )
 
 
@@ -216,6 +224,17 @@ def world(db, settings, tmp_path) -> World:
         actor=owner, organization=victim, thread=thread, body="When can you start?", attachments=[pdf("notes.pdf")]
     )
     saved = marketplace_services.save_search(actor=owner, organization=victim, name="Payroll", filters={"q": "payroll"})
+    # A contract with the partner, in its second version: another task, another bid, accepted.
+    hired = marketplace_services.create_task(actor=owner, organization=victim, data=task_input(), publish=True)
+    winning = marketplace_services.submit_bid(actor=partner_owner, supplier=partner, task=hired, data=bid_input())
+    marketplace_services.accept_bid(actor=owner, bid=winning)
+    contract = Contract.objects.get(bid=winning)
+    contract_services.propose_version(
+        actor=partner_owner,
+        organization=partner,
+        contract=contract,
+        terms=replace(contract.terms, title="Payroll, second version"),
+    )
 
     outsider = UserFactory(email="outsider@elsewhere.test")
     services.create_organization(actor=outsider, name="Elsewhere Ltd")
@@ -230,6 +249,7 @@ def world(db, settings, tmp_path) -> World:
         victim_bid=bid,
         victim_thread=thread,
         victim_saved_search=saved,
+        victim_contract=contract,
         partner=partner,
         outsider=outsider,
     )
@@ -247,6 +267,10 @@ PARAMETER_VALUES: dict[str, Callable[[World], Any]] = {
     "bid_id": lambda w: w.victim_bid.pk,
     "thread_id": lambda w: w.victim_thread.pk,
     "saved_search_id": lambda w: w.victim_saved_search.pk,
+    "contract_id": lambda w: w.victim_contract.pk,
+    "number": lambda w: 1,  # a version of the contract
+    "older": lambda w: 1,
+    "newer": lambda w: 2,
     "supplier_id": lambda w: w.partner.pk,
     "token": lambda w: w.victim_invitation_token,
     "key": lambda w: "not-a-real-key",

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, timedelta
 
 import pytest
 from django.db import IntegrityError, connection, transaction
-from django.utils import timezone
 
 from contracts import services
 from contracts.models import (
@@ -18,31 +16,13 @@ from contracts.models import (
     MilestoneStatus,
 )
 from contracts.terms import MilestoneTerms, Terms, canonical_text, sha256
+from contracts.tests.conftest import days
 from core import limits
 from core.exceptions import Invalid, InvalidTransition, NotFound
 from core.models import AuditEvent
-from marketplace import services as marketplace
-from tests.factories import MilestoneInputFactory, OrganizationFactory, bid_input, make_member, open_task
+from tests.factories import OrganizationFactory, make_member
 
 pytestmark = pytest.mark.django_db
-
-
-def days(n: int) -> date:
-    return timezone.localdate() + timedelta(days=n)
-
-
-@pytest.fixture
-def contract(firm, other_firm) -> Contract:
-    task = open_task(firm, title="Annual accounts 2026", budget_amount=400_000)
-    milestones = [
-        MilestoneInputFactory(title="Books closed", amount=100_000, due_date=days(10)),
-        MilestoneInputFactory(title="Accounts filed", amount=180_000, due_date=days(40)),
-    ]
-    bid = marketplace.submit_bid(
-        actor=other_firm.owner, supplier=other_firm, task=task, data=bid_input(amount=280_000, milestones=milestones)
-    )
-    marketplace.accept_bid(actor=firm.owner, bid=bid)
-    return Contract.objects.select_related("current_version").get(bid=bid)
 
 
 def with_milestones(terms: Terms, *milestones: MilestoneTerms) -> Terms:

@@ -15,8 +15,12 @@ def test_each_app_contributes_its_steps_in_the_order_of_installed_apps():
 
     assert names[:3] == ["users", "organizations", "memberships"]  # accounts, before the marketplace's
     marketplace = ["suppliers", "tasks", "bids", "messages", "reply times"]
-    assert names[3:] == [f"marketplace {step}" for step in marketplace]
-    assert [module.__name__ for module in demo.contributions()] == ["accounts.demo", "marketplace.demo"]
+    assert names[3:] == [*(f"marketplace {step}" for step in marketplace), "contracts"]
+    assert [module.__name__ for module in demo.contributions()] == [
+        "accounts.demo",
+        "marketplace.demo",
+        "contracts.demo",
+    ]
 
 
 def test_the_base_apps_import_no_feature_app_outside_their_tests():

@@ -744,7 +744,7 @@ class TestAccept:
         assert Task.objects.get(pk=world.task.pk).status == "open"
         assert not Contract.objects.exists()
 
-    def test_the_owner_accepts_and_is_told_about_the_contract_draft(self, world):
+    def test_the_owner_accepts_and_is_taken_to_the_contract_draft(self, world):
         rival = supplier_org("Rival")
         other_bid = services.submit_bid(actor=rival.owner, supplier=rival, task=world.task, data=bid_input())
 
@@ -757,8 +757,15 @@ class TestAccept:
         assert Bid.objects.get(pk=other_bid.pk).status == "declined"
         assert Task.objects.get(pk=world.task.pk).status == "awarded"
         assert contract.terms.total == 280_000
-        draft = f"Contract draft #{contract.pk} “{contract.title}” records its price and milestones"
-        assert draft in response.content.decode()
+        assert response.redirect_chain[-1][0] == reverse("contract-detail", kwargs={"contract_id": contract.pk})
+        page = response.content.decode()
+        assert "This draft contract records its price and milestones" in page
+        assert "€2,800.00" in page
+
+        bid_page = login(world.client.owner, world.client).get(reverse("bid-detail", kwargs={"bid_id": world.bid.pk}))
+        shown = bid_page.content.decode()
+        assert f'<a href="{reverse("contract-detail", kwargs={"contract_id": contract.pk})}">' in shown
+        assert "€2,800.00, 2 milestones" in shown
 
 
 # --- bid-attachment ------------------------------------------------------------------------------

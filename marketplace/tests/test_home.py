@@ -189,12 +189,18 @@ def test_the_supplier_counts_only_what_the_client_sent(firm, supplier):
 
 
 def test_the_header_shows_each_side_its_own_tabs(firm, supplier):
-    assert tabs(page(signed_in(firm.owner, firm))) == ["Dashboard", "My tasks", "Messages", "Suppliers"]
-    assert tabs(page(signed_in(supplier.owner, supplier))) == ["Dashboard", "Find work", "Bids", "Messages"]
+    assert tabs(page(signed_in(firm.owner, firm))) == ["Dashboard", "My tasks", "Messages", "Contracts", "Suppliers"]
+    assert tabs(page(signed_in(supplier.owner, supplier))) == [
+        "Dashboard",
+        "Find work",
+        "Bids",
+        "Messages",
+        "Contracts",
+    ]
 
     open_task(supplier)  # it hires too
     both = tabs(page(signed_in(supplier.owner, supplier)))
-    assert both == ["Dashboard", "My tasks", "Find work", "Bids", "Messages", "Suppliers"]
+    assert both == ["Dashboard", "My tasks", "Find work", "Bids", "Messages", "Contracts", "Suppliers"]
 
 
 def footer_links(html: str) -> list[str]:
@@ -204,12 +210,12 @@ def footer_links(html: str) -> list[str]:
 
 
 def test_the_footer_links_the_sections_of_each_side_as_the_header_does(firm, supplier):
-    assert footer_links(page(signed_in(firm.owner, firm))) == ["My tasks", "Messages", "Suppliers"]
-    assert footer_links(page(signed_in(supplier.owner, supplier))) == ["Find work", "Bids", "Messages"]
+    assert footer_links(page(signed_in(firm.owner, firm))) == ["My tasks", "Messages", "Contracts", "Suppliers"]
+    assert footer_links(page(signed_in(supplier.owner, supplier))) == ["Find work", "Bids", "Messages", "Contracts"]
 
     open_task(supplier)  # it hires too
     both = footer_links(page(signed_in(supplier.owner, supplier)))
-    assert both == ["My tasks", "Find work", "Bids", "Messages", "Suppliers"]
+    assert both == ["My tasks", "Find work", "Bids", "Messages", "Contracts", "Suppliers"]
     assert footer_links(page(Client())) == ["Find work", "How it works", "For businesses", "For suppliers"]
 
 

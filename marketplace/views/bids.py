@@ -313,15 +313,15 @@ def bid_accept(request: AuthedRequest, bid_id: int) -> HttpResponse:
         }
         return render(request, "marketplace/bids/bid_accept_confirm.html", context)
     outcome = attempt(request, services.accept_bid, actor=request.user, bid=bid)
-    if outcome.ok and outcome.value is not None:
-        contract = getattr(outcome.value, "contract", None)
-        draft = f"Contract draft #{contract.pk} “{contract.title}”" if contract is not None else "The contract draft"
-        messages.success(
-            request,
-            f"You accepted {bid.supplier.name}'s bid. {draft} records its price and milestones. "
-            "The other bidders have been told.",
-        )
-    return redirect("bid-detail", bid_id=bid.pk)
+    contract = getattr(outcome.value, "contract", None) if outcome.ok else None
+    if contract is None:
+        return redirect("bid-detail", bid_id=bid.pk)
+    messages.success(
+        request,
+        f"You accepted {bid.supplier.name}'s bid. This draft contract records its price and milestones; "
+        "the other bidders have been told.",
+    )
+    return redirect("contract-detail", contract_id=contract.pk)  # the client goes straight to the draft
 
 
 @organization_required

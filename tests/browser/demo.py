@@ -9,6 +9,7 @@ from io import StringIO
 from django.core.management import call_command
 
 from accounts.models import Organization
+from contracts.models import Contract
 from marketplace.models import Bid, Task, Thread
 
 PASSWORD = "demo-pass-2026"  # accounts.demo's DEMO_PASSWORD
@@ -24,6 +25,7 @@ class Demo:
     task: Task  # ...on this task of Northwind's
     thread: Thread  # and their conversation about it
     unbid: Task  # a public task of Northwind's that Pixel & Pine has not bid on
+    contract: Contract  # Northwind's with Wordsmith Translations, in its second version
 
 
 def seed_demo() -> Demo:
@@ -31,7 +33,9 @@ def seed_demo() -> Demo:
     northwind = Organization.objects.get(name="Northwind Trading")
     pixel = Organization.objects.get(name="Pixel & Pine Studio")
     bid = Bid.objects.get(supplier=pixel)
-    unbid = Task.objects.for_org(northwind).exclude(bids__supplier=pixel).filter(visibility="public").first()
+    unbid = (
+        Task.objects.for_org(northwind).exclude(bids__supplier=pixel).filter(visibility="public", status="open").first()
+    )
     assert unbid is not None
     return Demo(
         northwind=northwind,
@@ -40,6 +44,7 @@ def seed_demo() -> Demo:
         task=bid.task,
         thread=Thread.objects.get(task=bid.task, supplier=pixel),
         unbid=unbid,
+        contract=Contract.objects.get(client=northwind),
     )
 
 

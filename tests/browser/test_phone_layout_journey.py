@@ -53,7 +53,7 @@ MEASURE = """
 
 def journeys(demo: Demo) -> list[tuple[tuple[str, str] | None, list[tuple[str, str, str]]]]:
     """Who walks (email and organization, None for a visitor) and the pages: path, name, what must be on screen."""
-    task, unbid, bid, thread = demo.task, demo.unbid, demo.bid, demo.thread
+    task, unbid, bid, thread, contract = demo.task, demo.unbid, demo.bid, demo.thread, demo.contract
     visitor = [
         ("/", "home", ""),
         ("/tasks/", "browse", FIRST_TASK),
@@ -75,6 +75,10 @@ def journeys(demo: Demo) -> list[tuple[tuple[str, str] | None, list[tuple[str, s
         ("/messages/", "messages", ""),
         (f"/messages/{thread.pk}/", "thread-client", ""),
         ("/suppliers/", "suppliers", FIRST_SUPPLIER),
+        ("/contracts/", "contracts", ""),
+        (f"/contracts/{contract.pk}/", "contract-client", ""),
+        (f"/contracts/{contract.pk}/versions/2/", "contract-version", ""),
+        (f"/contracts/{contract.pk}/changes/1...2/", "contract-changes", ""),
         ("/organizations/", "organizations", ""),
         ("/settings/organization/", "settings-organization", ""),
         ("/settings/members/", "settings-members", ""),
@@ -94,6 +98,7 @@ def journeys(demo: Demo) -> list[tuple[tuple[str, str] | None, list[tuple[str, s
         ("/messages/", "messages-supplier", ""),
         (f"/messages/{thread.pk}/", "thread-supplier", ""),
         ("/saved-searches/", "saved-searches", ""),
+        ("/contracts/", "contracts-supplier", ""),
     ]
     return [
         (None, visitor),

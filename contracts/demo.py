@@ -1,0 +1,87 @@
+"""The demo's contract: Northwind hired Wordsmith Translations, and the two are agreeing the terms.
+
+Northwind posts a translation task, Wordsmith bids, Alice accepts the bid (which drafts the contract,
+version 1), and Claire at Wordsmith proposes a version 2 that moves the second delivery a week later.
+The contract pages then show two versions, what changed between them and the history. Safe to run
+again: a contract already drafted from the task is left as it is.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+
+from django.utils import timezone
+
+from contracts import services
+from contracts.models import Contract
+from core.demo import Demo, Step
+from marketplace import services as marketplace
+from marketplace.models import Bid, Category, Task
+
+TITLE = "Product catalogue in French and Spanish"
+
+
+def seed_contract(demo: Demo) -> None:
+    alice, northwind = demo.user("alice@demo.test"), demo.organizations["northwind"]
+    claire, wordsmith = demo.user("claire@wordsmith.demo.test"), demo.organizations["wordsmith"]
+    if Contract.objects.filter(task__organization=northwind, task__title=TITLE).exists():
+        return
+    today = timezone.localdate()
+    task = Task.objects.for_org(northwind).filter(title=TITLE).first()
+    if task is None:
+        task = marketplace.create_task(
+            actor=alice,
+            organization=northwind,
+            data=marketplace.TaskInput(
+                title=TITLE,
+                description=(
+                    "Our wholesale catalogue (120 products, about 18,000 words) goes to shops in France and "
+                    "Spain this spring. We need it translated by native speakers who know food labelling."
+                ),
+                category_id=Category.objects.get(slug="writing-and-translation").pk,
+                budget_type="fixed",
+                currency="EUR",
+                budget_amount=380_000,
+                skills=["Translation", "Copywriting"],
+                deadline=today + timedelta(days=60),
+                bidding_closes_at=timezone.now() + timedelta(days=10),
+            ),
+            publish=True,
+        )
+        demo.created.append(f"task {task.title}")
+    bid = Bid.objects.filter(task=task, supplier=wordsmith).first() or marketplace.submit_bid(
+        actor=claire,
+        supplier=wordsmith,
+        task=task,
+        data=marketplace.BidInput(
+            amount=360_000,
+            start_date=today + timedelta(days=5),
+            availability_hours_per_week=30,
+            delivery_date=today + timedelta(days=45),
+            cover_letter="Two native translators, one per language, and a proofreader who knows EU food labels.",
+            milestones=[
+                marketplace.MilestoneInput(
+                    title="French catalogue", amount=180_000, due_date=today + timedelta(days=25)
+                ),
+                marketplace.MilestoneInput(
+                    title="Spanish catalogue", amount=180_000, due_date=today + timedelta(days=45)
+                ),
+            ],
+        ),
+    )
+    marketplace.accept_bid(actor=alice, bid=bid)
+    contract = Contract.objects.get(bid=bid)
+    terms = contract.terms
+    later = replace(terms.milestones[1], due_date=(terms.milestones[1].due_date or today) + timedelta(days=7))
+    services.propose_version(
+        actor=claire,
+        organization=wordsmith,
+        contract=contract,
+        terms=replace(terms, milestones=(terms.milestones[0], later), end_date=later.due_date),
+        note="Our Spanish proofreader is away in week 6: the Spanish catalogue a week later.",
+    )
+    demo.created.append(f"contract {contract.title}, two versions")
+
+
+STEPS: list[Step] = [Step("contracts", seed_contract)]
