@@ -63,6 +63,7 @@ class Terms:
     end_date: date | None = None
     hours_cap: int | None = None
     budget_cap: int | None = None  # minor units
+    # Payment terms, kept for the payments work and not yet in the text (see canonical_text):
     platform_fee_percent: str = "0"  # of each released milestone, charged to the supplier; a decimal string
     review_days: int = 14  # after a delivery, before the milestone is approved without the client's word
     clauses: tuple[Clause, ...] = field(default_factory=tuple)
@@ -137,13 +138,8 @@ def canonical_text(terms: Terms, *, contract_id: int, number: int) -> str:
     else:
         price = f"{money(terms.price)}, fixed ({terms.currency})"
     lines += [f"Price: {price}", "", "Limit of the work", _limit(terms, money)]
-    lines += [
-        "",
-        "Payment",
-        "Each milestone is funded before its work starts and released when the client approves it.",
-        f"Platform fee: {terms.platform_fee_percent}% of each released milestone, paid by the supplier.",
-        f"Review window: {terms.review_days} days after a delivery; then the milestone counts as approved.",
-    ]
+    # The payment terms (the platform's fee, the review window) join the text when payments are built:
+    # until then the platform moves no money and approves no delivery, and the text says only what holds.
     for clause in terms.clauses:
         lines += ["", clause.title, clause.text.strip()]
     return "\n".join(lines) + "\n"

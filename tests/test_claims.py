@@ -16,6 +16,7 @@ from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
+from contracts.models import Contract
 from marketplace.models import Thread
 from marketplace.tests.api_support import make_org, submit
 from tests.factories import open_task
@@ -102,6 +103,12 @@ def test_the_pages_of_a_whole_bid_promise_nothing_unbuilt():
     accept = reverse("bid-accept", kwargs={"bid_id": bid.pk})
     pages["accepted bid"] = client.post(accept, {"confirm": "yes"}, follow=True)
     pages["accepted bid, as the supplier"] = supplier_side.get(reverse("bid-detail", kwargs={"bid_id": bid.pk}))
+    contract = Contract.objects.get(bid=bid)
+    pages["contract version"] = supplier_side.get(
+        reverse("contract-version", kwargs={"contract_id": contract.pk, "number": 1})
+    )
+    pages["contracts"] = supplier_side.get(reverse("contract-list"))
     promised = {name: found for name, response in pages.items() if (found := _promises(_visible(response)))}
     assert promised == {}
-    assert "contract draft" in _visible(pages["accepted bid"]).lower()
+    assert "this draft contract" in _visible(pages["accepted bid"]).lower()  # the client is taken to the draft
+    assert "not signed yet" in _visible(pages["accepted bid"]).lower()

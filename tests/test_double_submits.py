@@ -93,6 +93,7 @@ class Scene:
     invitation_token: str
     invitee: Any
     api_token: ApiToken
+    contract: Any  # drafted from an accepted bid on a task of its own
 
     def as_(self, who: str, api: bool = False) -> Client:
         user, organization = {
@@ -131,6 +132,11 @@ def scene(db, settings, tmp_path) -> Scene:
         actor=owner, organization=client_org, email=invitee.email
     )
     api_token, _secret = account_services.create_api_token(actor=owner, organization=client_org, name="CI")
+    hired = services.create_task(
+        actor=owner, organization=client_org, data=task_input(title="Label design"), publish=True
+    )
+    winning = services.submit_bid(actor=supplier_owner, supplier=supplier, task=hired, data=bid_input())
+    services.accept_bid(actor=owner, bid=winning)
     return Scene(
         client_org=client_org,
         owner=owner,
@@ -148,6 +154,7 @@ def scene(db, settings, tmp_path) -> Scene:
         invitation_token=invitation_token,
         invitee=invitee,
         api_token=api_token,
+        contract=winning.contract,
     )
 
 
@@ -409,6 +416,10 @@ PARAMETERS: dict[str, Callable[[Scene, str], Any]] = {
     "supplier_id": lambda s, r: s.supplier.pk,
     "slug": lambda s, r: s.client_org.slug,
     "attachment_id": lambda s, r: _attachment_for(r, s),
+    "contract_id": lambda s, r: s.contract.pk,
+    "number": lambda s, r: 1,
+    "older": lambda s, r: 1,
+    "newer": lambda s, r: 1,
 }
 
 
