@@ -29,6 +29,7 @@ from contracts.models import (
 from contracts.terms import END_KINDS, MilestoneTerms, Party, Terms, canonical_text, sha256
 from core import audit, limits
 from core.exceptions import DomainError, ErrorCollector, InvalidTransition, NotFound
+from core.states import check_transition
 from core.text import clean, is_blank
 
 if TYPE_CHECKING:
@@ -57,6 +58,8 @@ MILESTONE_TRANSITIONS: Mapping[str, frozenset[str]] = {
     MilestoneStatus.REFUNDED: frozenset(),
     MilestoneStatus.CANCELLED: frozenset(),
 }
+
+_STATUS_LABELS = dict(ContractStatus.choices)
 
 #: States in which the terms are still being agreed: a new version may be proposed.
 OPEN_TO_PROPOSALS = (ContractStatus.DRAFT, ContractStatus.NEGOTIATING, ContractStatus.SIGNING)
@@ -299,10 +302,9 @@ def _follow_keys(contract: Contract, terms: Terms) -> None:
 def _transition(
     contract: Contract, target: str, *, actor: User, organization: Organization, fields: tuple[str, ...] = ()
 ) -> None:
-    if target not in CONTRACT_TRANSITIONS.get(contract.status, frozenset()):
-        raise InvalidTransition(
-            f"A {contract.get_status_display().lower()} contract cannot become {ContractStatus(target).label.lower()}."
-        )
+    check_transition(
+        CONTRACT_TRANSITIONS, current=contract.status, target=target, noun="contract", labels=_STATUS_LABELS
+    )
     before = contract.status
     contract.status = target
     contract.save(update_fields=["status", "updated_at", *fields])

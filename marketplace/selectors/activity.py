@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -16,6 +15,7 @@ from django.db.models.functions import Coalesce
 from redis.exceptions import RedisError
 
 from accounts.models import Organization
+from core.generations import generation
 from core.queries import CompiledQuery
 from marketplace.models import Message, Task, Thread, ThreadReadMark
 
@@ -141,19 +141,13 @@ def _kept_activity(organization: Organization, user: User) -> tuple[bool, int]:
     entry = found.get(entry_key)
     if None not in generations and isinstance(entry, tuple) and len(entry) == 4 and entry[:2] == generations:
         return entry[2], entry[3]
-    generations = (_generation(organization_key, generations[0]), _generation(user_key, generations[1]))
+    generations = (
+        generation(organization_key, generations[0], timeout=ACTIVITY_SECONDS),
+        generation(user_key, generations[1], timeout=ACTIVITY_SECONDS),
+    )
     has_tasks, unread = _activity_row(organization, user)
     cache.set(entry_key, (*generations, has_tasks, unread), timeout=ACTIVITY_SECONDS)
     return has_tasks, unread
-
-
-def _generation(key: str, known: str | None) -> str:
-    if known is not None:
-        return known
-    generation = secrets.token_hex(8)
-    if not cache.add(key, generation, timeout=ACTIVITY_SECONDS):
-        generation = cache.get(key) or generation
-    return generation
 
 
 def forget_activity(*, organization_ids: Iterable[int] = (), user_ids: Iterable[int] = ()) -> None:

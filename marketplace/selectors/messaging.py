@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import secrets
 import statistics
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -19,7 +18,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import Organization, User
-from core import joins
+from core import generations, joins
 from core.exceptions import NotFound
 from core.queries import one_or_not_found
 from marketplace.models import (
@@ -143,10 +142,7 @@ def thread_order(*, organization: Organization) -> ThreadOrder:
     generation, entry = found.get(generation_key), found.get(order_key)
     if generation is not None and isinstance(entry, tuple) and len(entry) == 3 and entry[0] == generation:
         return ThreadOrder(count=entry[1], ids=entry[2])
-    if generation is None:
-        generation = secrets.token_hex(8)
-        if not cache.add(generation_key, generation, timeout=THREAD_ORDER_SECONDS):
-            generation = cache.get(generation_key) or generation
+    generation = generations.generation(generation_key, generation, timeout=THREAD_ORDER_SECONDS)
     # One query: the window counts every row before the limit takes the first ids.
     rows = list(
         _thread_ids(organization).annotate(total=Window(Count("pk"))).values_list("pk", "total")[:THREAD_ORDER_IDS]

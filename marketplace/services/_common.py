@@ -1,4 +1,4 @@
-"""Rules shared by the marketplace services: transitions and uploads.
+"""Rules shared by the marketplace services: transitions (``core.states``, re-exported) and uploads.
 
 Role checks are accounts' own (``require_member``, ``require_manager``), re-exported here.
 """
@@ -6,7 +6,6 @@ Role checks are accounts' own (``require_member``, ``require_manager``), re-expo
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
@@ -15,13 +14,8 @@ from django.db import transaction
 from accounts.models import Organization, User
 from accounts.services import require_manager, require_member
 from core import audit
-from core.exceptions import ErrorCollector, InvalidTransition
-
-
-def check_transition(table: Mapping[str, frozenset[str]], *, current: str, target: str, noun: str) -> None:
-    if target not in table.get(current, frozenset()):
-        raise InvalidTransition(f"A {current} {noun} cannot become {target}.")
-
+from core.exceptions import ErrorCollector
+from core.states import check_transition
 
 # Attachments: what a business would send with a brief or a proposal.
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
