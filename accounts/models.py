@@ -182,6 +182,11 @@ class Membership(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=10, choices=Role.choices, default=Role.MEMBER)
+    signs_contracts = models.BooleanField(
+        default=False,
+        db_default=False,  # rows written by code that predates the column (older migrations' states) too
+        help_text="A member designated to sign contracts (owners and admins always may)."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = MembershipQuerySet.as_manager()
@@ -198,6 +203,11 @@ class Membership(models.Model):
     @property
     def can_manage(self) -> bool:
         return self.role in MANAGER_ROLES
+
+    @property
+    def can_sign(self) -> bool:
+        """An authorised signatory: an owner, an admin, or a member the organization designated."""
+        return self.role in MANAGER_ROLES or self.signs_contracts
 
 
 def hash_secret(secret: str) -> str:

@@ -15,6 +15,7 @@ States and their transitions are in ``contracts.services`` (``CONTRACT_TRANSITIO
 
 from __future__ import annotations
 
+import uuid
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -35,6 +36,12 @@ class ContractStatus(models.TextChoices):
     COMPLETED = "completed", "Completed"
     TERMINATED = "terminated", "Terminated"
     CANCELLED = "cancelled", "Cancelled"
+
+
+class SigningOrder(models.TextChoices):
+    ANY = "any", "Any order"
+    SUPPLIER_FIRST = "supplier_first", "Supplier first"
+    CLIENT_FIRST = "client_first", "Client first"
 
 
 class ContractQuerySet(models.QuerySet["Contract"]):
@@ -71,6 +78,26 @@ class Contract(models.Model):
         related_name="+",
         help_text="The version every party signed: the terms in force.",
     )
+    signing_order = models.CharField(max_length=14, choices=SigningOrder.choices, default=SigningOrder.ANY)
+    signing_expires_at = models.DateTimeField(
+        null=True, blank=True, help_text="After this the version sent for signatures can no longer be signed."
+    )
+    client_signer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The client's signatory the signing was handed to; empty: any of its signatories.",
+    )
+    supplier_signer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The supplier's signatory the signing was handed to; empty: any of its signatories.",
+    )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -96,6 +123,14 @@ class Contract(models.Model):
         if self.current_version is None:
             raise ValueError(f"contract {self.pk} has no version yet")
         return self.current_version.read_terms()
+
+    def side_of(self, organization: Organization) -> str:
+        """ "client" or "supplier": the side ``organization`` is on (it must be a party)."""
+        if organization.pk == self.client_id:
+            return "client"
+        if organization.pk == self.supplier_id:
+            return "supplier"
+        raise ValueError(f"{organization} is not a party to contract {self.pk}")
 
 
 class ImmutableVersion(Exception):
@@ -175,6 +210,95 @@ class ContractMilestone(models.Model):
 
     def __str__(self) -> str:
         return f"{self.contract_id}/{self.key}: {self.status}"
+
+
+class SignatureMethod(models.TextChoices):
+    TYPED = "typed", "Typed name"
+    DRAWN = "drawn", "Drawn signature"
+    IN_PERSON = "in_person", "Signed on paper, scan uploaded"
+
+
+def signature_path(instance: Any, filename: str) -> str:
+    # A random folder per file: names never collide and never guess; served only through a permission check.
+    return f"contracts/{instance._meta.model_name}/{uuid.uuid4().hex}/{filename}"
+
+
+class SignatureQuerySet(models.QuerySet["Signature"]):
+    def valid(self) -> SignatureQuerySet:
+        """Signatures that count: not voided by a later version, and an in-person one confirmed."""
+        return self.filter(voided_at__isnull=True).exclude(method=SignatureMethod.IN_PERSON, confirmed_at__isnull=True)
+
+
+class Signature(models.Model):
+    """One side's signature on one version: who signed, how, the hash they signed, when and from where.
+
+    Written by ``contracts.services.sign``; a new version voids the earlier ones (``voided_at``). An
+    in-person signature (a scan of the paper signed in person) counts once the other side confirms it.
+    """
+
+    contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="signatures")
+    version = models.ForeignKey(ContractVersion, on_delete=models.PROTECT, related_name="signatures")
+    sha256 = models.CharField(max_length=64, help_text="The SHA-256 of the version's text that was signed.")
+    organization = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="+")
+    side = models.CharField(max_length=8, choices=[("client", "Client"), ("supplier", "Supplier")])
+    signer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="contract_signatures")
+    signer_name = models.CharField(max_length=200, help_text="The signer's name as it was when they signed.")
+    role = models.CharField(max_length=10, help_text="The signer's role in the organization when they signed.")
+    method = models.CharField(max_length=10, choices=SignatureMethod.choices)
+    typed_name = models.CharField(max_length=200, blank=True)
+    image = models.FileField(upload_to=signature_path, max_length=300, blank=True, help_text="A drawn signature, PNG.")
+    scan = models.FileField(upload_to=signature_path, max_length=300, blank=True, help_text="In person: the scan.")
+    scan_content_type = models.CharField(max_length=100, blank=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    confirmed_at = models.DateTimeField(null=True, blank=True, help_text="In person: when the other side confirmed.")
+    signed_at = models.DateTimeField()
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=500, blank=True)
+    voided_at = models.DateTimeField(null=True, blank=True, help_text="When a newer version voided it.")
+
+    objects = SignatureQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["contract", "signed_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["version", "organization"],
+                condition=Q(voided_at__isnull=True),
+                name="contract_signature_one_per_side",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.signer_name} for {self.side} on {self.version}"
+
+    @property
+    def counts(self) -> bool:
+        return self.voided_at is None and (self.method != SignatureMethod.IN_PERSON or self.confirmed_at is not None)
+
+
+#: The words a person agrees to before their first electronic signature; a new wording gets a new number.
+ESIGN_DISCLOSURE_VERSION = 1
+
+
+class SigningConsent(models.Model):
+    """A person's consent to do business electronically (ESIGN, UETA, eIDAS simple electronic signatures),
+    given once per wording of the disclosure before their first signature."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="signing_consents")
+    disclosure_version = models.PositiveSmallIntegerField()
+    given_at = models.DateTimeField(auto_now_add=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "disclosure_version"], name="signing_consent_once_per_wording")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} consented (v{self.disclosure_version})"
 
 
 class Review(models.Model):

@@ -26,13 +26,14 @@ def _member_emails(organization: Organization) -> list[str]:
     )
 
 
-def _link(name: str, **kwargs: Any) -> str:
+def link(name: str, **kwargs: Any) -> str:
+    """The absolute address of a route, for emails."""
     return settings.SITE_URL.rstrip("/") + reverse(name, kwargs=kwargs)
 
 
 def notify(organization: Organization, *, subject: str, template: str, context: dict[str, Any]) -> int:
-    """Queue one email per member of ``organization``; returns how many."""
-    body = render_to_string(f"marketplace/email/{template}.txt", {**context, "site_name": settings.SITE_NAME})
+    """Queue one email per member of ``organization``, from the text ``template``; returns how many."""
+    body = render_to_string(template, {**context, "site_name": settings.SITE_NAME})
     recipients = _member_emails(organization)
     for email in recipients:
         enqueue("core.send_email", subject=f"[{settings.SITE_NAME}] {subject}", body=body, to=[email])
@@ -43,11 +44,11 @@ def bid_received(*, bid: Bid) -> None:
     notify(
         bid.task.organization,
         subject=f"New bid on “{bid.task.title}”",
-        template="bid_received",
+        template="marketplace/email/bid_received.txt",
         context={
             "bid": bid,
             "price": format_money(bid.amount, bid.currency),
-            "url": _link("task-bids", task_id=bid.task_id),
+            "url": link("task-bids", task_id=bid.task_id),
         },
     )
 
@@ -56,20 +57,20 @@ def bid_declined(*, bid: Bid) -> None:
     notify(
         bid.supplier,
         subject=f"Your bid on “{bid.task.title}” was declined",
-        template="bid_declined",
-        context={"bid": bid, "url": _link("bid-detail", bid_id=bid.pk)},
+        template="marketplace/email/bid_declined.txt",
+        context={"bid": bid, "url": link("bid-detail", bid_id=bid.pk)},
     )
 
 
-def bid_accepted(*, bid: Bid) -> None:
+def bid_accepted(*, bid: Bid, contract_id: int) -> None:
     notify(
         bid.supplier,
         subject=f"Your bid on “{bid.task.title}” was accepted",
-        template="bid_accepted",
+        template="marketplace/email/bid_accepted.txt",
         context={
             "bid": bid,
             "price": format_money(bid.amount, bid.currency),
-            "url": _link("bid-detail", bid_id=bid.pk),
+            "url": link("contract-detail", contract_id=contract_id),
         },
     )
 
@@ -78,8 +79,8 @@ def invited_to_bid(*, invitation: BidInvitation) -> None:
     notify(
         invitation.supplier,
         subject=f"{invitation.task.organization.name} invites you to bid",
-        template="invited_to_bid",
-        context={"invitation": invitation, "url": _link("task-detail", task_id=invitation.task_id)},
+        template="marketplace/email/invited_to_bid.txt",
+        context={"invitation": invitation, "url": link("task-detail", task_id=invitation.task_id)},
     )
 
 
@@ -91,8 +92,8 @@ def message_received(*, message: Any) -> None:
     notify(
         other,
         subject=f"New message about “{thread.task.title}”",
-        template="message_received",
-        context={"message": message, "thread": thread, "url": _link("thread-detail", thread_id=thread.pk)},
+        template="marketplace/email/message_received.txt",
+        context={"message": message, "thread": thread, "url": link("thread-detail", thread_id=thread.pk)},
     )
 
 
@@ -100,8 +101,8 @@ def task_hidden(*, task: Task, reason: str) -> None:
     notify(
         task.organization,
         subject=f"“{task.title}” was taken off the marketplace",
-        template="task_hidden",
-        context={"task": task, "reason": reason, "url": _link("task-detail", task_id=task.pk)},
+        template="marketplace/email/task_hidden.txt",
+        context={"task": task, "reason": reason, "url": link("task-detail", task_id=task.pk)},
     )
 
 
@@ -109,6 +110,6 @@ def task_restored(*, task: Task) -> None:
     notify(
         task.organization,
         subject=f"“{task.title}” is back on the marketplace",
-        template="task_restored",
-        context={"task": task, "url": _link("task-detail", task_id=task.pk)},
+        template="marketplace/email/task_restored.txt",
+        context={"task": task, "url": link("task-detail", task_id=task.pk)},
     )

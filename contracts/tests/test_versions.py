@@ -8,6 +8,7 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 
 from contracts import services
+from contracts.services._common import transition
 from contracts.models import (
     Contract,
     ContractStatus,
@@ -222,4 +223,4 @@ def test_an_active_contract_cannot_go_back_to_negotiating(contract, firm):
     contract.refresh_from_db()
 
     with pytest.raises(InvalidTransition):
-        services._transition(contract, ContractStatus.NEGOTIATING, actor=firm.owner, organization=firm)
+        transition(contract, ContractStatus.NEGOTIATING, actor=firm.owner, organization=firm)

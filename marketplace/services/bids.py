@@ -400,8 +400,8 @@ def accept_bid(*, actor: User, bid: Bid) -> Bid:
         details={"bid": bid.pk, "supplier": bid.supplier_id},
     )
     _decline_live_bids(task=task, reason="The client chose another bid.", keep=bid)
-    contract_services.create_draft_from_bid(actor=actor, bid=bid)
-    notifications.bid_accepted(bid=bid)
+    contract = contract_services.create_draft_from_bid(actor=actor, bid=bid)
+    notifications.bid_accepted(bid=bid, contract_id=contract.pk)
     return bid
 
 

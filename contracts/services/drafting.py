@@ -1,14 +1,7 @@
-"""Writes to contracts: drafting from an accepted bid, proposing versions, and the states between.
-
-Every change of state goes through :func:`_transition`, which checks it against
-:data:`CONTRACT_TRANSITIONS`, saves and audits it; each public function checks
-that the actor acts for a party, and is safe to repeat (a repeat changes nothing
-and writes no second record).
-"""
+"""Drafting a contract from an accepted bid, proposing new versions of its terms, and cancelling it."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import asdict
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -18,48 +11,22 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Organization, User
-from accounts.services import require_member
 from contracts.models import (
     Contract,
     ContractMilestone,
     ContractStatus,
     ContractVersion,
     MilestoneStatus,
+    Signature,
 )
+from contracts.services._common import lock_for, transition
 from contracts.terms import END_KINDS, MilestoneTerms, Party, Terms, canonical_text, sha256
 from core import audit, limits
-from core.exceptions import DomainError, ErrorCollector, InvalidTransition, NotFound
-from core.states import check_transition
+from core.exceptions import DomainError, ErrorCollector, InvalidTransition
 from core.text import clean, is_blank
 
 if TYPE_CHECKING:
     from marketplace.models import Bid
-
-CONTRACT_TRANSITIONS: Mapping[str, frozenset[str]] = {
-    ContractStatus.DRAFT: frozenset({ContractStatus.NEGOTIATING, ContractStatus.SIGNING, ContractStatus.CANCELLED}),
-    ContractStatus.NEGOTIATING: frozenset({ContractStatus.SIGNING, ContractStatus.CANCELLED}),
-    # A proposal while signatures are gathered voids them and reopens the negotiation.
-    ContractStatus.SIGNING: frozenset({ContractStatus.NEGOTIATING, ContractStatus.ACTIVE, ContractStatus.CANCELLED}),
-    ContractStatus.ACTIVE: frozenset({ContractStatus.COMPLETED, ContractStatus.TERMINATED}),
-    ContractStatus.COMPLETED: frozenset(),
-    ContractStatus.TERMINATED: frozenset(),
-    ContractStatus.CANCELLED: frozenset(),
-}
-
-MILESTONE_TRANSITIONS: Mapping[str, frozenset[str]] = {
-    MilestoneStatus.PENDING: frozenset({MilestoneStatus.FUNDED, MilestoneStatus.CANCELLED}),
-    MilestoneStatus.FUNDED: frozenset({MilestoneStatus.SUBMITTED, MilestoneStatus.DISPUTED, MilestoneStatus.REFUNDED}),
-    MilestoneStatus.SUBMITTED: frozenset(
-        {MilestoneStatus.APPROVED, MilestoneStatus.FUNDED, MilestoneStatus.DISPUTED}  # FUNDED: changes asked
-    ),
-    MilestoneStatus.APPROVED: frozenset({MilestoneStatus.RELEASED}),
-    MilestoneStatus.DISPUTED: frozenset({MilestoneStatus.RELEASED, MilestoneStatus.REFUNDED}),
-    MilestoneStatus.RELEASED: frozenset(),
-    MilestoneStatus.REFUNDED: frozenset(),
-    MilestoneStatus.CANCELLED: frozenset(),
-}
-
-_STATUS_LABELS = dict(ContractStatus.choices)
 
 #: States in which the terms are still being agreed: a new version may be proposed.
 OPEN_TO_PROPOSALS = (ContractStatus.DRAFT, ContractStatus.NEGOTIATING, ContractStatus.SIGNING)
@@ -205,9 +172,10 @@ def create_draft_from_bid(*, actor: User, bid: Bid) -> Contract:
 def propose_version(
     *, actor: User, organization: Organization, contract: Contract, terms: Terms, note: str = ""
 ) -> ContractVersion:
-    """A party proposes new terms: a new version, which becomes the one to sign. Safe to repeat: terms
-    equal to the current version's change nothing and return it."""
-    contract = _lock_for(actor=actor, organization=organization, contract=contract)
+    """A party proposes new terms: a new version, which becomes the one to sign; signatures of earlier
+    versions are voided and a contract waiting for them is negotiated again. Safe to repeat: terms equal
+    to the current version's change nothing and return it."""
+    contract = lock_for(actor=actor, organization=organization, contract=contract)
     if contract.status not in OPEN_TO_PROPOSALS:
         raise InvalidTransition(f"A {contract.get_status_display().lower()} contract takes no proposals.")
     current = contract.current_version
@@ -219,14 +187,15 @@ def propose_version(
             f"Keep the note under {limits.SHORT_NOTE:,} characters, without control characters.", field="note"
         )
     version = _add_version(contract, terms, actor=actor, organization=organization, note=note.strip())
+    voided = Signature.objects.filter(contract=contract, voided_at__isnull=True).update(voided_at=timezone.now())
     if contract.status != ContractStatus.NEGOTIATING:
-        _transition(contract, ContractStatus.NEGOTIATING, actor=actor, organization=organization)
+        transition(contract, ContractStatus.NEGOTIATING, actor=actor, organization=organization)
     audit.record(
         action="contract.version_proposed",
         actor=actor,
         organization=organization,
         target=contract,
-        details={"version": version.number, "sha256": version.sha256, "total": terms.total},
+        details={"version": version.number, "sha256": version.sha256, "total": terms.total, "voided": voided},
     )
     return version
 
@@ -234,7 +203,7 @@ def propose_version(
 @transaction.atomic
 def cancel_contract(*, actor: User, organization: Organization, contract: Contract, reason: str) -> Contract:
     """Either party withdraws from a contract before it is active. Safe to repeat."""
-    contract = _lock_for(actor=actor, organization=organization, contract=contract)
+    contract = lock_for(actor=actor, organization=organization, contract=contract)
     if contract.status == ContractStatus.CANCELLED:
         return contract
     reason = reason.strip()
@@ -243,7 +212,7 @@ def cancel_contract(*, actor: User, organization: Organization, contract: Contra
     if len(reason) > limits.SHORT_NOTE:
         raise DomainError(f"Keep the reason under {limits.SHORT_NOTE:,} characters.", field="reason")
     contract.end_reason, contract.ended_at = reason, timezone.now()
-    _transition(
+    transition(
         contract, ContractStatus.CANCELLED, actor=actor, organization=organization, fields=("end_reason", "ended_at")
     )
     contract.milestones.update(status=MilestoneStatus.CANCELLED, updated_at=timezone.now())
@@ -251,21 +220,6 @@ def cancel_contract(*, actor: User, organization: Organization, contract: Contra
 
 
 # --- the pieces ----------------------------------------------------------------------------------
-
-
-def _lock_for(*, actor: User, organization: Organization, contract: Contract) -> Contract:
-    """The contract, row-locked, when ``organization`` is one of its parties and the actor its member."""
-    require_member(actor=actor, organization=organization)
-    locked = (
-        Contract.objects.for_org(organization)
-        .select_for_update(of=("self",))
-        .select_related("current_version")
-        .filter(pk=contract.pk)
-        .first()
-    )
-    if locked is None:
-        raise NotFound("No such contract.")
-    return locked
 
 
 def _add_version(
@@ -297,21 +251,3 @@ def _follow_keys(contract: Contract, terms: Terms) -> None:
     contract.milestones.exclude(key__in=keys).delete()
     known = set(contract.milestones.values_list("key", flat=True))
     ContractMilestone.objects.bulk_create(ContractMilestone(contract=contract, key=k) for k in keys if k not in known)
-
-
-def _transition(
-    contract: Contract, target: str, *, actor: User, organization: Organization, fields: tuple[str, ...] = ()
-) -> None:
-    check_transition(
-        CONTRACT_TRANSITIONS, current=contract.status, target=target, noun="contract", labels=_STATUS_LABELS
-    )
-    before = contract.status
-    contract.status = target
-    contract.save(update_fields=["status", "updated_at", *fields])
-    audit.record(
-        action=f"contract.{target}",
-        actor=actor,
-        organization=organization,
-        target=contract,
-        details={"from": before, "to": target},
-    )

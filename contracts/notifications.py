@@ -1,0 +1,64 @@
+"""Emails about contracts, queued in the service's transaction and delivered by a worker after commit."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.template.loader import render_to_string
+
+from accounts.models import Organization, User
+from contracts.models import Contract
+from core.outbox import enqueue
+from marketplace.notifications import link, notify
+
+_SUBJECTS = {
+    "sent_for_signing": "“{title}” waits for your signature",
+    "signed": "{party} signed “{title}”",
+}
+
+
+def _url(contract: Contract) -> str:
+    return link("contract-detail", contract_id=contract.pk)
+
+
+def signature_awaited(*, contract: Contract, organization: Organization, kind: str) -> None:
+    """Tell ``organization`` the contract waits for its signature (it was sent, or the other side signed)."""
+    other = contract.supplier if organization.pk == contract.client_id else contract.client
+    notify(
+        organization,
+        subject=_SUBJECTS[kind].format(title=contract.title, party=other.name),
+        template="contracts/email/signature_awaited.txt",
+        context={
+            "contract": contract,
+            "other": other,
+            "kind": kind,
+            "url": link("contract-detail", contract_id=contract.pk),
+        },
+    )
+
+
+def signing_handed_over(*, contract: Contract, to: User) -> None:
+    body = render_to_string(
+        "contracts/email/signing_handed_over.txt",
+        {
+            "contract": contract,
+            "url": link("contract-detail", contract_id=contract.pk),
+            "site_name": settings.SITE_NAME,
+        },
+    )
+    enqueue(
+        "core.send_email",
+        subject=f"[{settings.SITE_NAME}] You are asked to sign “{contract.title}”",
+        body=body,
+        to=[to.email],
+    )
+
+
+def contract_active(*, contract: Contract) -> None:
+    """Both sides: every party signed, the contract is in force."""
+    for organization in (contract.client, contract.supplier):
+        notify(
+            organization,
+            subject=f"“{contract.title}” is signed and active",
+            template="contracts/email/contract_active.txt",
+            context={"contract": contract, "url": _url(contract)},
+        )
