@@ -185,7 +185,7 @@ class Membership(models.Model):
     signs_contracts = models.BooleanField(
         default=False,
         db_default=False,  # rows written by code that predates the column (older migrations' states) too
-        help_text="A member designated to sign contracts (owners and admins always may)."
+        help_text="A member designated to sign contracts (owners and admins always may).",
     )
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -8,7 +8,6 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 
 from contracts import services
-from contracts.services._common import transition
 from contracts.models import (
     Contract,
     ContractStatus,
@@ -16,6 +15,7 @@ from contracts.models import (
     ImmutableVersion,
     MilestoneStatus,
 )
+from contracts.services._common import transition
 from contracts.terms import MilestoneTerms, Terms, canonical_text, sha256
 from contracts.tests.conftest import days
 from core import limits
