@@ -315,7 +315,14 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 # Outside production whitenoise serves straight from the app and static dirs.
 WHITENOISE_USE_FINDERS = not PRODUCTION
 WHITENOISE_AUTOREFRESH = DEBUG
-STATICFILES_DIRS = [BASE_DIR / "static"]
+# Front-end packages come from the npm registry, pinned by package-lock.json (`npm ci --omit=dev`, which
+# bin/start and bin/test run): only the files pages load are served, under static/vendor/.
+NODE_MODULES = BASE_DIR / "node_modules"
+VENDOR_STATIC = {
+    "vendor/signature_pad": NODE_MODULES / "signature_pad" / "dist",
+    "vendor/dancing-script": NODE_MODULES / "@fontsource" / "dancing-script" / "files",
+}
+STATICFILES_DIRS = [BASE_DIR / "static", *((prefix, path) for prefix, path in VENDOR_STATIC.items() if path.is_dir())]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "var" / "media")))
 AWS_STORAGE_BUCKET_NAME = env.str("AWS_STORAGE_BUCKET_NAME", default="")
