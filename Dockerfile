@@ -1,5 +1,13 @@
 # The production image: web (gunicorn), worker and beat all run from it.
 #   docker compose up --build        (see docker-compose.yml and README.md)
+
+# Front-end packages (signature_pad, the handwriting font) from the npm registry, exactly as
+# package-lock.json pins them; only the runtime ones, not the test tools.
+FROM node:20-slim AS frontend
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund
+
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -22,6 +30,7 @@ COPY requirements/base.txt requirements/base.txt
 RUN pip install -r requirements/base.txt
 
 COPY . .
+COPY --from=frontend /app/node_modules /app/node_modules
 
 # Static files are collected into the image and served by whitenoise. The
 # key below exists only for this build step; the containers get the real one.

@@ -22,14 +22,16 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Self
 
 from django.db.models import Avg, Count, Q, QuerySet
+from django.utils import timezone
 
-from contracts.models import Contract, ContractStatus, ContractVersion, Review
+from contracts.models import Contract, ContractStatus, ContractVersion, Review, Signature
+from contracts.services import OPEN_TO_PROPOSALS, signatory_membership, waiting_for
 from core import joins
 from core.models import AuditEvent
 from core.queries import one_or_not_found
 
 if TYPE_CHECKING:
-    from accounts.models import Organization
+    from accounts.models import Organization, User
 
 #: A review counts once it is revealed (both sides wrote theirs, or the window to write closed): here
 #: from the organization reviewed.
@@ -124,7 +126,10 @@ def contracts_of(*, organization: Organization) -> QuerySet[Contract]:
 
 def get_contract(*, contract_id: int, organization: Organization) -> Contract:
     """One of the organization's contracts (either side); another's and an unknown id are the same 404."""
-    return one_or_not_found(contracts_of(organization=organization), "No such contract.", pk=contract_id)
+    contracts = contracts_of(organization=organization).select_related(
+        "signed_version", "client_signer", "supplier_signer"
+    )
+    return one_or_not_found(contracts, "No such contract.", pk=contract_id)
 
 
 def versions_of(*, contract: Contract) -> list[ContractVersion]:
@@ -162,7 +167,11 @@ EVENT_LABELS = {
     "contract.drafted": "Drafted from the accepted bid",
     "contract.version_proposed": "New version proposed",
     "contract.negotiating": "Negotiation opened",
-    "contract.signing": "Sent for signatures",
+    "contract.signing": "Waiting for signatures",
+    "contract.sent_for_signing": "Sent for signatures",
+    "contract.signed": "Signed",
+    "contract.in_person_confirmed": "Paper signature confirmed",
+    "contract.signing_handed_over": "Signing handed over",
     "contract.active": "Signed by every party: active",
     "contract.completed": "Completed",
     "contract.terminated": "Terminated",
@@ -192,3 +201,93 @@ def timeline_of(*, contract: Contract) -> list[TimelineEntry]:
         )
         for event in events
     ]
+
+
+# --- signing --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SideRow:
+    """One party's line in the signing card: its signature on the current version, or who is awaited."""
+
+    side: str
+    name: str
+    signature: Signature | None
+    awaited: bool
+    assigned: str  # the signatory the signing was handed to, if any
+
+
+@dataclass(frozen=True)
+class SigningPanel:
+    """What the contract page shows one person about the signing, and what they may do."""
+
+    rows: list[SideRow]
+    signatures: list[Signature]  # on the current version, voided ones left out
+    waiting_for: list[str]  # sides whose signature is missing or unconfirmed
+    is_signatory: bool
+    can_send: bool  # send the current version for signatures (or change the order/expiry)
+    can_sign: bool
+    why_not: str  # why this person cannot sign now, when they are a signatory and it waits for their side
+    can_hand_over: bool
+    to_confirm: list[Signature]  # the other side's in-person signatures this person may confirm
+    expired: bool
+
+
+def signing_panel(*, contract: Contract, organization: Organization, user: User) -> SigningPanel:
+    membership = signatory_membership(user=user, organization=organization)
+    side = contract.side_of(organization)
+    signatures = list(
+        contract.signatures.filter(version_id=contract.current_version_id, voided_at__isnull=True)
+        .select_related("confirmed_by")
+        .order_by("signed_at")
+    )
+    waiting = waiting_for(contract)
+    signing = contract.status == ContractStatus.SIGNING
+    expired = bool(signing and contract.signing_expires_at and timezone.now() >= contract.signing_expires_at)
+    why_not = _why_not(contract, side=side, user=user, signatures=signatures, expired=expired)
+    is_signatory = membership is not None
+    by_side = {signature.side: signature for signature in signatures}
+    rows = [
+        SideRow(
+            side=party_side,
+            name=party.name,
+            signature=by_side.get(party_side),
+            awaited=party_side in waiting,
+            assigned=getattr(contract, f"{party_side}_signer").display_name
+            if getattr(contract, f"{party_side}_signer")
+            else "",
+        )
+        for party_side, party in (("client", contract.client), ("supplier", contract.supplier))
+    ]
+    return SigningPanel(
+        rows=rows,
+        signatures=signatures,
+        waiting_for=waiting,
+        is_signatory=is_signatory,
+        can_send=is_signatory and contract.status in OPEN_TO_PROPOSALS and not (signing and signatures),
+        can_sign=is_signatory and signing and side in waiting and not why_not,
+        why_not=why_not if is_signatory and signing and side in waiting else "",
+        can_hand_over=is_signatory and signing and side in waiting,
+        to_confirm=[
+            s for s in signatures if is_signatory and s.side != side and s.method == "in_person" and not s.confirmed_at
+        ],
+        expired=expired,
+    )
+
+
+def _why_not(contract: Contract, *, side: str, user: User, signatures: list[Signature], expired: bool) -> str:
+    if any(signature.side == side for signature in signatures):
+        return "Your side has signed; the other side confirms the paper signature."
+    if expired:
+        return "This offer expired: it has to be sent for signatures again."
+    assigned = getattr(contract, f"{side}_signer")
+    if assigned is not None and assigned.pk != user.pk:
+        return f"The signing was handed to {assigned.display_name}."
+    first = {"supplier_first": "supplier", "client_first": "client"}.get(contract.signing_order)
+    if first is not None and first != side and not any(s.side == first and s.counts for s in signatures):
+        return f"The {first} signs first; you can sign once they have."
+    return ""
+
+
+def get_signature(*, contract: Contract, signature_id: int) -> Signature:
+    return one_or_not_found(contract.signatures.all(), "No such signature.", pk=signature_id)

@@ -1,21 +1,33 @@
-"""Contract pages, for both parties: the list, a contract with its terms and history, a version, and
-what changed between two versions. Reads only for now: proposing, signing and ending come next."""
+"""Contract pages, for both parties: the list, a contract with its terms and history, a version, what
+changed between two versions, and the signing (sending, signing, handing over, confirming a paper
+signature)."""
 
 from __future__ import annotations
 
+import mimetypes
+
+from allauth.account.decorators import reauthentication_required
+from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpResponse
-from django.shortcuts import render
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
 from accounts.tenancy import AuthedRequest, organization_required
-from contracts import selectors
-from contracts.models import Contract
-from core.web import get_or_404
+from contracts import selectors, services
+from contracts.forms import HandOverForm, SendForSigningForm, SignForm
+from contracts.models import Contract, ContractStatus, SignatureMethod
+from core.idempotency import submit_once
+from core.web import attempt, get_or_404, post_only, serve_file
 
 
 def _side(contract: Contract, request: AuthedRequest) -> str:
     return "client" if contract.client_id == request.organization.pk else "supplier"
+
+
+def _hand_over_form(request: AuthedRequest) -> HandOverForm | None:
+    others = [m for m in services.signatories(request.organization) if m.user_id != request.user.pk]
+    return HandOverForm(signatories=others) if others else None
 
 
 @organization_required
@@ -32,12 +44,16 @@ def contract_list(request: AuthedRequest) -> HttpResponse:
 def contract_detail(request: AuthedRequest, contract_id: int) -> HttpResponse:
     contract = get_or_404(selectors.get_contract, contract_id=contract_id, organization=request.organization)
     versions = selectors.versions_of(contract=contract)
+    panel = selectors.signing_panel(contract=contract, organization=request.organization, user=request.user)
     context = {
         "contract": contract,
         "side": _side(contract, request),
         "terms": contract.terms if contract.current_version_id else None,
         "versions": versions,
         "timeline": selectors.timeline_of(contract=contract),
+        "panel": panel,
+        "send_form": SendForSigningForm() if panel.can_send else None,
+        "hand_over_form": _hand_over_form(request) if panel.can_hand_over else None,
     }
     return render(request, "contracts/contract_detail.html", context)
 
@@ -66,3 +82,137 @@ def contract_changes(request: AuthedRequest, contract_id: int, older: int, newer
         "versions": selectors.versions_of(contract=contract),
     }
     return render(request, "contracts/contract_changes.html", context)
+
+
+# --- signing -----------------------------------------------------------------------------------------
+
+
+@organization_required
+@submit_once
+def contract_send(request: AuthedRequest, contract_id: int) -> HttpResponse:
+    """Send the current version for signatures, with an order and an optional expiry."""
+    contract = get_or_404(selectors.get_contract, contract_id=contract_id, organization=request.organization)
+    if refused := post_only(request):
+        return refused
+    form = SendForSigningForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose who signs first, and a valid expiry date or none.")
+        return redirect("contract-detail", contract_id=contract.pk)
+    outcome = attempt(
+        request,
+        services.send_for_signing,
+        actor=request.user,
+        organization=request.organization,
+        contract=contract,
+        order=form.cleaned_data["order"],
+        expires_at=form.expires_at(),
+    )
+    if outcome.ok:
+        messages.success(request, "Sent for signatures. The other side has been told.")
+    return redirect("contract-detail", contract_id=contract.pk)
+
+
+@organization_required
+@submit_once
+def contract_sign(request: AuthedRequest, contract_id: int) -> HttpResponse:
+    """Sign the current version. allauth asks for the password (or the MFA code) again first, unless the
+    person signed in within the last few minutes; another organization's contract is a 404 before that."""
+    contract = get_or_404(selectors.get_contract, contract_id=contract_id, organization=request.organization)
+    return _sign(request, contract)
+
+
+@reauthentication_required
+def _sign(request: AuthedRequest, contract: Contract) -> HttpResponse:
+    panel = selectors.signing_panel(contract=contract, organization=request.organization, user=request.user)
+    needs_consent = not services.has_consented(request.user)
+    version = contract.current_version
+    if request.method == "POST":
+        form = SignForm(request.POST, request.FILES, needs_consent=needs_consent)
+        if form.is_valid():
+            if form.cleaned_data.get("consent"):
+                services.give_consent(user=request.user)
+            outcome = attempt(
+                request,
+                services.sign,
+                form=form,
+                actor=request.user,
+                organization=request.organization,
+                contract=contract,
+                data=form.to_input(),
+            )
+            if outcome.ok:
+                contract.refresh_from_db()
+                if contract.status == ContractStatus.ACTIVE:
+                    messages.success(request, "Signed. Every party has signed: the contract is active.")
+                else:
+                    messages.success(request, "Signed. The other side has been told it waits for them.")
+                return redirect("contract-detail", contract_id=contract.pk)
+    else:
+        form = SignForm(initial={"sha256": version.sha256 if version else ""}, needs_consent=needs_consent)
+    context = {
+        "contract": contract,
+        "side": _side(contract, request),
+        "version": version,
+        "terms": version.read_terms() if version else None,
+        "panel": panel,
+        "form": form,
+        "paper_label": SignatureMethod.IN_PERSON.label,
+    }
+    return render(request, "contracts/contract_sign.html", context, status=400 if form.errors else 200)
+
+
+@organization_required
+@submit_once
+def contract_hand_over(request: AuthedRequest, contract_id: int) -> HttpResponse:
+    contract = get_or_404(selectors.get_contract, contract_id=contract_id, organization=request.organization)
+    if refused := post_only(request):
+        return refused
+    form = HandOverForm(request.POST, signatories=services.signatories(request.organization))
+    if not form.is_valid():
+        messages.error(request, "Choose one of your organization's signatories.")
+        return redirect("contract-detail", contract_id=contract.pk)
+    to = form.cleaned_data["to"].user
+    outcome = attempt(
+        request,
+        services.hand_over_signing,
+        actor=request.user,
+        organization=request.organization,
+        contract=contract,
+        to=to,
+    )
+    if outcome.ok:
+        messages.success(request, f"{to.display_name} has been asked to sign.")
+    return redirect("contract-detail", contract_id=contract.pk)
+
+
+@organization_required
+@submit_once
+def contract_confirm_signature(request: AuthedRequest, contract_id: int, signature_id: int) -> HttpResponse:
+    contract = get_or_404(selectors.get_contract, contract_id=contract_id, organization=request.organization)
+    if refused := post_only(request):
+        return refused
+    outcome = attempt(
+        request,
+        services.confirm_in_person,
+        actor=request.user,
+        organization=request.organization,
+        contract=contract,
+        signature_id=signature_id,
+    )
+    if outcome.ok:
+        messages.success(request, "You confirmed the paper signature.")
+    return redirect("contract-detail", contract_id=contract.pk)
+
+
+@organization_required
+@require_GET
+def signature_file(request: AuthedRequest, contract_id: int, signature_id: int, kind: str) -> HttpResponse:
+    """A signature's drawing or an in-person scan, for the two parties only."""
+    contract = get_or_404(selectors.get_contract, contract_id=contract_id, organization=request.organization)
+    signature = get_or_404(selectors.get_signature, contract=contract, signature_id=signature_id)
+    stored = signature.image if kind == "drawing" else signature.scan
+    if not stored:
+        raise Http404("No such file.")
+    content_type = "image/png" if kind == "drawing" else signature.scan_content_type
+    name = f"contract-{contract.pk}-{signature.side}-{kind}{mimetypes.guess_extension(content_type) or ''}"
+    return serve_file(stored, filename=name, content_type=content_type)

@@ -105,17 +105,20 @@ def safe_next(request: HttpRequest, default: str = "home") -> str:
 
 
 def serve_attachment(attachment: Any) -> HttpResponse:
-    """The stored file as a download: never rendered inline, its type never sniffed.
+    """An attachment's stored file as a download, under the name it was uploaded with."""
+    return serve_file(attachment.file, filename=attachment.original_name, content_type=attachment.content_type)
+
+
+def serve_file(stored: Any, *, filename: str, content_type: str) -> HttpResponse:
+    """A stored file as a download: never rendered inline, its type never sniffed. Callers check permission.
 
     A ``FileResponse`` streams; it is typed as the ``HttpResponse`` the view decorators expect.
     """
     try:
-        handle = attachment.file.open("rb")
+        handle = stored.open("rb")
     except (FileNotFoundError, ValueError) as exc:
         raise Http404("No such file.") from exc
-    response = FileResponse(
-        handle, as_attachment=True, filename=attachment.original_name, content_type=attachment.content_type
-    )
+    response = FileResponse(handle, as_attachment=True, filename=filename, content_type=content_type)
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return cast(HttpResponse, response)

@@ -1,6 +1,6 @@
 """Pages claim only what the product does today.
 
-Escrow, signing, payouts, invoices, fees and disputes are not built yet, so no
+Escrow, payouts, invoices, fees and disputes are not built yet, so no
 page, email or message may promise them, and no page carries a testimonial
 nobody gave. When a capability lands, its issue takes its words off
 ``NOT_BUILT`` together with the pages that describe it.
@@ -30,10 +30,6 @@ NOT_BUILT = {
     r"\bfees?\b": "payments",
     r"\brefund": "payments",
     r"disputes?\b": "disputes",
-    r"\bsign(s|ed|ing)? (the|a|your|this) contract": "contract signing",
-    r"(both|all) (sides|parties) (sign|have signed)|signed by both": "contract signing",
-    r"e-?signature": "contract signing",
-    r"before anyone signs": "contract signing",
 }
 PROMISE = re.compile("|".join(f"(?:{word})" for word in NOT_BUILT), re.IGNORECASE)
 # A quotation presented as a customer's words.

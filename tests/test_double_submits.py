@@ -37,6 +37,8 @@ from rest_framework.test import APIClient
 from accounts import services as account_services
 from accounts.models import ApiToken, Invitation, Membership, Organization, Role
 from accounts.tenancy import SESSION_KEY
+from contracts import services as contract_services
+from contracts.models import Signature
 from core.idempotency import DUPLICATE_FORM_MESSAGE, HEADER, REPLAYED_HEADER, TOKEN_FIELD, new_form_token
 from core.models import AuditEvent
 from marketplace import services
@@ -98,10 +100,14 @@ class Scene:
     def as_(self, who: str, api: bool = False) -> Client:
         user, organization = {
             "client": (self.owner, self.client_org),
+            "signer": (self.owner, self.client_org),  # the client's owner, who has just typed the password again
             "supplier": (self.supplier_owner, self.supplier),
             "invitee": (self.invitee, None),
         }[who]
-        return signed_in(user, organization, client=APIClient() if api else Client())
+        client = signed_in(user, organization, client=APIClient() if api else Client())
+        if who == "signer":
+            client.post(reverse("account_reauthenticate"), {"password": "correct-horse-battery"})
+        return client
 
 
 @pytest.fixture
@@ -238,6 +244,35 @@ def _none(scene: Scene) -> dict[str, Any]:
     return {}
 
 
+def _contract(scene: Scene, **more: Any) -> dict[str, Any]:
+    return {"contract_id": scene.contract.pk, **more}
+
+
+def _sent_for_signing(scene: Scene) -> dict[str, Any]:
+    """The contract waits for signatures; the client's owner agreed to sign electronically."""
+    contract_services.send_for_signing(actor=scene.owner, organization=scene.client_org, contract=scene.contract)
+    contract_services.give_consent(user=scene.owner)
+    return _contract(scene)
+
+
+def _signed_on_paper_by_the_supplier(scene: Scene) -> dict[str, Any]:
+    _sent_for_signing(scene)
+    signature = contract_services.sign(
+        actor=scene.supplier_owner,
+        organization=scene.supplier,
+        contract=scene.contract,
+        data=contract_services.SignatureInput(
+            sha256=scene.contract.current_version.sha256, method="in_person", scan=pdf("signed.pdf")
+        ),
+    )
+    return _contract(scene, signature_id=signature.pk)
+
+
+def _sign_form(scene: Scene) -> dict[str, Any]:
+    scene.contract.refresh_from_db()
+    return {"sha256": scene.contract.current_version.sha256, "intent": "on", "method": "typed", "typed_name": "Jo"}
+
+
 FORM_CASES = [
     # Forms that create something: counted.
     FormCase(
@@ -350,6 +385,22 @@ FORM_CASES = [
     FormCase("api-token-revoke", "client", lambda s: {"token_id": s.api_token.pk}, _none),
     FormCase("organization-settings", "client", _none, lambda s: organization_profile_form()),
     FormCase("user-profile", "client", _none, lambda s: {"name": "Alice Example"}),
+    # Signing a contract.
+    FormCase("contract-send", "client", _contract, lambda s: {"order": "any"}),
+    FormCase(
+        "contract-sign",
+        "signer",
+        _sent_for_signing,
+        _sign_form,
+        lambda s: Signature.objects.filter(contract=s.contract, method="typed").count(),
+    ),
+    FormCase(
+        "contract-hand-over",
+        "client",
+        _sent_for_signing,
+        lambda s: {"to": make_member(s.client_org, role=Role.ADMIN).pk},
+    ),
+    FormCase("contract-confirm-signature", "client", _signed_on_paper_by_the_supplier, _none),
 ]
 
 # Routes that take a POST but need no token: repeating them is the same as doing them once.
@@ -417,6 +468,7 @@ PARAMETERS: dict[str, Callable[[Scene, str], Any]] = {
     "slug": lambda s, r: s.client_org.slug,
     "attachment_id": lambda s, r: _attachment_for(r, s),
     "contract_id": lambda s, r: s.contract.pk,
+    "signature_id": lambda s, r: _signed_on_paper_by_the_supplier(s)["signature_id"],
     "number": lambda s, r: 1,
     "older": lambda s, r: 1,
     "newer": lambda s, r: 1,

@@ -39,7 +39,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from accounts import services
 from accounts.models import ApiToken, Invitation, Membership, Organization
 from contracts import services as contract_services
-from contracts.models import Contract
+from contracts.models import Contract, Signature
 from core.routing import is_public_route
 from marketplace import services as marketplace_services
 from marketplace.models import (
@@ -138,7 +138,8 @@ class World:
     victim_bid: Any  # a partner's bid on it, private to the two
     victim_thread: Any
     victim_saved_search: Any
-    victim_contract: Any  # with the partner, in its second version
+    victim_contract: Any  # with the partner, in its second version, waiting for signatures
+    victim_signature: Any  # the partner's, on paper, on that contract
     partner: Organization
     outsider: Any
 
@@ -188,7 +189,12 @@ class World:
             tuple(
                 Contract.objects.filter(client=organization)
                 .order_by("pk")
-                .values_list("pk", "status", "current_version", "updated_at")
+                .values_list("pk", "status", "current_version", "updated_at", "client_signer", "signing_order")
+            ),
+            tuple(
+                Signature.objects.filter(contract__client=organization)
+                .order_by("pk")
+                .values_list("pk", "confirmed_at", "voided_at")
             ),
         )
 
@@ -229,11 +235,19 @@ def world(db, settings, tmp_path) -> World:
     winning = marketplace_services.submit_bid(actor=partner_owner, supplier=partner, task=hired, data=bid_input())
     marketplace_services.accept_bid(actor=owner, bid=winning)
     contract = Contract.objects.get(bid=winning)
-    contract_services.propose_version(
+    second = contract_services.propose_version(
         actor=partner_owner,
         organization=partner,
         contract=contract,
         terms=replace(contract.terms, title="Payroll, second version"),
+    )
+    # Sent for signatures; the partner signed on paper and uploaded the scan.
+    contract_services.send_for_signing(actor=owner, organization=victim, contract=contract)
+    signature = contract_services.sign(
+        actor=partner_owner,
+        organization=partner,
+        contract=contract,
+        data=contract_services.SignatureInput(sha256=second.sha256, method="in_person", scan=pdf("signed.pdf")),
     )
 
     outsider = UserFactory(email="outsider@elsewhere.test")
@@ -250,6 +264,7 @@ def world(db, settings, tmp_path) -> World:
         victim_thread=thread,
         victim_saved_search=saved,
         victim_contract=contract,
+        victim_signature=signature,
         partner=partner,
         outsider=outsider,
     )
@@ -271,6 +286,7 @@ PARAMETER_VALUES: dict[str, Callable[[World], Any]] = {
     "number": lambda w: 1,  # a version of the contract
     "older": lambda w: 1,
     "newer": lambda w: 2,
+    "signature_id": lambda w: w.victim_signature.pk,
     "supplier_id": lambda w: w.partner.pk,
     "token": lambda w: w.victim_invitation_token,
     "key": lambda w: "not-a-real-key",

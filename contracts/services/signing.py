@@ -238,7 +238,7 @@ def sign(*, actor: User, organization: Organization, contract: Contract, data: S
     first = _first_to_sign(contract)
     if first is not None and first != side and not _counted_sides(contract) & {first}:
         raise InvalidTransition(f"The {first} signs first; you can sign once they have.")
-    if not has_consented(actor):
+    if data.method != SignatureMethod.IN_PERSON and not has_consented(actor):
         raise PermissionDenied("Agree to sign electronically first.", code="consent_required")
     origin = current_origin()
     signature = Signature(
