@@ -192,3 +192,17 @@ def timeline_of(*, contract: Contract) -> list[TimelineEntry]:
         )
         for event in events
     ]
+
+
+# --- the signed PDF -----------------------------------------------------------------------------------
+# Its own import, kept with this section so the section can be read (and merged) apart from the others.
+from contracts.models import ContractDocument  # noqa: E402
+
+
+def document_of(contract: Contract) -> ContractDocument | None:
+    """The signed PDF of the version in force (being prepared, ready or failed), or None before signing.
+
+    ``contract`` was read through one of its parties (:func:`get_contract`)."""
+    if contract.signed_version_id is None:
+        return None
+    return ContractDocument.objects.filter(version_id=contract.signed_version_id).first()
