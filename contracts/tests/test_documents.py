@@ -243,7 +243,7 @@ def test_a_typed_name_and_an_in_person_signature_render_too(contract, firm, othe
 
     html_text = documents.render_to_string("contracts/pdf/contract.html", context)
 
-    assert "dancing-script-latin-400-normal.woff2" in html_text  # the handwriting font, from npm
+    assert "dancing-script-latin-400-normal" in html_text  # the handwriting font, from npm
     assert documents.css_string('Ac"me</style>') == '"Ac\\22 me\\3c \\2f style\\3e "'
 
 
