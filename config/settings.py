@@ -491,8 +491,9 @@ LOGGING = {
     "root": {"handlers": ["default"], "level": LOG_LEVEL},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
-        # WeasyPrint narrates every step of every PDF at INFO.
+        # WeasyPrint narrates every step of every PDF at INFO, and fontTools every font it subsets.
         "weasyprint.progress": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
         "django_structlog": {"level": LOG_LEVEL},
     },
 }

@@ -68,7 +68,7 @@ def contract_document_status(request: AuthedRequest, contract_id: int) -> HttpRe
 class VerifyForm(forms.Form):
     file = forms.FileField(
         label="Contract PDF",
-        required=False,  # clean_file says what is missing, or too large, in the page's words
+        error_messages={"required": "Choose the contract PDF to check."},
         help_text=f"The PDF as you downloaded or received it, at most {documents.MAX_UPLOAD_BYTES // _MB} MB.",
         widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,.pdf"}),
     )
@@ -77,13 +77,12 @@ class VerifyForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.too_large = too_large
 
-    def clean_file(self) -> Any:
-        upload = self.cleaned_data.get("file")
-        if self.too_large or (upload is not None and (upload.size or 0) > documents.MAX_UPLOAD_BYTES):
-            raise forms.ValidationError(TOO_LARGE)
-        if not upload:
-            raise forms.ValidationError("Choose the contract PDF to check.")
-        return upload
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if self.too_large:
+            self.errors.pop("file", None)  # "required": the upload was dropped for its size, so say that
+            self.add_error("file", TOO_LARGE)
+        return cleaned
 
 
 class BoundedUploadHandler(FileUploadHandler):

@@ -13,13 +13,18 @@ Without configured files, :func:`ensure_certificate` makes a self-signed pair (t
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import functools
 import io
+import logging
 import os
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any, TypeVar
 
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
@@ -28,13 +33,11 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from django.conf import settings
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import fields, signers
 from pyhanko.sign.general import SigningError
 from pyhanko.sign.timestamps import HTTPTimeStamper
 from pyhanko.sign.validation import validate_pdf_signature
-from pyhanko.sign.validation.errors import SignatureValidationError
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
 
@@ -48,6 +51,10 @@ TSA_TIMEOUT = 10
 #: certificates): a size given up front spares pyHanko a trial signature to measure it.
 SIGNATURE_BYTES = 8 * 1024
 TIMESTAMPED_SIGNATURE_BYTES = 32 * 1024
+
+
+T = TypeVar("T")
+logger = logging.getLogger(__name__)
 
 
 class SealUnavailable(Exception):
@@ -189,7 +196,8 @@ def seal(pdf: bytes, *, reason: str, location: str) -> bytes:
     out = io.BytesIO()
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
     try:
-        signers.sign_pdf(
+        _outside_event_loop(
+            signers.sign_pdf,
             writer,
             metadata,
             signer=signer,
@@ -227,29 +235,26 @@ class SealCheck:
 def check_seal(pdf: bytes) -> SealCheck:
     """Whether ``pdf`` carries the platform's seal, intact, over the whole file and nothing after it.
 
-    Problems are said in plain words for the person who uploaded the file."""
-    try:
-        reader = PdfFileReader(io.BytesIO(pdf), strict=False)
-        embedded = reader.embedded_signatures
-    except (PdfError, ValueError, KeyError, TypeError, IndexError, AttributeError) as error:
-        return SealCheck(f"The file could not be read as a PDF; it is damaged ({_short(error)}).")
-    if not embedded:
-        return SealCheck(
-            "The file carries no digital signature. Documents from the platform always do; printing or "
-            "re-saving a PDF removes it."
-        )
-    if len(embedded) > 1:
-        return SealCheck("The file was signed again after the platform sealed it: it is not the document issued.")
-    signature = embedded[0]
+    Problems are said in plain words for the person who uploaded the file. ``pdf`` is anyone's upload:
+    whatever a malformed file makes the PDF reader raise is an answer ("damaged"), never an error.
+    """
     platform = platform_certificate()
-    if signature.signer_cert is None or signature.signer_cert.dump() != platform.dump():
-        return SealCheck(f"The file is signed, but not by {settings.SITE_NAME}: it is not a document we issued.")
-    context = ValidationContext(trust_roots=[platform], allow_fetching=False, revocation_mode="soft-fail")
     try:
+        embedded = PdfFileReader(io.BytesIO(pdf), strict=False).embedded_signatures
+        if len(embedded) != 1:
+            return SealCheck(_NO_SEAL if not embedded else _SIGNED_AGAIN)
+        signature = embedded[0]
+        signer = signature.signer_cert
+        if signer is None or signer.dump() != platform.dump():
+            return SealCheck(f"The file is signed, but not by {settings.SITE_NAME}: it is not a document we issued.")
+        context = ValidationContext(trust_roots=[platform], allow_fetching=False, revocation_mode="soft-fail")
         # Any byte after the seal already fails the coverage check below: no need to analyse what changed.
-        status = validate_pdf_signature(signature, signer_validation_context=context, skip_diff=True)
-    except (SignatureValidationError, PdfError, ValueError, KeyError, TypeError) as error:
-        return SealCheck(f"The signature of the file could not be checked; it is damaged ({_short(error)}).")
+        status = _outside_event_loop(
+            validate_pdf_signature, signature, signer_validation_context=context, skip_diff=True
+        )
+    except Exception as error:  # a hostile or broken file can make the reader raise anything
+        logger.info("contract seal unreadable", extra={"error": repr(error)[:300]})
+        return SealCheck(f"The file could not be read as a sealed PDF; it is damaged ({_short(error)}).")
     if not status.intact or not status.valid:
         return SealCheck("The file was changed after it was sealed: its content no longer matches the signature.")
     if status.coverage != SignatureCoverageLevel.ENTIRE_FILE:
@@ -262,6 +267,25 @@ def check_seal(pdf: bytes) -> SealCheck:
         signed_at=timestamp.timestamp if timestamp is not None else status.signer_reported_dt,
         timestamped=timestamp is not None,
     )
+
+
+_NO_SEAL = (
+    "The file carries no digital signature. Documents from the platform always do; printing or re-saving a PDF "
+    "removes it."
+)
+_SIGNED_AGAIN = "The file was signed again after the platform sealed it: it is not the document issued."
+
+
+def _outside_event_loop(function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """``function(...)``, in a thread of its own when this one runs an event loop: pyHanko's synchronous
+    calls start one with ``asyncio.run``, which refuses to run inside another (an ASGI server, a
+    Playwright session)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return function(*args, **kwargs)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(function, *args, **kwargs).result()
 
 
 def _short(error: Exception) -> str:

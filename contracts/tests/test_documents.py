@@ -24,6 +24,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
+from django.template.loader import render_to_string
 from django.test import Client
 from django.urls import reverse
 from PIL import Image, ImageDraw
@@ -237,11 +238,11 @@ def test_a_failure_marks_the_document_failed_and_a_later_run_issues_it(
     assert failed.error == ""
 
 
-def test_a_typed_name_and_an_in_person_signature_render_too(contract, firm, other_firm):
+def test_the_template_draws_typed_names_in_the_handwriting_font_and_escapes_its_running_title(contract):
     version = contract.current_version
     context = documents.pdf_context(contract=contract, version=version)
 
-    html_text = documents.render_to_string("contracts/pdf/contract.html", context)
+    html_text = render_to_string(documents.TEMPLATE, context)
 
     assert "dancing-script-latin-400-normal" in html_text  # the handwriting font, from npm
     assert documents.css_string('Ac"me</style>') == '"Ac\\22 me\\3c \\2f style\\3e "'
@@ -545,3 +546,32 @@ def test_a_timestamp_authority_that_does_not_answer_is_worth_a_retry(contract, s
 
     with pytest.raises(OSError):
         pdf_seal.seal(weasyprint.HTML(string="<p>x</p>").write_pdf(), reason="test", location="here")
+
+
+def test_an_in_person_signature_shows_as_paper_confirmed_by_the_other_side(
+    contract, firm, other_firm, django_capture_on_commit_callbacks
+):
+    sha = contract.current_version.sha256
+    with django_capture_on_commit_callbacks(execute=True):
+        services.send_for_signing(actor=firm.owner, organization=firm, contract=contract)
+        services.give_consent(user=other_firm.owner)
+        paper = services.sign(
+            actor=other_firm.owner,
+            organization=other_firm,
+            contract=contract,
+            data=SignatureInput(
+                sha256=sha, method="in_person", scan=uploaded(b"%PDF-1.4 the scanned paper", "scan.pdf")
+            ),
+        )
+        services.give_consent(user=firm.owner)
+        services.confirm_in_person(actor=firm.owner, organization=firm, contract=contract, signature_id=paper.pk)
+        services.sign(
+            actor=firm.owner,
+            organization=firm,
+            contract=contract,
+            data=SignatureInput(sha256=sha, method="typed", typed_name=firm.owner.display_name),
+        )
+
+    text = " ".join(pdf_text(pdf_bytes(ContractDocument.objects.get(version=contract.current_version))).split())
+
+    assert f"Signed on paper; scan confirmed by {firm.owner.display_name}" in text
