@@ -198,6 +198,9 @@ def timeline_of(*, contract: Contract) -> list[TimelineEntry]:
 # Its own import, kept with this section so the section can be read (and merged) apart from the others.
 from contracts.models import ContractDocument  # noqa: E402
 
+# The job that issues the PDF records it in the contract's history (contracts.documents.issue_document).
+EVENT_LABELS["contract.document_issued"] = "Signed PDF issued"
+
 
 def document_of(contract: Contract) -> ContractDocument | None:
     """The signed PDF of the version in force (being prepared, ready or failed), or None before signing.

@@ -575,3 +575,9 @@ def test_an_in_person_signature_shows_as_paper_confirmed_by_the_other_side(
     text = " ".join(pdf_text(pdf_bytes(ContractDocument.objects.get(version=contract.current_version))).split())
 
     assert f"Signed on paper; scan confirmed by {firm.owner.display_name}" in text
+
+
+def test_the_contracts_history_names_the_issued_pdf(signed, document):
+    labels = [entry.label for entry in selectors.timeline_of(contract=signed)]
+
+    assert labels[-1] == "Signed PDF issued"
