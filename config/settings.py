@@ -248,6 +248,15 @@ PLATFORM_FEE_PERCENT = env.str("PLATFORM_FEE_PERCENT", default="10")
 # Days a client has to review a delivered milestone before it counts as approved.
 MILESTONE_REVIEW_DAYS = env.int("MILESTONE_REVIEW_DAYS", default=14)
 
+# --- Contracts: the signed PDF (contracts.documents) -------------------------
+# The platform's key and certificate (PEM files) that seal every signed contract PDF. Unset, they are
+# a self-signed pair under var/signing/ that `manage.py ensure_signing_certificate` makes (bin/start
+# runs it); production mounts a certificate of its own and points these at it.
+CONTRACT_SIGNING_KEY = Path(env.str("CONTRACT_SIGNING_KEY", default=str(BASE_DIR / "var" / "signing" / "key.pem")))
+CONTRACT_SIGNING_CERT = Path(env.str("CONTRACT_SIGNING_CERT", default=str(BASE_DIR / "var" / "signing" / "cert.pem")))
+# An RFC 3161 timestamp authority: set, the seal carries its timestamp (PAdES B-T); empty, PAdES B-B.
+CONTRACT_PDF_TSA_URL = env.str("CONTRACT_PDF_TSA_URL", default="")
+
 # --- Auth: django-allauth with email login, verification and MFA ------------
 AUTH_USER_MODEL = "accounts.User"
 # Django's and allauth's backends, each loading the user's memberships with the user (one query).
@@ -482,6 +491,9 @@ LOGGING = {
     "root": {"handlers": ["default"], "level": LOG_LEVEL},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        # WeasyPrint narrates every step of every PDF at INFO, and fontTools every font it subsets.
+        "weasyprint.progress": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
         "django_structlog": {"level": LOG_LEVEL},
     },
 }

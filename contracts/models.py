@@ -301,6 +301,47 @@ class SigningConsent(models.Model):
         return f"{self.user} consented (v{self.disclosure_version})"
 
 
+class DocumentStatus(models.TextChoices):
+    RENDERING = "rendering", "Being prepared"
+    READY = "ready", "Ready"
+    FAILED = "failed", "Failed"
+
+
+class ContractDocument(models.Model):
+    """The signed PDF of a version every party signed: its terms, signatures and certificate of completion,
+    sealed by the platform (``contracts.documents``).
+
+    One per version: rendering is idempotent, a job run twice finds the first one. ``sha256`` names the
+    final bytes, so a file uploaded to the verification page is looked up by it.
+    """
+
+    contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="documents")
+    version = models.OneToOneField(ContractVersion, on_delete=models.PROTECT, related_name="document")
+    status = models.CharField(max_length=10, choices=DocumentStatus.choices, default=DocumentStatus.RENDERING)
+    file = models.FileField(upload_to=signature_path, max_length=300, blank=True, help_text="The sealed PDF.")
+    # Unique among issued documents and empty (NULL, which never collides) until then.
+    sha256 = models.CharField(
+        max_length=64, null=True, blank=True, unique=True, help_text="SHA-256 of the sealed PDF's bytes, hex."
+    )
+    size = models.PositiveIntegerField(default=0, help_text="Bytes.")
+    pages = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True, help_text="When it was sealed, or failed.")
+    error = models.TextField(blank=True, help_text="Why the last attempt failed.")
+
+    class Meta:
+        ordering = ["contract", "created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status=DocumentStatus.READY) | (Q(sha256__isnull=False) & ~Q(file="")),
+                name="contract_document_ready_has_file",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"PDF of {self.version}: {self.status}"
+
+
 class Review(models.Model):
     """Feedback one side of a contract gives the other, once it ends.
 

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, Self
 from django.db.models import Avg, Count, Q, QuerySet
 from django.utils import timezone
 
-from contracts.models import Contract, ContractStatus, ContractVersion, Review, Signature
+from contracts.models import Contract, ContractDocument, ContractStatus, ContractVersion, Review, Signature
 from contracts.services import OPEN_TO_PROPOSALS, signatory_membership, waiting_for
 from core import joins
 from core.models import AuditEvent
@@ -172,6 +172,8 @@ EVENT_LABELS = {
     "contract.signed": "Signed",
     "contract.in_person_confirmed": "Paper signature confirmed",
     "contract.signing_handed_over": "Signing handed over",
+    # The job that issues the PDF records it (contracts.documents.issue_document).
+    "contract.document_issued": "Signed PDF issued",
     "contract.active": "Signed by every party: active",
     "contract.completed": "Completed",
     "contract.terminated": "Terminated",
@@ -291,3 +293,15 @@ def _why_not(contract: Contract, *, side: str, user: User, signatures: list[Sign
 
 def get_signature(*, contract: Contract, signature_id: int) -> Signature:
     return one_or_not_found(contract.signatures.all(), "No such signature.", pk=signature_id)
+
+
+# --- the signed PDF -----------------------------------------------------------------------------------
+
+
+def document_of(contract: Contract) -> ContractDocument | None:
+    """The signed PDF of the version in force (being prepared, ready or failed), or None before signing.
+
+    ``contract`` was read through one of its parties (:func:`get_contract`)."""
+    if contract.signed_version_id is None:
+        return None
+    return ContractDocument.objects.filter(version_id=contract.signed_version_id).first()

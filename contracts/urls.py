@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from contracts import views
+from contracts import document_views, views
 
 urlpatterns = [
     path("contracts/", views.contract_list, name="contract-list"),
@@ -33,4 +33,13 @@ urlpatterns = [
         {"kind": "scan"},
         name="contract-signature-scan",
     ),
+    # The signed PDF (contracts/document_views.py): its download, its state while it is prepared, and the
+    # public page that checks a copy.
+    path("contracts/<int:contract_id>/document/", document_views.contract_document, name="contract-document"),
+    path(
+        "contracts/<int:contract_id>/document/status/",
+        document_views.contract_document_status,
+        name="contract-document-status",
+    ),
+    path("verify/", document_views.verify_document, name="verify-document"),
 ]

@@ -52,6 +52,7 @@ def contract_detail(request: AuthedRequest, contract_id: int) -> HttpResponse:
         "versions": versions,
         "timeline": selectors.timeline_of(contract=contract),
         "panel": panel,
+        "document": selectors.document_of(contract),
         "send_form": SendForSigningForm() if panel.can_send else None,
         "hand_over_form": _hand_over_form(request) if panel.can_hand_over else None,
     }

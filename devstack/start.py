@@ -233,6 +233,8 @@ class DevStack:
             self.start_engines()
             env = self.environment()
             self.manage("migrate", "--noinput", env=env)
+            # The key and certificate that seal contract PDFs (self-signed under var/signing/ unless configured).
+            self.manage("ensure_signing_certificate", env=env)
             seed_output = self.manage("seed_demo", env=env) if self.seed else ""
             names = list(procfile_processes())
             code = self.run_processes(env, self.banner(seed_output, names), began)

@@ -406,6 +406,7 @@ FORM_CASES = [
 # Routes that take a POST but need no token: repeating them is the same as doing them once.
 UNGUARDED_POSTS = {
     "organization-switch": "changes which organization the session acts for; nothing is created or sent",
+    "verify-document": "checks an uploaded PDF and answers; nothing is created, kept or sent",
 }
 
 
@@ -498,7 +499,7 @@ def test_a_page_without_a_token_takes_no_post(route: Route, scene: Scene):
 # --- every form that posts carries the token ---------------------------------------------------------
 
 FORM = re.compile(r"<form\b(?P<attributes>[^>]*)>(?P<body>.*?)</form>", re.S | re.I)
-UNGUARDED_ACTIONS = re.compile(r"""\{%\s*url\s+['"](organization-switch|account_logout)['"]""")
+UNGUARDED_ACTIONS = re.compile(r"""\{%\s*url\s+['"](organization-switch|account_logout|verify-document)['"]""")
 # allauth's own pages (sign in, sign up, password, two-factor) post to its views, not to ours.
 THIRD_PARTY_TEMPLATES = ("account", "mfa", "allauth", "socialaccount", "api")
 
