@@ -1,4 +1,4 @@
-"""Reads of contracts: a supplier's track record.
+"""Reads of contracts: a supplier's track record, a party's contracts and versions, the clause templates.
 
 A track record is what finished contracts say of an organization: its
 revealed reviews (count, overall and communication ratings) and its completed
@@ -21,9 +21,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Self
 
-from django.db.models import Avg, Count, Q, QuerySet
+from django.db.models import Avg, Count, F, Q, QuerySet
 
-from contracts.models import Contract, ContractStatus, ContractVersion, Review
+from contracts.models import ClauseTemplate, Contract, ContractStatus, ContractVersion, Review
+from contracts.terms import Clause
 from core import joins
 from core.models import AuditEvent
 from core.queries import one_or_not_found
@@ -192,3 +193,21 @@ def timeline_of(*, contract: Contract) -> list[TimelineEntry]:
         )
         for event in events
     ]
+
+
+# --- clause templates ------------------------------------------------------------------------------
+
+
+def clauses_for(*, category_id: int | None) -> tuple[Clause, ...]:
+    """The clauses a new contract in the category starts with: the active templates of every category,
+    each replaced, in its place, by the active one of the same key in ``category_id``; then the
+    category's other templates, all by position."""
+    scope = (
+        Q(category__isnull=True) | Q(category_id=category_id) if category_id is not None else Q(category__isnull=True)
+    )
+    chosen: dict[str, tuple[int, ClauseTemplate]] = {}
+    for template in ClauseTemplate.objects.filter(scope, active=True).order_by(F("category_id").asc(nulls_first=True)):
+        general = chosen.get(template.key)  # the general ones come first: a category's own replaces it here
+        chosen[template.key] = (general[0] if general else template.position, template)
+    ordered = sorted(chosen.values(), key=lambda item: (item[0], item[1].key))
+    return tuple(Clause(key=t.key, title=t.title, text=t.text) for _position, t in ordered)

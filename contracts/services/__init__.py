@@ -8,6 +8,7 @@ repeat changes nothing and writes no second record).
 
 from contracts.services._common import CONTRACT_TRANSITIONS, MILESTONE_TRANSITIONS
 from contracts.services.drafting import (
+    MAX_KEY,
     MAX_MILESTONES,
     OPEN_TO_PROPOSALS,
     cancel_contract,
@@ -32,6 +33,7 @@ from contracts.services.signing import (
 
 __all__ = [
     "CONTRACT_TRANSITIONS",
+    "MAX_KEY",
     "MAX_MILESTONES",
     "MILESTONE_TRANSITIONS",
     "OPEN_TO_PROPOSALS",
