@@ -13,4 +13,5 @@ urlpatterns = [
         views.contract_changes,
         name="contract-changes",
     ),
+    path("contracts/<int:contract_id>/propose/", views.contract_propose, name="contract-propose"),
 ]

@@ -37,6 +37,8 @@ from rest_framework.test import APIClient
 from accounts import services as account_services
 from accounts.models import ApiToken, Invitation, Membership, Organization, Role
 from accounts.tenancy import SESSION_KEY
+from contracts.models import ContractVersion
+from contracts.tests.conftest import proposal_form
 from core.idempotency import DUPLICATE_FORM_MESSAGE, HEADER, REPLAYED_HEADER, TOKEN_FIELD, new_form_token
 from core.models import AuditEvent
 from marketplace import services
@@ -350,6 +352,13 @@ FORM_CASES = [
     FormCase("api-token-revoke", "client", lambda s: {"token_id": s.api_token.pk}, _none),
     FormCase("organization-settings", "client", _none, lambda s: organization_profile_form()),
     FormCase("user-profile", "client", _none, lambda s: {"name": "Alice Example"}),
+    FormCase(  # a proposal makes a version: two copies would make two
+        "contract-propose",
+        "supplier",
+        lambda s: {"contract_id": s.contract.pk},
+        lambda s: proposal_form(s.contract.terms, title="Label design, revised"),
+        lambda s: ContractVersion.objects.filter(contract=s.contract).count(),
+    ),
 ]
 
 # Routes that take a POST but need no token: repeating them is the same as doing them once.
