@@ -74,7 +74,7 @@ def other_firm(db):  # type: ignore[no-untyped-def]
 def _seeded_vocabulary(request):  # type: ignore[no-untyped-def]
     """Transactional tests (live server, real workers) flush the database, data migrations included.
 
-    Put the seeded categories and skills and the supplier tally back before
+    Put the seeded categories and skills, the clause templates and the supplier tally back before
     each of them, so they see what every real database has.
     """
     marker = request.node.get_closest_marker("django_db")
@@ -91,6 +91,7 @@ def _seeded_vocabulary(request):  # type: ignore[no-untyped-def]
 
     request.getfixturevalue("transactional_db")
     importlib.import_module("marketplace.migrations.0002_seed_categories").seed(apps, None)
+    importlib.import_module("contracts.migrations.0009_clause_templates").seed(apps, None)
     recount_suppliers()
 
 
@@ -121,4 +122,5 @@ def _vocabulary_at_session_start(request, django_db_blocker):  # type: ignore[no
 
     with django_db_blocker.unblock():
         importlib.import_module("marketplace.migrations.0002_seed_categories").seed(apps, None)
+        importlib.import_module("contracts.migrations.0009_clause_templates").seed(apps, None)
         recount_suppliers()

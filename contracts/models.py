@@ -38,6 +38,10 @@ class ContractStatus(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled"
 
 
+#: States in which the terms are still being agreed: a new version may be proposed.
+OPEN_TO_PROPOSALS = (ContractStatus.DRAFT, ContractStatus.NEGOTIATING, ContractStatus.SIGNING)
+
+
 class SigningOrder(models.TextChoices):
     ANY = "any", "Any order"
     SUPPLIER_FIRST = "supplier_first", "Supplier first"
@@ -371,3 +375,45 @@ class Review(models.Model):
 
     def __str__(self) -> str:
         return f"{self.author} on {self.subject}: {self.rating}/5"
+
+
+class ClauseTemplate(models.Model):
+    """A clause new contracts start with, kept by platform staff in the admin.
+
+    A draft's terms take the active templates (:func:`contracts.selectors.clauses_for`): those of every
+    category (no category), where a template of the task's own category replaces the one of the same
+    key. Versions copy the text, so editing a template changes no contract already drafted.
+    """
+
+    key = models.SlugField(max_length=40, help_text="Names the clause in every version; the same key overrides.")
+    title = models.CharField(max_length=200)
+    text = models.TextField(help_text="Plain text, paragraphs separated by blank lines.")
+    category = models.ForeignKey(
+        "marketplace.Category",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        help_text="Empty: for every category; else it replaces the general clause of the same key there.",
+    )
+    position = models.PositiveSmallIntegerField(
+        default=100,
+        help_text="Lowest first; a category's own takes the place of the general one it replaces.",
+    )
+    active = models.BooleanField(default=True, help_text="Inactive templates are left out of new drafts.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["position", "key", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["key"], condition=Q(category__isnull=True), name="clause_template_general_key"
+            ),
+            models.UniqueConstraint(
+                fields=["category", "key"], condition=Q(category__isnull=False), name="clause_template_category_key"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.category or 'every category'})"

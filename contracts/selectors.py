@@ -1,4 +1,4 @@
-"""Reads of contracts: a supplier's track record.
+"""Reads of contracts: a supplier's track record, a party's contracts and versions, the clause templates.
 
 A track record is what finished contracts say of an organization: its
 revealed reviews (count, overall and communication ratings) and its completed
@@ -21,11 +21,21 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Self
 
-from django.db.models import Avg, Count, Q, QuerySet
+from django.db.models import Avg, Count, F, Q, QuerySet
 from django.utils import timezone
 
-from contracts.models import Contract, ContractDocument, ContractStatus, ContractVersion, Review, Signature
-from contracts.services import OPEN_TO_PROPOSALS, signatory_membership, waiting_for
+from accounts.models import Membership
+from contracts.models import (
+    OPEN_TO_PROPOSALS,
+    ClauseTemplate,
+    Contract,
+    ContractDocument,
+    ContractStatus,
+    ContractVersion,
+    Review,
+    Signature,
+)
+from contracts.terms import Clause
 from core import joins
 from core.models import AuditEvent
 from core.queries import one_or_not_found
@@ -208,6 +218,33 @@ def timeline_of(*, contract: Contract) -> list[TimelineEntry]:
 # --- signing --------------------------------------------------------------------------------------------
 
 
+def signatory_membership(*, user: User, organization: Organization) -> Membership | None:
+    membership = Membership.objects.filter(user=user, organization=organization).first()
+    return membership if membership is not None and membership.can_sign else None
+
+
+def signatories(organization: Organization) -> list[Membership]:
+    """The organization's authorised signatories, by name."""
+    members = Membership.objects.filter(organization=organization, user__is_active=True).select_related("user")
+    return sorted((m for m in members if m.can_sign), key=lambda m: m.user.display_name.lower())
+
+
+def valid_signatures(contract: Contract) -> list[Signature]:
+    return list(contract.signatures.filter(version=contract.current_version).valid())
+
+
+def counted_sides(contract: Contract) -> set[str]:
+    return {signature.side for signature in valid_signatures(contract)}
+
+
+def waiting_for(contract: Contract) -> list[str]:
+    """The sides whose signature on the current version is still missing (or, in person, unconfirmed)."""
+    if contract.status != ContractStatus.SIGNING:
+        return []
+    counted = counted_sides(contract)
+    return [side for side in ("client", "supplier") if side not in counted]
+
+
 @dataclass(frozen=True)
 class SideRow:
     """One party's line in the signing card: its signature on the current version, or who is awaited."""
@@ -305,3 +342,21 @@ def document_of(contract: Contract) -> ContractDocument | None:
     if contract.signed_version_id is None:
         return None
     return ContractDocument.objects.filter(version_id=contract.signed_version_id).first()
+
+
+# --- clause templates ------------------------------------------------------------------------------
+
+
+def clauses_for(*, category_id: int | None) -> tuple[Clause, ...]:
+    """The clauses a new contract in the category starts with: the active templates of every category,
+    each replaced, in its place, by the active one of the same key in ``category_id``; then the
+    category's other templates, all by position."""
+    scope = (
+        Q(category__isnull=True) | Q(category_id=category_id) if category_id is not None else Q(category__isnull=True)
+    )
+    chosen: dict[str, tuple[int, ClauseTemplate]] = {}
+    for template in ClauseTemplate.objects.filter(scope, active=True).order_by(F("category_id").asc(nulls_first=True)):
+        general = chosen.get(template.key)  # the general ones come first: a category's own replaces it here
+        chosen[template.key] = (general[0] if general else template.position, template)
+    ordered = sorted(chosen.values(), key=lambda item: (item[0], item[1].key))
+    return tuple(Clause(key=t.key, title=t.title, text=t.text) for _position, t in ordered)

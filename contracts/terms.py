@@ -24,11 +24,43 @@ END_KINDS = ("date", "hours", "budget")
 
 @dataclass(frozen=True)
 class Party:
-    """An organization as the contract names it, copied when the version is made."""
+    """An organization as the contract names it, copied when the version is made.
+
+    The legal details (added after the first versions were stored) are empty unless a party gave
+    them; the text names only those given, so a version stored before they existed reads the same.
+    """
 
     name: str
     country: str = ""
     city: str = ""
+    legal_name: str = ""  # the registered name, when it differs from the name on the platform
+    address: str = ""  # the registered address, lines separated by newlines
+    registration_number: str = ""  # in the company register
+    vat_number: str = ""
+    signatory: str = ""  # the name of the person who signs for the party
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Self:
+        """A party as stored; older versions lack the legal details, which read as empty."""
+        return cls(**{name: data[name] for name in PARTY_FIELDS if name in data})
+
+    @property
+    def legal_details(self) -> list[tuple[str, str]]:
+        """The legal details given, labelled, in the order the text names them."""
+        address = ", ".join(line.strip() for line in self.address.splitlines() if line.strip())
+        details = [
+            ("Legal name", self.legal_name.strip()),
+            ("Registered address", address),
+            ("Registration number", self.registration_number.strip()),
+            ("VAT number", self.vat_number.strip()),
+            ("Signatory", self.signatory.strip()),
+        ]
+        return [(label, value) for label, value in details if value]
+
+
+#: The legal details a party may give (each a string, "" when not given).
+LEGAL_FIELDS = ("legal_name", "address", "registration_number", "vat_number", "signatory")
+PARTY_FIELDS = ("name", "country", "city", *LEGAL_FIELDS)
 
 
 @dataclass(frozen=True)
@@ -88,8 +120,8 @@ class Terms:
     def from_json(cls, data: dict[str, Any]) -> Self:
         return cls(
             title=data["title"],
-            client=Party(**data["client"]),
-            supplier=Party(**data["supplier"]),
+            client=Party.from_json(data["client"]),
+            supplier=Party.from_json(data["supplier"]),
             scope=data["scope"],
             currency=data["currency"],
             price=data["price"],
@@ -123,7 +155,9 @@ def canonical_text(terms: Terms, *, contract_id: int, number: int) -> str:
         "",
         "Parties",
         f"Client: {_party(terms.client)}",
+        *_legal_details(terms.client),
         f"Supplier: {_party(terms.supplier)}",
+        *_legal_details(terms.supplier),
         "",
         "Scope of work",
         terms.scope.strip(),
@@ -148,6 +182,11 @@ def canonical_text(terms: Terms, *, contract_id: int, number: int) -> str:
 def _party(party: Party) -> str:
     place = ", ".join(part for part in (party.city, party.country) if part)
     return f"{party.name} ({place})" if place else party.name
+
+
+def _legal_details(party: Party) -> list[str]:
+    # Only the details given: a version stored before parties had them renders byte for byte as it was.
+    return [f"  {label}: {value}" for label, value in party.legal_details]
 
 
 def _limit(terms: Terms, money: Any) -> str:

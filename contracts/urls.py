@@ -42,4 +42,5 @@ urlpatterns = [
         name="contract-document-status",
     ),
     path("verify/", document_views.verify_document, name="verify-document"),
+    path("contracts/<int:contract_id>/propose/", views.contract_propose, name="contract-propose"),
 ]

@@ -1,22 +1,24 @@
 """Contract pages, for both parties: the list, a contract with its terms and history, a version, what
-changed between two versions, and the signing (sending, signing, handing over, confirming a paper
-signature)."""
+changed between two versions, the form that proposes changes to the terms, and the signing (sending,
+signing, handing over, confirming a paper signature)."""
 
 from __future__ import annotations
 
 import mimetypes
+from typing import Any
 
 from allauth.account.decorators import reauthentication_required
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.tenancy import AuthedRequest, organization_required
 from contracts import selectors, services
-from contracts.forms import HandOverForm, SendForSigningForm, SignForm
+from contracts.forms import ROWS_BUTTON, HandOverForm, Proposal, SendForSigningForm, SignForm
 from contracts.models import Contract, ContractStatus, SignatureMethod
+from core.exceptions import Invalid
 from core.idempotency import submit_once
 from core.web import attempt, get_or_404, post_only, serve_file
 
@@ -26,7 +28,7 @@ def _side(contract: Contract, request: AuthedRequest) -> str:
 
 
 def _hand_over_form(request: AuthedRequest) -> HandOverForm | None:
-    others = [m for m in services.signatories(request.organization) if m.user_id != request.user.pk]
+    others = [m for m in selectors.signatories(request.organization) if m.user_id != request.user.pk]
     return HandOverForm(signatories=others) if others else None
 
 
@@ -55,6 +57,7 @@ def contract_detail(request: AuthedRequest, contract_id: int) -> HttpResponse:
         "document": selectors.document_of(contract),
         "send_form": SendForSigningForm() if panel.can_send else None,
         "hand_over_form": _hand_over_form(request) if panel.can_hand_over else None,
+        "open_to_proposals": services.OPEN_TO_PROPOSALS,
     }
     return render(request, "contracts/contract_detail.html", context)
 
@@ -83,6 +86,58 @@ def contract_changes(request: AuthedRequest, contract_id: int, older: int, newer
         "versions": selectors.versions_of(contract=contract),
     }
     return render(request, "contracts/contract_changes.html", context)
+
+
+# --- proposing changes -----------------------------------------------------------------------------
+
+
+@organization_required
+@require_http_methods(["GET", "POST"])
+@submit_once
+def contract_propose(request: AuthedRequest, contract_id: int) -> HttpResponse:
+    """A party proposes new terms: the form shows the current version's, and a proposal that changes
+    something becomes the next version (``services.propose_version``). Rows are added and removed by
+    submit buttons that show the form again; terms equal to the current ones make no version."""
+    contract = get_or_404(selectors.get_contract, contract_id=contract_id, organization=request.organization)
+    context: dict[str, Any] = {"contract": contract, "side": _side(contract, request), "nothing_changed": False}
+    if contract.status not in services.OPEN_TO_PROPOSALS or contract.current_version_id is None:
+        # A courtesy: the service refuses the same when posted to; here the page says why before anyone types.
+        refused = 409 if request.method == "POST" else 200
+        return render(request, "contracts/contract_propose.html", context, status=refused)
+    current, status = contract.terms, 200
+    if request.method != "POST":
+        proposal = Proposal.of(current)
+    elif rows_action := request.POST.get(ROWS_BUTTON, ""):
+        proposal = Proposal.with_rows_changed(current, request.POST, rows_action)
+    else:
+        proposal = Proposal(current=current, data=request.POST)
+        if not proposal.is_valid():
+            proposal.check(contract=contract)  # the rules judge what could be read, in the same round
+        elif (terms := proposal.terms()) == current:
+            context["nothing_changed"] = True
+        else:
+            outcome = attempt(
+                request,
+                services.propose_version,
+                quiet=True,
+                actor=request.user,
+                organization=request.organization,
+                contract=contract,
+                terms=terms,
+                note=proposal.note,
+            )
+            if outcome.ok and outcome.value is not None:
+                other = contract.supplier if context["side"] == "client" else contract.client
+                messages.success(
+                    request,
+                    f"Version {outcome.value.number} proposed. {other.name} sees what changed from the version before.",
+                )
+                return redirect("contract-detail", contract_id=contract.pk)
+            assert outcome.error is not None
+            proposal.place(outcome.error)
+            status = 200 if isinstance(outcome.error, Invalid) else outcome.status
+    context.update(proposal=proposal, current_version=contract.current_version)
+    return render(request, "contracts/contract_propose.html", context, status=status)
 
 
 # --- signing -----------------------------------------------------------------------------------------
@@ -168,7 +223,7 @@ def contract_hand_over(request: AuthedRequest, contract_id: int) -> HttpResponse
     contract = get_or_404(selectors.get_contract, contract_id=contract_id, organization=request.organization)
     if refused := post_only(request):
         return refused
-    form = HandOverForm(request.POST, signatories=services.signatories(request.organization))
+    form = HandOverForm(request.POST, signatories=selectors.signatories(request.organization))
     if not form.is_valid():
         messages.error(request, "Choose one of your organization's signatories.")
         return redirect("contract-detail", contract_id=contract.pk)

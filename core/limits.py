@@ -47,7 +47,12 @@ SKILL = 60  # one skill tag
 MAX_SKILLS = 15  # skill tags on a task, skills in a search
 PROFILE_LIST = 30  # an organization's skills, its languages
 PORTFOLIO_LINKS = 10
+MAX_CLAUSES = 30  # clauses in a contract's terms
 EXCERPT = 300  # the plain-text summary of a description shown in lists
+LEGAL_NAME = 200  # a party's registered name in a contract
+ADDRESS = 500  # a party's registered address, all its lines
+LEGAL_ID = 50  # a company registration number, a VAT number
+CLAUSE = 10_000  # one clause of a contract
 
 
 def too_much(currency: str) -> str:
@@ -60,14 +65,19 @@ def too_much(currency: str) -> str:
 
 __all__ = [
     "ABOUT",
+    "ADDRESS",
     "CITY",
+    "CLAUSE",
     "COVER_LETTER",
     "DESCRIPTION",
     "EXCERPT",
     "HEADLINE",
     "HOURS_PER_WEEK",
     "INTEGER_MAX",
+    "LEGAL_ID",
+    "LEGAL_NAME",
     "MAX_AMOUNT",
+    "MAX_CLAUSES",
     "MAX_HOURS",
     "MAX_SKILLS",
     "MESSAGE",

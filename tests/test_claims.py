@@ -104,6 +104,7 @@ def test_the_pages_of_a_whole_bid_promise_nothing_unbuilt():
         reverse("contract-version", kwargs={"contract_id": contract.pk, "number": 1})
     )
     pages["contracts"] = supplier_side.get(reverse("contract-list"))
+    pages["proposal form"] = supplier_side.get(reverse("contract-propose", kwargs={"contract_id": contract.pk}))
     promised = {name: found for name, response in pages.items() if (found := _promises(_visible(response)))}
     assert promised == {}
     assert "this draft contract" in _visible(pages["accepted bid"]).lower()  # the client is taken to the draft

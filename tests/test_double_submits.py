@@ -38,7 +38,8 @@ from accounts import services as account_services
 from accounts.models import ApiToken, Invitation, Membership, Organization, Role
 from accounts.tenancy import SESSION_KEY
 from contracts import services as contract_services
-from contracts.models import Signature
+from contracts.models import ContractVersion, Signature
+from contracts.tests.conftest import proposal_form
 from core.idempotency import DUPLICATE_FORM_MESSAGE, HEADER, REPLAYED_HEADER, TOKEN_FIELD, new_form_token
 from core.models import AuditEvent
 from marketplace import services
@@ -401,6 +402,13 @@ FORM_CASES = [
         lambda s: {"to": make_member(s.client_org, role=Role.ADMIN).pk},
     ),
     FormCase("contract-confirm-signature", "client", _signed_on_paper_by_the_supplier, _none),
+    FormCase(  # a proposal makes a version: two copies would make two
+        "contract-propose",
+        "supplier",
+        lambda s: {"contract_id": s.contract.pk},
+        lambda s: proposal_form(s.contract.terms, title="Label design, revised"),
+        lambda s: ContractVersion.objects.filter(contract=s.contract).count(),
+    ),
 ]
 
 # Routes that take a POST but need no token: repeating them is the same as doing them once.

@@ -6,10 +6,11 @@ audits it; each public function checks that the actor acts for a party, and is s
 repeat changes nothing and writes no second record).
 """
 
+from contracts.models import OPEN_TO_PROPOSALS
 from contracts.services._common import CONTRACT_TRANSITIONS, MILESTONE_TRANSITIONS
 from contracts.services.drafting import (
+    MAX_KEY,
     MAX_MILESTONES,
-    OPEN_TO_PROPOSALS,
     cancel_contract,
     check_terms,
     create_draft_from_bid,
@@ -25,13 +26,11 @@ from contracts.services.signing import (
     has_consented,
     send_for_signing,
     sign,
-    signatories,
-    signatory_membership,
-    waiting_for,
 )
 
 __all__ = [
     "CONTRACT_TRANSITIONS",
+    "MAX_KEY",
     "MAX_MILESTONES",
     "MILESTONE_TRANSITIONS",
     "OPEN_TO_PROPOSALS",
@@ -47,8 +46,5 @@ __all__ = [
     "propose_version",
     "send_for_signing",
     "sign",
-    "signatories",
-    "signatory_membership",
     "terms_from_bid",
-    "waiting_for",
 ]

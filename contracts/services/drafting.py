@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from accounts.models import Organization, User
 from contracts.models import (
+    OPEN_TO_PROPOSALS,
     Contract,
     ContractMilestone,
     ContractStatus,
@@ -19,20 +20,31 @@ from contracts.models import (
     MilestoneStatus,
     Signature,
 )
+from contracts.selectors import clauses_for
 from contracts.services._common import lock_for, transition
-from contracts.terms import END_KINDS, MilestoneTerms, Party, Terms, canonical_text, sha256
+from contracts.terms import END_KINDS, LEGAL_FIELDS, MilestoneTerms, Party, Terms, canonical_text, sha256
 from core import audit, limits
 from core.exceptions import DomainError, ErrorCollector, InvalidTransition
+from core.money import format_money
 from core.text import clean, is_blank
 
 if TYPE_CHECKING:
     from marketplace.models import Bid
 
-#: States in which the terms are still being agreed: a new version may be proposed.
-OPEN_TO_PROPOSALS = (ContractStatus.DRAFT, ContractStatus.NEGOTIATING, ContractStatus.SIGNING)
 
 #: The most milestones one contract's terms hold (a bid holds at most as many).
 MAX_MILESTONES = 20
+
+#: How long each of a party's legal details may be, and what a refusal calls it.
+LEGAL_DETAIL_LIMITS = {
+    "legal_name": (limits.LEGAL_NAME, "legal name"),
+    "address": (limits.ADDRESS, "address"),
+    "registration_number": (limits.LEGAL_ID, "registration number"),
+    "vat_number": (limits.LEGAL_ID, "VAT number"),
+    "signatory": (limits.PERSON_NAME, "signatory's name"),
+}
+#: The longest key a clause may have (a milestone's is 20: ContractMilestone.key).
+MAX_KEY = 40
 
 
 # --- terms ---------------------------------------------------------------------------------------
@@ -44,7 +56,8 @@ def _party(organization: Organization) -> Party:
 
 def terms_from_bid(bid: Bid) -> Terms:
     """The first terms of a contract born from ``bid``: the task's scope, the bid's price, milestones and
-    delivery date, the platform's payment terms."""
+    delivery date, the platform's payment terms, and the clauses of the task's category
+    (:func:`contracts.selectors.clauses_for`)."""
     task = bid.task
     milestones = tuple(
         MilestoneTerms(key=f"m{number}", title=m.title, amount=m.amount, due_date=m.due_date)
@@ -65,6 +78,7 @@ def terms_from_bid(bid: Bid) -> Terms:
         hours_cap=(task.hours_cap or bid.estimated_hours) if hourly else None,
         platform_fee_percent=str(Decimal(settings.PLATFORM_FEE_PERCENT)),
         review_days=settings.MILESTONE_REVIEW_DAYS,
+        clauses=clauses_for(category_id=task.category_id),
     )
 
 
@@ -88,6 +102,11 @@ def check_terms(terms: Terms, *, contract: Contract) -> None:
         errors.add("milestones", "A contract needs at least one milestone.")
     elif len(terms.milestones) > MAX_MILESTONES:
         errors.add("milestones", f"At most {MAX_MILESTONES} milestones.")
+    for side in ("client", "supplier"):
+        party = getattr(terms, side)
+        for name, (limit, label) in LEGAL_DETAIL_LIMITS.items():
+            if len(getattr(party, name)) > limit:
+                errors.add(f"{side}_{name}", f"Keep the {label} under {limit:,} characters.")
     keys = [milestone.key for milestone in terms.milestones]
     if len(set(keys)) != len(keys) or any(not key or len(key) > 20 for key in keys):
         errors.add("milestones", "Each milestone needs its own key.")
@@ -98,8 +117,11 @@ def check_terms(terms: Terms, *, contract: Contract) -> None:
             errors.add("milestones", f"Every milestone's amount is above zero and {limits.too_much(terms.currency)}.")
     if not 0 < terms.price <= limits.MAX_AMOUNT:
         errors.add("price", f"The price is above zero and {limits.too_much(terms.currency)}.")
-    elif not terms.is_hourly and terms.milestones and sum(m.amount for m in terms.milestones) != terms.price:
-        errors.add("milestones", "The milestones must add up to the price.")
+    elif not terms.is_hourly and terms.milestones and (total := sum(m.amount for m in terms.milestones)) != terms.price:
+        errors.add(
+            "milestones",
+            f"The milestones add up to {_money(total, terms)}, not to the price of {_money(terms.price, terms)}.",
+        )
     if terms.is_hourly and not 0 < (terms.hourly_rate or 0) <= limits.MAX_AMOUNT:
         errors.add("hourly_rate", f"The hourly rate is above zero and {limits.too_much(terms.currency)}.")
     if terms.end_kind not in END_KINDS:
@@ -110,12 +132,41 @@ def check_terms(terms: Terms, *, contract: Contract) -> None:
         errors.add("budget_cap", "Give the budget cap.")
     if not 0 < terms.review_days <= 90:
         errors.add("review_days", "The review window is 1 to 90 days.")
+    _check_clauses(terms, errors)
     errors.raise_if_any()
+
+
+def _check_clauses(terms: Terms, errors: ErrorCollector) -> None:
+    if len(terms.clauses) > limits.MAX_CLAUSES:
+        errors.add("clauses", f"At most {limits.MAX_CLAUSES} clauses.")
+    keys = [clause.key for clause in terms.clauses]
+    if len(set(keys)) != len(keys) or any(not key or len(key) > MAX_KEY for key in keys):
+        errors.add("clauses", "Each clause needs its own key.")
+    for clause in terms.clauses:
+        if is_blank(clause.title):
+            errors.add("clauses", "Give every clause a title.")
+        elif len(clause.title) > limits.TITLE:
+            errors.add("clauses", f"Keep each clause's title under {limits.TITLE} characters.")
+        if is_blank(clause.text):
+            errors.add("clauses", "Give every clause its text, or remove it.")
+        elif len(clause.text) > limits.CLAUSE:
+            errors.add("clauses", f"Keep each clause under {limits.CLAUSE:,} characters.")
+
+
+def _money(amount: int, terms: Terms) -> str:
+    try:
+        return format_money(amount, terms.currency)
+    except (ArithmeticError, ValueError):  # an amount no currency writes: the refusal still reads
+        return f"{amount:,} minor units"
 
 
 def _texts(terms: Terms) -> list[tuple[str, str]]:
     """Every piece of text in the terms, with the field a refusal names."""
-    parties = [(side, value) for side in ("client", "supplier") for value in asdict(getattr(terms, side)).values()]
+    parties = [
+        (f"{side}_{name}" if name in LEGAL_FIELDS else side, value)
+        for side in ("client", "supplier")
+        for name, value in asdict(getattr(terms, side)).items()
+    ]
     return [
         ("title", terms.title),
         ("scope", terms.scope),

@@ -32,6 +32,7 @@ from contracts.models import (
     SigningConsent,
     SigningOrder,
 )
+from contracts.selectors import counted_sides, signatory_membership, valid_signatures, waiting_for
 from contracts.services._common import lock_for, transition
 from core import audit
 from core.exceptions import Conflict, DomainError, InvalidTransition, PermissionDenied
@@ -47,7 +48,6 @@ MAX_DRAWING_SIZE = (2000, 1000)
 #: An in-person signature's scan: a PDF, PNG or JPEG of at most this many bytes.
 MAX_SCAN_BYTES = 10 * 1024 * 1024
 SCAN_TYPES = {"application/pdf": ".pdf", "image/png": ".png", "image/jpeg": ".jpg"}
-SIDES = ("client", "supplier")
 
 
 class StaleVersion(Conflict):
@@ -68,17 +68,6 @@ class SignatureInput:
 
 
 # --- who may sign ------------------------------------------------------------------------------------
-
-
-def signatory_membership(*, user: User, organization: Organization) -> Membership | None:
-    membership = Membership.objects.filter(user=user, organization=organization).first()
-    return membership if membership is not None and membership.can_sign else None
-
-
-def signatories(organization: Organization) -> list[Membership]:
-    """The organization's authorised signatories, by name."""
-    members = Membership.objects.filter(organization=organization, user__is_active=True).select_related("user")
-    return sorted((m for m in members if m.can_sign), key=lambda m: m.user.display_name.lower())
 
 
 def _require_signatory(*, actor: User, organization: Organization) -> Membership:
@@ -139,7 +128,7 @@ def send_for_signing(
     if contract.status == ContractStatus.SIGNING:
         if (contract.signing_order, contract.signing_expires_at) == (order, expires_at):
             return contract
-        if _valid_signatures(contract):
+        if valid_signatures(contract):
             raise InvalidTransition("Someone has signed already: propose a new version to change the signing.")
     contract.signing_order, contract.signing_expires_at = order, expires_at
     if contract.status == ContractStatus.SIGNING:
@@ -236,7 +225,7 @@ def sign(*, actor: User, organization: Organization, contract: Contract, data: S
             f"The signing for {organization.name} was handed to {contract_signer_name(contract, side)}."
         )
     first = _first_to_sign(contract)
-    if first is not None and first != side and not _counted_sides(contract) & {first}:
+    if first is not None and first != side and not counted_sides(contract) & {first}:
         raise InvalidTransition(f"The {first} signs first; you can sign once they have.")
     if data.method != SignatureMethod.IN_PERSON and not has_consented(actor):
         raise PermissionDenied("Agree to sign electronically first.", code="consent_required")
@@ -316,22 +305,6 @@ def contract_signer_name(contract: Contract, side: str) -> str:
 def _first_to_sign(contract: Contract) -> str | None:
     first: dict[str, str] = {SigningOrder.SUPPLIER_FIRST: "supplier", SigningOrder.CLIENT_FIRST: "client"}
     return first.get(contract.signing_order)
-
-
-def _valid_signatures(contract: Contract) -> list[Signature]:
-    return list(contract.signatures.filter(version=contract.current_version).valid())
-
-
-def _counted_sides(contract: Contract) -> set[str]:
-    return {signature.side for signature in _valid_signatures(contract)}
-
-
-def waiting_for(contract: Contract) -> list[str]:
-    """The sides whose signature on the current version is still missing (or, in person, unconfirmed)."""
-    if contract.status != ContractStatus.SIGNING:
-        return []
-    counted = _counted_sides(contract)
-    return [side for side in SIDES if side not in counted]
 
 
 def _activate_when_complete(contract: Contract, *, actor: User, organization: Organization) -> bool:

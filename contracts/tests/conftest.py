@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 from django.utils import timezone
 
 from contracts.models import Contract
+from contracts.terms import LEGAL_FIELDS, Terms
+from core.money import from_minor
 from marketplace import services as marketplace
 from tests.factories import MilestoneInputFactory, bid_input, open_task
 
@@ -28,3 +31,42 @@ def contract(firm, other_firm) -> Contract:
     )
     marketplace.accept_bid(actor=firm.owner, bid=bid)
     return Contract.objects.select_related("current_version").get(bid=bid)
+
+
+def proposal_form(terms: Terms, **overrides: Any) -> dict[str, Any]:
+    """What the proposal page posts when its form shows ``terms`` and nothing is typed (``overrides`` are)."""
+    money = lambda amount: "" if amount is None else f"{from_minor(amount, terms.currency):,}"  # noqa: E731
+    data: dict[str, Any] = {
+        "title": terms.title,
+        "scope": terms.scope,
+        "price": money(terms.price),
+        "end_kind": terms.end_kind,
+        "end_date": terms.end_date.isoformat() if terms.end_date else "",
+        "hours_cap": "" if terms.hours_cap is None else str(terms.hours_cap),
+        "budget_cap": money(terms.budget_cap),
+        "note": "",
+        "milestones-TOTAL_FORMS": str(len(terms.milestones)),
+        "milestones-INITIAL_FORMS": "0",
+        "milestones-MIN_NUM_FORMS": "0",
+        "milestones-MAX_NUM_FORMS": "20",
+        "clauses-TOTAL_FORMS": str(len(terms.clauses)),
+        "clauses-INITIAL_FORMS": "0",
+        "clauses-MIN_NUM_FORMS": "0",
+        "clauses-MAX_NUM_FORMS": "30",
+    }
+    if terms.is_hourly:
+        data["hourly_rate"] = money(terms.hourly_rate)
+    for side in ("client", "supplier"):
+        for name in LEGAL_FIELDS:
+            data[f"{side}_{name}"] = getattr(getattr(terms, side), name)
+    for index, milestone in enumerate(terms.milestones):
+        data[f"milestones-{index}-key"] = milestone.key
+        data[f"milestones-{index}-title"] = milestone.title
+        data[f"milestones-{index}-amount"] = money(milestone.amount)
+        data[f"milestones-{index}-due_date"] = milestone.due_date.isoformat() if milestone.due_date else ""
+    for index, clause in enumerate(terms.clauses):
+        data[f"clauses-{index}-key"] = clause.key
+        data[f"clauses-{index}-title"] = clause.title
+        data[f"clauses-{index}-text"] = clause.text
+    data.update(overrides)
+    return data

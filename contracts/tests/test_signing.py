@@ -12,7 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from PIL import Image, ImageDraw
 
-from contracts import services
+from contracts import selectors, services
 from contracts.models import Contract, ContractStatus, Signature, SigningOrder
 from contracts.services import SignatureInput, StaleVersion
 from core.exceptions import Conflict, DomainError, InvalidTransition, NotFound, PermissionDenied
@@ -106,7 +106,7 @@ class TestSigning:
             _origin.reset(token)
         signing.refresh_from_db()
         assert signing.status == ContractStatus.SIGNING
-        assert services.waiting_for(signing) == ["supplier"]
+        assert selectors.waiting_for(signing) == ["supplier"]
 
         services.sign(actor=other_firm.owner, organization=other_firm, contract=signing, data=typed(signing, "Bo"))
 
@@ -215,7 +215,7 @@ class TestANewVersion:
         assert not signature.counts
         assert signing.status == ContractStatus.NEGOTIATING
         signing = sent(signing, firm)
-        assert services.waiting_for(signing) == ["client", "supplier"]
+        assert selectors.waiting_for(signing) == ["client", "supplier"]
         services.sign(actor=firm.owner, organization=firm, contract=signing, data=typed(signing))  # anew
 
 
@@ -253,7 +253,7 @@ class TestInPersonSignatures:
         services.sign(actor=other_firm.owner, organization=other_firm, contract=signing, data=typed(signing))
         signing.refresh_from_db()
         assert signing.status == ContractStatus.SIGNING
-        assert services.waiting_for(signing) == ["client"]
+        assert selectors.waiting_for(signing) == ["client"]
         assert paper.scan_content_type == "application/pdf"
 
         with pytest.raises(DomainError):  # not by its own side

@@ -100,24 +100,28 @@ def summary_items(
 ) -> list[tuple[str, str, str]]:
     """Every error of ``forms`` (forms, formsets, or lists of messages tied to no field), in the order given.
 
-    A formset's rows are named "{rows} 1", "{rows} 2"… in front of their field labels. Messages
-    tied to no field link to ``messages_at`` when the page shows them there. A message that comes
-    twice (a formset's own refusal, also passed in a list) is listed once.
+    A formset's rows are named "{rows} 1", "{rows} 2"… in front of their field labels (or by the
+    formset's own ``row_label``, when a page has several). Messages tied to no field link to
+    ``messages_at`` when the page shows them there (or to a list's own ``anchor``: see
+    ``core.forms.MessagesAt``). A message that comes twice (a formset's own refusal, also passed in a
+    list) is listed once.
     """
     loose = messages_at if links else ""
     items: list[tuple[str, str, str]] = []
     for form in forms:
         if form is None or form == "":
             continue
+        at = getattr(form, "anchor", loose) if links else ""
         if isinstance(form, BaseFormSet):
-            items += [(loose, "", str(message)) for message in form.non_form_errors()]
+            items += [(at, "", str(message)) for message in form.non_form_errors()]
+            label = getattr(form, "row_label", rows)
             for number, row in enumerate(form.forms, start=1):
-                items += _form_errors(row, prefix=f"{rows} {number}", links=links)
+                items += _form_errors(row, prefix=f"{label} {number}", links=links)
         elif isinstance(form, BaseForm):
             if form.is_bound:
                 items += _form_errors(form, links=links)
         else:
-            items += [(loose, "", str(message)) for message in form]
+            items += [(at, "", str(message)) for message in form]
     return list(dict.fromkeys(items))
 
 

@@ -14,23 +14,16 @@ from typing import Any
 from django import forms
 
 from core import limits
+from core.forms import DateInput, MoneyField
 from core.money import from_minor, to_minor
 from marketplace.comparison import DEFAULT_WEIGHTS, FACTOR_LABELS, FACTOR_QUESTIONS, FACTORS, MAX_WEIGHT
-from marketplace.forms.tasks import MoneyField, MultipleFileField
+from marketplace.forms.tasks import MultipleFileField
 from marketplace.models import Bid, BudgetType, Task
 from marketplace.services import BidInput, MilestoneInput
 from marketplace.services.bids import MAX_MILESTONES
 
 # Rows the bid form offers without JavaScript; the script adds and removes rows.
 MILESTONE_ROWS = 5
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, **kwargs: Any):
-        kwargs.setdefault("format", "%Y-%m-%d")
-        super().__init__(**kwargs)
 
 
 class BidForm(forms.Form):

@@ -7,8 +7,7 @@ take; every rule about what is acceptable lives in ``marketplace.services``.
 
 from __future__ import annotations
 
-import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
@@ -22,35 +21,12 @@ from django_countries import countries
 from accounts.forms import CommaListField
 from core import limits
 from core.exceptions import DomainError
-from core.forms import add_rule_errors
+from core.forms import MoneyField, add_rule_errors, parse_amount
 from core.money import RATE_CURRENCIES, from_minor, to_minor
 from core.widgets import FixedChoices, QuickSelect, country_choices
 from marketplace import selectors, services
 from marketplace.models import BudgetType, Category, LocationType, Task, Visibility
 from marketplace.services import TaskInput, task_input_from
-
-_AMOUNT = re.compile(r"^-?\d+(\.\d+)?$")
-_SYMBOLS = re.compile(r"[€$£¥₹\s\u00a0,_]|^(?:EUR|USD|GBP|CHF)", re.IGNORECASE)
-
-
-def parse_amount(text: str) -> Decimal | None:
-    """ "2,800.00", "€2800", "2 800" -> Decimal("2800.00"); blank -> None; nonsense raises ValidationError."""
-    if len(text or "") > 64:  # longer than any amount written out, commas and all
-        raise ValidationError("That amount is too large.", code="max_value")
-    cleaned = _SYMBOLS.sub("", (text or "").strip())
-    if not cleaned:
-        return None
-    if not _AMOUNT.match(cleaned):
-        raise ValidationError("Enter an amount like 2,800.00.", code="invalid")
-    try:
-        amount = Decimal(cleaned)
-    except InvalidOperation:
-        raise ValidationError("Enter an amount like 2,800.00.", code="invalid") from None
-    # Coarse, before the currency is known: the service refuses what is over
-    # core.limits.MAX_AMOUNT minor units, in the field's currency.
-    if abs(amount) > limits.MAX_AMOUNT:
-        raise ValidationError("That amount is too large.", code="max_value")
-    return amount
 
 
 def _amount_or_none(text: str) -> Decimal | None:
@@ -58,29 +34,6 @@ def _amount_or_none(text: str) -> Decimal | None:
         return parse_amount(text)
     except ValidationError:
         return None
-
-
-class MoneyField(forms.CharField):
-    """An amount in major units, typed the way people write it; cleans to a ``Decimal``.
-
-    The sign is not checked here: the service refuses zero and negative
-    amounts with the message that belongs to the field.
-    """
-
-    def __init__(self, **kwargs: Any):
-        kwargs.setdefault("required", False)
-        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}))
-        super().__init__(**kwargs)
-
-    def to_python(self, value: Any) -> Decimal | None:  # type: ignore[override]
-        if isinstance(value, Decimal):
-            return value
-        return parse_amount(str(value or ""))
-
-    def prepare_value(self, value: Any) -> Any:
-        if isinstance(value, Decimal):
-            return f"{value:,}"
-        return value
 
 
 class MultipleFileInput(forms.ClearableFileInput):

@@ -61,6 +61,7 @@ def test_every_main_page_passes_axe_for_visitors_clients_and_suppliers(page_fact
         (f"/contracts/{demo.contract.pk}/", "contract-client"),
         (f"/contracts/{demo.contract.pk}/versions/2/", "contract-version"),
         (f"/contracts/{demo.contract.pk}/changes/1...2/", "contract-changes"),
+        (f"/contracts/{demo.contract.pk}/propose/", "contract-propose"),
         ("/organizations/", "organizations"),
         ("/organizations/new/", "organization-new"),
         ("/settings/", "settings"),

@@ -79,6 +79,7 @@ def journeys(demo: Demo) -> list[tuple[tuple[str, str] | None, list[tuple[str, s
         (f"/contracts/{contract.pk}/", "contract-client", ""),
         (f"/contracts/{contract.pk}/versions/2/", "contract-version", ""),
         (f"/contracts/{contract.pk}/changes/1...2/", "contract-changes", ""),
+        (f"/contracts/{contract.pk}/propose/", "contract-propose", ""),
         ("/organizations/", "organizations", ""),
         ("/settings/organization/", "settings-organization", ""),
         ("/settings/members/", "settings-members", ""),

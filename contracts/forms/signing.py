@@ -1,4 +1,4 @@
-"""HTML forms of contracts: sending for signatures, signing, handing the signing over."""
+"""HTML forms of signing: sending for signatures, signing, handing the signing over."""
 
 from __future__ import annotations
 

@@ -1,0 +1,10 @@
+"""HTML forms of contracts, split by topic; callers import from here: ``from contracts.forms import ...``.
+
+- ``terms``: a proposal, the contract's terms as people edit them;
+- ``signing``: sending for signatures, signing, handing the signing over.
+"""
+
+from contracts.forms.signing import HandOverForm, SendForSigningForm, SignForm
+from contracts.forms.terms import ROWS_BUTTON, Proposal
+
+__all__ = ["ROWS_BUTTON", "HandOverForm", "Proposal", "SendForSigningForm", "SignForm"]
