@@ -1,8 +1,9 @@
 """The demo's contract: Northwind hired Wordsmith Translations, and the two are agreeing the terms.
 
 Northwind posts a translation task, Wordsmith bids, Alice accepts the bid (which drafts the contract,
-version 1), and Claire at Wordsmith proposes a version 2 that moves the second delivery a week later.
-The contract pages then show two versions, what changed between them and the history. Safe to run
+version 1), and Claire at Wordsmith proposes a version 2 that moves the second delivery a week later,
+sends it for signatures and signs it. The contract pages then show two versions, what changed between
+them, Wordsmith's signature and the history; Alice's home shows the contract waiting for her signature. Safe to run
 again: a contract already drafted from the task is left as it is.
 """
 
@@ -74,14 +75,23 @@ def seed_contract(demo: Demo) -> None:
     contract = Contract.objects.get(bid=bid)
     terms = contract.terms
     later = replace(terms.milestones[1], due_date=(terms.milestones[1].due_date or today) + timedelta(days=7))
-    services.propose_version(
+    version = services.propose_version(
         actor=claire,
         organization=wordsmith,
         contract=contract,
         terms=replace(terms, milestones=(terms.milestones[0], later), end_date=later.due_date),
         note="Our Spanish proofreader is away in week 6: the Spanish catalogue a week later.",
     )
-    demo.created.append(f"contract {contract.title}, two versions")
+    # Claire sends version 2 for signatures and signs it: it waits for Alice's signature on her home page.
+    services.send_for_signing(actor=claire, organization=wordsmith, contract=contract)
+    services.give_consent(user=claire)
+    services.sign(
+        actor=claire,
+        organization=wordsmith,
+        contract=contract,
+        data=services.SignatureInput(sha256=version.sha256, method="typed", typed_name=claire.display_name),
+    )
+    demo.created.append(f"contract {contract.title}, two versions, signed by Wordsmith")
 
 
 STEPS: list[Step] = [Step("contracts", seed_contract)]

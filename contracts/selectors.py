@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Self
 
-from django.db.models import Avg, Count, F, Q, QuerySet
+from django.db.models import Avg, Count, Exists, F, OuterRef, Q, QuerySet, Window
 from django.utils import timezone
 
 from accounts.models import Membership
@@ -360,3 +360,29 @@ def clauses_for(*, category_id: int | None) -> tuple[Clause, ...]:
         chosen[template.key] = (general[0] if general else template.position, template)
     ordered = sorted(chosen.values(), key=lambda item: (item[0], item[1].key))
     return tuple(Clause(key=t.key, title=t.title, text=t.text) for _position, t in ordered)
+
+
+# --- the home's queue -----------------------------------------------------------------------------------
+
+
+def awaiting_signatures(*, organization: Organization, limit: int) -> tuple[list[Contract], int]:
+    """Contracts whose current version waits for signatures, the organization's first, then the other side's;
+    each with ``ours_signed`` and ``theirs_signed``. At most ``limit`` rows and the total, in one query."""
+    counted = (
+        Signature.objects.filter(contract=OuterRef("pk"), version=OuterRef("current_version"), voided_at__isnull=True)
+        .exclude(method="in_person", confirmed_at__isnull=True)
+        .order_by()
+    )
+    rows = list(
+        Contract.objects.for_org(organization)
+        .filter(status=ContractStatus.SIGNING)
+        .filter(Q(signing_expires_at__isnull=True) | Q(signing_expires_at__gt=timezone.now()))
+        .select_related("client", "supplier", "current_version")
+        .annotate(
+            ours_signed=Exists(counted.filter(organization=organization)),
+            theirs_signed=Exists(counted.exclude(organization=organization)),
+            total=Window(Count("pk")),
+        )
+        .order_by("ours_signed", "-updated_at", "-id")[:limit]
+    )
+    return rows, (rows[0].total if rows else 0)

@@ -73,7 +73,7 @@ def test_what_changed_marks_lines_put_in_and_taken_out_and_escapes_them(contract
     assert "New version proposed" in detail
 
 
-def test_the_demo_holds_a_contract_in_its_second_version():
+def test_the_demo_holds_a_contract_in_its_second_version_signed_by_the_supplier():
     from io import StringIO
 
     from django.core.management import call_command
@@ -85,5 +85,6 @@ def test_the_demo_holds_a_contract_in_its_second_version():
 
     contract = Contract.objects.select_related("current_version").get()
     assert (contract.client.name, contract.supplier.name) == ("Northwind Trading", "Wordsmith Translations")
-    assert (contract.status, contract.current_version.number) == ("negotiating", 2)
+    assert (contract.status, contract.current_version.number) == ("signing", 2)
     assert "a week later" in contract.current_version.note
+    assert [(s.side, s.version_id) for s in contract.signatures.valid()] == [("supplier", contract.current_version_id)]

@@ -2,10 +2,10 @@
 
 A client sees its open tasks with bids to decide and its dates coming; a
 supplier sees its invitations to bid and its bids; both see conversations with
-unread messages. Each list is one query, bounded (:data:`SHOWN`), with its
-total from a window over the same rows, so the page costs the same few queries
-for one task or two thousand. Contracts to sign and milestones to fund join
-the queue when they are built.
+unread messages, and contracts waiting for signatures (theirs or the other
+side's). Each list is one query, bounded (:data:`SHOWN`), with its total from a
+window over the same rows, so the page costs the same few queries for one task
+or two thousand. Milestones to fund join the queue when payments are built.
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import Organization
+from contracts.models import Contract
+from contracts.selectors import awaiting_signatures
 from marketplace.models import (
     LIVE_BID_STATUSES,
     PENDING_BID_STATUSES,
@@ -67,16 +69,19 @@ class WorkQueue:
     bid_counts: dict[str, int] = field(default_factory=dict)  # every bid sent, by status
     threads: list[Thread] = field(default_factory=list)  # conversations with unread messages
     unread_threads: int = 0
+    to_sign: list[Contract] = field(default_factory=list)  # waiting for signatures, ours first
+    to_sign_total: int = 0
 
     @property
     def is_empty(self) -> bool:
-        return not (self.decisions or self.dates or self.invitations or self.bids or self.threads)
+        return not (self.decisions or self.dates or self.invitations or self.bids or self.threads or self.to_sign)
 
 
 def work_queue(*, organization: Organization, user: User, client: bool, supplier: bool, unread_total: int) -> WorkQueue:
     """The queue of the sides the organization works on. ``unread_total``: the header's count
     (``marketplace.selectors.activity``), so the threads' total is not counted twice."""
     queue = WorkQueue(client=client, supplier=supplier, unread_threads=unread_total)
+    queue.to_sign, queue.to_sign_total = awaiting_signatures(organization=organization, limit=SHOWN)
     if client:
         queue.decisions, queue.decision_tasks, queue.bids_to_decide = _decisions(organization)
         queue.dates, queue.dates_total = _dates(organization)

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Organization
+from contracts import services as contract_services
 from marketplace import services
 from marketplace.models import Thread
 from tests.factories import OrganizationFactory, bid_input, make_member, open_task
@@ -268,6 +269,9 @@ def test_the_home_costs_the_same_few_queries_for_one_row_of_each_list_or_many(fi
             theirs = open_task(client_firm, title=f"Their task {n}")
             services.invite_supplier_to_bid(actor=client_firm.owner, task=theirs, supplier=both)
             bid(open_task(client_firm, title=f"Bid on {n}"), both)
+            hired = bid(open_task(both, title=f"Hired {n}"), bidder)
+            services.accept_bid(actor=both.owner, bid=hired)
+            contract_services.send_for_signing(actor=both.owner, organization=both, contract=hired.contract)
         return signed_in(both.owner, both)
 
     def count(client) -> int:  # type: ignore[no-untyped-def]
@@ -278,5 +282,31 @@ def test_the_home_costs_the_same_few_queries_for_one_row_of_each_list_or_many(fi
     one, many = count(build(1)), count(build(8))
 
     print(f"\nhome, both sides: {one} queries with one row of each list, {many} with eight")
-    # The user with memberships, the header's activity, decisions, dates, invitations, bids, bid counts, threads.
-    assert one == many == 8
+    # The user with memberships, the header's activity, contracts to sign, decisions, dates, invitations, bids,
+    # bid counts, threads.
+    assert one == many == 9
+
+
+def test_contracts_waiting_for_signatures_are_on_both_homes(firm, supplier):
+    hired = bid(open_task(firm, title="Payroll <b>2026</b>"), supplier)
+    services.accept_bid(actor=firm.owner, bid=hired)
+    assert "Contracts to sign" not in page(signed_in(firm.owner, firm))  # a draft waits for no signature
+
+    contract_services.send_for_signing(actor=firm.owner, organization=firm, contract=hired.contract)
+    contract_services.give_consent(user=firm.owner)
+    contract = hired.contract
+    contract.refresh_from_db()
+    contract_services.sign(
+        actor=firm.owner,
+        organization=firm,
+        contract=contract,
+        data=contract_services.SignatureInput(sha256=contract.current_version.sha256, method="typed", typed_name="A"),
+    )
+
+    as_client, as_supplier = page(signed_in(firm.owner, firm)), page(signed_in(supplier.owner, supplier))
+    url = reverse("contract-detail", kwargs={"contract_id": contract.pk})
+    assert url in as_client
+    assert "Waiting for them" in as_client
+    assert url in as_supplier
+    assert "Your signature" in as_supplier
+    assert "Payroll &lt;b&gt;2026&lt;/b&gt;" in as_supplier
