@@ -385,4 +385,4 @@ def awaiting_signatures(*, organization: Organization, limit: int) -> tuple[list
         )
         .order_by("ours_signed", "-updated_at", "-id")[:limit]
     )
-    return rows, (rows[0].total if rows else 0)
+    return rows, (int(getattr(rows[0], "total")) if rows else 0)  # noqa: B009 - an annotation mypy cannot see

@@ -13,6 +13,9 @@ What it does, in one run:
   secret key, plain HTTP (``DJANGO_SECURE_SSL_REDIRECT=false``) and the API
   throttle raised so one token is never refused (its Redis round trips
   still happen);
+- makes the biggest client 30 contracts once, when the data has fewer (bids
+  accepted on its open tasks, sent for signatures and signed by the
+  supplier), for the contract list and detail pages; they stay for later runs;
 - signs in three members of the data set by creating database sessions
   (a supplier, the biggest client, a member for the directory) and an API
   token for the biggest client's member through ``accounts.services``;
@@ -244,6 +247,7 @@ class Cast:
     categories: list[str]
     countries: list[str]
     supplier_org: Any
+    contract_ids: list[int]  # the biggest client's contracts, some signed by one side
 
 
 def cast(rng: random.Random) -> Cast:
@@ -302,6 +306,8 @@ def cast(rng: random.Random) -> Cast:
         sessions.append(session)
         return str(session.session_key)
 
+    contract_ids = contracts_of(big_client, owner.user, exclude_task=compared.pk)
+
     token, secret = account_services.create_api_token(
         actor=owner.user, organization=big_client, name="benchmark_http (revoked when the run ends)"
     )
@@ -323,7 +329,49 @@ def cast(rng: random.Random) -> Cast:
         categories=list(Category.objects.values_list("slug", flat=True)),
         countries=["DE", "FR", "GB", "ES", "NL", "IT", "PL", "SE"],
         supplier_org=supplier.organization,
+        contract_ids=contract_ids,
     )
+
+
+CONTRACTS = 30
+
+
+def contracts_of(client: Any, owner: Any, *, exclude_task: int) -> list[int]:
+    """The client's contracts, made once (and kept) when the data has too few: bids accepted on its
+    open tasks, each version 1 sent for signatures and signed by the supplier."""
+    from contracts import services as contracts
+    from contracts.models import Contract
+    from marketplace import services as marketplace
+    from marketplace.models import Bid, BidStatus, TaskStatus
+
+    made = list(Contract.objects.filter(client=client).order_by("pk").values_list("pk", flat=True)[:CONTRACTS])
+    if len(made) < CONTRACTS:
+        bids = (
+            Bid.objects.filter(task__organization=client, task__status=TaskStatus.OPEN, status=BidStatus.SUBMITTED)
+            .exclude(task_id=exclude_task)
+            .select_related("supplier")
+            .order_by("task_id", "pk")
+            .distinct("task_id")[: CONTRACTS - len(made)]
+        )
+        for bid in bids:
+            marketplace.accept_bid(actor=owner, bid=bid)
+            contract = Contract.objects.get(bid=bid)
+            contracts.send_for_signing(actor=owner, organization=client, contract=contract)
+            signer = bid.supplier.memberships.filter(role="owner").select_related("user").first()
+            if signer is not None:
+                contracts.give_consent(user=signer.user)
+                contract.refresh_from_db()
+                assert contract.current_version is not None
+                contracts.sign(
+                    actor=signer.user,
+                    organization=bid.supplier,
+                    contract=contract,
+                    data=contracts.SignatureInput(
+                        sha256=contract.current_version.sha256, method="typed", typed_name=signer.user.display_name
+                    ),
+                )
+            made.append(contract.pk)
+    return made
 
 
 def searches(rng: random.Random, the_cast: Cast, count: int = 40) -> list[str]:
@@ -524,6 +572,12 @@ def run_pages(args: argparse.Namespace, port: int, rng: random.Random, the_cast:
         ("client dashboard (biggest client)", Stream("page", ["/my-tasks/"], client), None),
         ("messages (biggest client)", Stream("page", ["/messages/"], client), None),
         ("supplier directory (supplier)", Stream("page", ["/suppliers/"], member), None),
+        ("contract list (biggest client)", Stream("page", ["/contracts/"], client), None),
+        (
+            "contract detail (biggest client)",
+            Stream("page", [f"/contracts/{pk}/" for pk in the_cast.contract_ids], client),
+            None,
+        ),
         (
             "API task list (token)",
             Stream("page", ["/api/v1/tasks/"], token),
