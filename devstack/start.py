@@ -36,6 +36,7 @@ from honcho.manager import Manager
 from honcho.printer import Message, Printer
 
 from devstack.engines import EmbeddedPostgres, EmbeddedRedis, EngineError, ensure_database
+from devstack.testrun import ensure_node_modules
 
 BASE_DIR = Path(__file__).resolve().parents[1]
 PROCFILE = BASE_DIR / "Procfile"
@@ -230,6 +231,8 @@ class DevStack:
         began = time.monotonic()
         self.install_signal_handlers()
         try:
+            # signature_pad and the handwriting font the sign page loads, as package-lock.json pins them.
+            ensure_node_modules(runtime_only=True)
             self.start_engines()
             env = self.environment()
             self.manage("migrate", "--noinput", env=env)

@@ -94,31 +94,35 @@ LOCKFILE = BASE_DIR / "package-lock.json"
 NPM_STAMP = NODE_MODULES / ".installed-from-lock"
 
 
-def ensure_node_modules() -> None:
-    """The browser journeys inject axe-core from node_modules: install it exactly as locked."""
+def ensure_node_modules(*, runtime_only: bool = False) -> None:
+    """Install the front-end packages exactly as package-lock.json pins them: pages load signature_pad and
+    the handwriting font from node_modules, the browser journeys inject axe-core. ``runtime_only`` (bin/start)
+    leaves the test tools out; a full install serves both."""
     if not LOCKFILE.exists():
         return
     wanted = hashlib.sha256(LOCKFILE.read_bytes()).hexdigest()
-    if NPM_STAMP.exists() and NPM_STAMP.read_text().strip() == wanted:
+    installed = NPM_STAMP.read_text().split() if NPM_STAMP.exists() else []
+    if installed[:1] == [wanted] and (runtime_only or installed[1:] != ["runtime"]):
         return
     if not shutil.which("npm") and os.geteuid() == 0 and shutil.which("apt-get"):
-        log("installing npm (apt-get) for the accessibility audit of the browser tests ...")
+        log("installing npm (apt-get) for the front-end packages ...")
         if not _apt_get("install", "-y", "-qq", "npm"):
             _apt_get("update", "-qq")
             _apt_get("install", "-y", "-qq", "npm")
     npm = shutil.which("npm")
     if npm is None:
         log(
-            "npm is missing, so the browser tests cannot audit accessibility and will fail. Install Node.js "
-            'and npm, then run npm ci; or skip them: bin/test -m "not browser"'
+            "npm is missing: pages offer no drawn signature and the browser tests cannot audit accessibility. "
+            'Install Node.js and npm, then run npm ci; or skip the browser tests: bin/test -m "not browser"'
         )
         return
-    log("installing axe-core from package-lock.json (npm ci) ...")
-    argv = [npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"]
+    what = "signature_pad and the handwriting font" if runtime_only else "signature_pad, the font and axe-core"
+    log(f"installing {what} from package-lock.json (npm ci) ...")
+    argv = [npm, "ci", "--no-audit", "--no-fund", "--loglevel=error", *(["--omit=dev"] if runtime_only else [])]
     if subprocess.run(argv, cwd=BASE_DIR, check=False).returncode != 0:  # noqa: S603 - npm, our lockfile
-        log("npm ci failed: the browser tests will fail until node_modules matches package-lock.json")
+        log("npm ci failed: node_modules does not match package-lock.json until it succeeds")
         return
-    NPM_STAMP.write_text(wanted + "\n")
+    NPM_STAMP.write_text(wanted + (" runtime" if runtime_only else "") + "\n")
 
 
 # --- services ------------------------------------------------------------------------

@@ -428,6 +428,16 @@ class TestAxeCoreInstall:
 
         assert [argv[:2] for argv in calls] == [["/usr/bin/npm", "ci"]]
 
+    def test_bin_start_installs_the_runtime_packages_and_bin_test_adds_the_tools(self, checkout):
+        _root, calls = checkout
+
+        testrun.ensure_node_modules(runtime_only=True)
+        testrun.ensure_node_modules(runtime_only=True)
+        testrun.ensure_node_modules()
+        testrun.ensure_node_modules(runtime_only=True)
+
+        assert [argv[-1] for argv in calls] == ["--omit=dev", "--loglevel=error"]
+
     def test_a_changed_lock_installs_again(self, checkout):
         root, calls = checkout
         testrun.ensure_node_modules()
