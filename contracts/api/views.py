@@ -25,6 +25,7 @@ from typing import Any, cast
 
 from allauth.account.decorators import reauthentication_required
 from allauth.core.exceptions import ReauthenticationRequired
+from django.db import transaction
 from django.db.models import Prefetch, QuerySet
 from django.http import FileResponse, HttpRequest, HttpResponse
 from drf_spectacular.types import OpenApiTypes
@@ -287,20 +288,21 @@ class ContractViewSet(viewsets.GenericViewSet):
         serializer = SignSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        if data["consent"]:
-            services.give_consent(user=user)
-        services.sign(
-            actor=user,
-            organization=self.organization,
-            contract=contract,
-            data=services.SignatureInput(
-                sha256=data["sha256"],
-                method=data["method"],
-                typed_name=data["typed_name"],
-                drawing=data["drawing"],
-                scan=data["scan"],
-            ),
-        )
+        with transaction.atomic():  # a refused signature keeps no consent either: nothing is written
+            if data["consent"]:
+                services.give_consent(user=user)
+            services.sign(
+                actor=user,
+                organization=self.organization,
+                contract=contract,
+                data=services.SignatureInput(
+                    sha256=data["sha256"],
+                    method=data["method"],
+                    typed_name=data["typed_name"],
+                    drawing=data["drawing"],
+                    scan=data["scan"],
+                ),
+            )
         return self.respond()
 
     # --- the signed PDF ---

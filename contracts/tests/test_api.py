@@ -330,6 +330,7 @@ class TestSigning:
         assert response.status_code == 409
         assert error(response)["code"] == "stale_version"
         assert snapshot(waiting) == before
+        assert not services.has_consented(firm.owner)  # the consent sent with it was not kept either
 
     def test_the_first_signature_needs_consent(self, waiting, firm):
         response = with_token(firm.owner, firm).post(
