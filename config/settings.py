@@ -417,6 +417,7 @@ SPECTACULAR_SETTINGS = {
         "TaskStatusEnum": "marketplace.models.TaskStatus",
         "BidStatusEnum": "marketplace.models.BidStatus",
         "BudgetTypeEnum": "marketplace.models.BudgetType",
+        "ContractSideEnum": "contracts.api.serializers.SIDE_CHOICES",
     },
 }
 

@@ -46,6 +46,8 @@ from schemathesis.specs.openapi.checks import (
 
 from accounts import services as account_services
 from accounts.models import ApiToken, Invitation, Membership, Organization, User
+from contracts import pdf_seal
+from contracts.models import Contract
 from marketplace import services
 from marketplace.models import Bid, BidAttachment, MessageAttachment, SavedSearch, Task, TaskAttachment, Thread
 
@@ -138,6 +140,7 @@ def _known_ids() -> dict[str, list[int]]:
         "bid_id": list(Bid.objects.values_list("pk", flat=True)),
         "thread_id": list(Thread.objects.values_list("pk", flat=True)),
         "saved_search_id": list(SavedSearch.objects.values_list("pk", flat=True)),
+        "contract_id": list(Contract.objects.values_list("pk", flat=True)),
         "attachment_id": [
             *TaskAttachment.objects.values_list("pk", flat=True),
             *BidAttachment.objects.values_list("pk", flat=True),
@@ -192,6 +195,10 @@ def _seed() -> list[Actor]:
 @pytest.fixture
 def actors(db, settings, tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
     settings.MEDIA_ROOT = tmp_path
+    # The platform's seal, which the public check of a contract PDF (POST /api/v1/verify/) reads.
+    pdf_seal.ensure_certificate(key_path=tmp_path / "key.pem", cert_path=tmp_path / "cert.pem", common_name="Fuzz")
+    settings.CONTRACT_SIGNING_KEY = tmp_path / "key.pem"
+    settings.CONTRACT_SIGNING_CERT = tmp_path / "cert.pem"
     monkeypatch.setattr(APIView, "get_throttles", lambda self: [])
     return _seed()
 

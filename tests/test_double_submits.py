@@ -843,9 +843,43 @@ API_CASES = [
         lambda s: {"reason": "Too late."},
     ),
     ApiCase("/api/v1/threads/{thread_id}/read/", "client", lambda s: f"{API}/threads/{s.thread.pk}/read/", _none, None),
+    # Contracts.
+    ApiCase(
+        "/api/v1/contracts/{contract_id}/versions/",
+        "supplier",
+        lambda s: f"{API}/contracts/{s.contract.pk}/versions/",
+        lambda s: {"title": "Label design, revised", "note": "A clearer title."},
+        lambda s: {"title": "Label design, revised again"},
+        lambda s: ContractVersion.objects.filter(contract=s.contract).count(),
+    ),
+    ApiCase(
+        "/api/v1/contracts/{contract_id}/send/",
+        "client",
+        lambda s: f"{API}/contracts/{s.contract.pk}/send/",
+        lambda s: {"order": "supplier_first"},
+        lambda s: {"order": "client_first"},
+    ),
+    ApiCase(
+        "/api/v1/contracts/{contract_id}/sign/",
+        "signer",
+        lambda s: f"{API}/contracts/{s.contract.pk}/sign/",
+        lambda s: _api_signature(s, typed_name="Jo Owner"),
+        lambda s: _api_signature(s, typed_name="J. Owner"),
+        lambda s: Signature.objects.filter(contract=s.contract, method="typed").count(),
+    ),
 ]
-# Signing in makes a token but has no signed-in caller to scope a key to.
-NO_IDEMPOTENCY_KEY = {"/api/v1/auth/token/": "anonymous: exchanges a password for a token"}
+# Signing in makes a token but has no signed-in caller to scope a key to; checking a PDF writes nothing.
+NO_IDEMPOTENCY_KEY = {
+    "/api/v1/auth/token/": "anonymous: exchanges a password for a token",
+    "/api/v1/verify/": "public and read-only: checks an uploaded PDF, keeps nothing",
+}
+
+
+def _api_signature(scene: Scene, **more: Any) -> dict[str, Any]:
+    """The contract waits for signatures (the client's owner agreed to sign electronically): its hash, typed."""
+    _sent_for_signing(scene)
+    scene.contract.refresh_from_db()
+    return {"sha256": scene.contract.current_version.sha256, "method": "typed", **more}
 
 
 @pytest.fixture

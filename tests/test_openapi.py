@@ -86,13 +86,17 @@ def test_output_fields_that_may_be_empty_say_so(schema):
     assert components["Supplier"]["properties"]["rating"]["nullable"] is True
 
 
+# Routes whose GET answers with a file (an attachment, the signed contract PDF), not with JSON.
+DOWNLOADS = ("/attachments/{attachment_id}/", "/contracts/{contract_id}/pdf/")
+
+
 def test_errors_of_the_shared_machinery_are_documented_everywhere(schema):
     # Throttles apply to every operation, parsers to every body, the paginator to every cursor.
     for path, operations in schema["paths"].items():
         for method, operation in operations.items():
             responses = operation["responses"]
             assert "429" in responses, (method, path)
-            if not path.endswith("/attachments/{attachment_id}/") or method != "get":  # a download is the file
+            if not path.endswith(DOWNLOADS) or method != "get":  # a download is the file
                 assert "406" in responses, (method, path)
             if "requestBody" in operation:
                 assert {"400", "415"} <= set(responses), (method, path)
@@ -144,7 +148,9 @@ def test_the_docs_assets_ship_with_the_app(asset):
     assert finders.find(asset)
 
 
-@pytest.mark.parametrize("path", ["/api/schema/", "/api/docs/", "/api/redoc/", "/api/v1/auth/token/"])
+@pytest.mark.parametrize(
+    "path", ["/api/schema/", "/api/docs/", "/api/redoc/", "/api/v1/auth/token/", "/api/v1/verify/"]
+)
 def test_the_open_routes_are_marked_public(path):
     assert is_public(resolve(path).func)
 
