@@ -162,7 +162,7 @@ class TestInsourcing:
 
         assert (summary.active, summary.completed, summary.terminated, summary.insourced) == (1, 0, 1, 1)
         assert selectors.outsourcing_summary(other_firm).total == 0  # it is the supplier on all of them
-        page = signed_in(firm.owner, firm).get(reverse("client-dashboard")).content.decode()
+        page = signed_in(firm.owner, firm).get(reverse("contract-list")).content.decode()
         assert "taken back in-house" in page
 
 

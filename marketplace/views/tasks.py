@@ -390,7 +390,6 @@ def client_dashboard(request: AuthedRequest) -> HttpResponse:
         "status": status,
         "tabs": tabs,
         "counts": counts,
-        "outsourcing": contract_selectors.outsourcing_summary(request.organization),
     }
     return render(request, "marketplace/tasks/client_dashboard.html", context)
 
