@@ -247,6 +247,9 @@ PUBLIC_PAGE_CACHE_SECONDS = env.int("PUBLIC_PAGE_CACHE_SECONDS", default=0 if TE
 PLATFORM_FEE_PERCENT = env.str("PLATFORM_FEE_PERCENT", default="10")
 # Days a client has to review a delivered milestone before it counts as approved.
 MILESTONE_REVIEW_DAYS = env.int("MILESTONE_REVIEW_DAYS", default=14)
+# Days' notice a party gives to end an active contract whose terms name none in their termination clause
+# (contracts.selectors.notice_days).
+CONTRACT_NOTICE_DAYS = env.int("CONTRACT_NOTICE_DAYS", default=7)
 
 # --- Contracts: the signed PDF (contracts.documents) -------------------------
 # The platform's key and certificate (PEM files) that seal every signed contract PDF. Unset, they are

@@ -40,6 +40,18 @@ class ContractStatus(models.TextChoices):
 
 #: States in which the terms are still being agreed: a new version may be proposed.
 OPEN_TO_PROPOSALS = (ContractStatus.DRAFT, ContractStatus.NEGOTIATING, ContractStatus.SIGNING)
+#: States that take a proposal: those above, and an active contract, whose proposal is an amendment (both
+#: sign it while the signed version stays in force).
+AMENDABLE = (*OPEN_TO_PROPOSALS, ContractStatus.ACTIVE)
+
+
+class EndKind(models.TextChoices):
+    """How a contract ended, for the reports: an ended contract's status says only that it ended."""
+
+    COMPLETED = "completed", "Completed"
+    TERMINATED = "terminated", "Ended with notice"
+    INSOURCED = "insourced", "Taken back in-house"
+    CANCELLED = "cancelled", "Cancelled before it started"
 
 
 class SigningOrder(models.TextChoices):
@@ -109,6 +121,21 @@ class Contract(models.Model):
     completed_at = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True, help_text="When it was terminated or cancelled.")
     end_reason = models.TextField(blank=True)
+    end_kind = models.CharField(
+        max_length=10, choices=EndKind.choices, blank=True, help_text="How it ended; empty while it runs."
+    )
+    ends_on = models.DateField(
+        null=True, blank=True, help_text="Terminated: the last day of the notice its terms give."
+    )
+    settlement = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Terminated: the milestones under way when it ended, [{key, title, amount, status}], "
+        "amounts in minor units of the contract's currency; the parties settle them.",
+    )
+    amendment_sent_at = models.DateTimeField(
+        null=True, blank=True, help_text="Active: when the amendment (the current version) was sent for signatures."
+    )
 
     objects = ContractQuerySet.as_manager()
 
@@ -127,6 +154,20 @@ class Contract(models.Model):
         if self.current_version is None:
             raise ValueError(f"contract {self.pk} has no version yet")
         return self.current_version.read_terms()
+
+    @property
+    def has_amendment(self) -> bool:
+        """Active, with a newer version than the one in force: an amendment being agreed."""
+        return (
+            self.status == ContractStatus.ACTIVE
+            and self.current_version_id is not None
+            and self.current_version_id != self.signed_version_id
+        )
+
+    @property
+    def out_for_signing(self) -> bool:
+        """Its current version waits for signatures: a contract being signed, or an amendment sent."""
+        return self.status == ContractStatus.SIGNING or (self.has_amendment and self.amendment_sent_at is not None)
 
     def side_of(self, organization: Organization) -> str:
         """ "client" or "supplier": the side ``organization`` is on (it must be a party)."""

@@ -62,3 +62,25 @@ def contract_active(*, contract: Contract) -> None:
             template="contracts/email/contract_active.txt",
             context={"contract": contract, "url": _url(contract)},
         )
+
+
+def amendment_signed(*, contract: Contract) -> None:
+    """Both sides: every party signed the amendment, which is now the version in force."""
+    version = contract.signed_version
+    for organization in (contract.client, contract.supplier):
+        notify(
+            organization,
+            subject=f"The amendment to “{contract.title}” is signed",
+            template="contracts/email/amendment_signed.txt",
+            context={"contract": contract, "version": version, "url": _url(contract)},
+        )
+
+
+def contract_ended(*, contract: Contract, organization: Organization, by: Organization) -> None:
+    """Tell ``organization`` that ``by`` (the other party) ended the contract."""
+    notify(
+        organization,
+        subject=f"{by.name} ended “{contract.title}”",
+        template="contracts/email/contract_ended.txt",
+        context={"contract": contract, "by": by, "url": _url(contract)},
+    )

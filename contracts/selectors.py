@@ -16,11 +16,13 @@ from __future__ import annotations
 
 import difflib
 import functools
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Self
 
+from django.conf import settings
 from django.db.models import Avg, Count, Exists, F, OuterRef, Q, QuerySet, Window
 from django.utils import timezone
 
@@ -30,18 +32,22 @@ from contracts.models import (
     ClauseTemplate,
     Contract,
     ContractDocument,
+    ContractMilestone,
     ContractStatus,
     ContractVersion,
+    EndKind,
+    MilestoneStatus,
     Review,
     Signature,
 )
-from contracts.terms import Clause
+from contracts.terms import Clause, Terms
 from core import joins
 from core.models import AuditEvent
 from core.queries import one_or_not_found
 
 if TYPE_CHECKING:
     from accounts.models import Organization, User
+    from marketplace.models import Task
 
 #: A review counts once it is revealed (both sides wrote theirs, or the window to write closed): here
 #: from the organization reviewed.
@@ -188,6 +194,9 @@ EVENT_LABELS = {
     "contract.completed": "Completed",
     "contract.terminated": "Terminated",
     "contract.cancelled": "Cancelled",
+    # Amendments of an active contract (contracts.services.propose_version, sign).
+    "contract.amendment_proposed": "Amendment proposed",
+    "contract.amendment_signed": "Amendment signed by every party: in force",
 }
 
 
@@ -239,9 +248,14 @@ def counted_sides(contract: Contract) -> set[str]:
 
 def waiting_for(contract: Contract) -> list[str]:
     """The sides whose signature on the current version is still missing (or, in person, unconfirmed)."""
-    if contract.status != ContractStatus.SIGNING:
+    return awaited_sides(contract, valid_signatures(contract))
+
+
+def awaited_sides(contract: Contract, signatures: Sequence[Signature]) -> list[str]:
+    """:func:`waiting_for`, from the current version's signatures already read (lists read them in bulk)."""
+    if not contract.out_for_signing:
         return []
-    counted = counted_sides(contract)
+    counted = {signature.side for signature in signatures if signature.counts}
     return [side for side in ("client", "supplier") if side not in counted]
 
 
@@ -270,6 +284,7 @@ class SigningPanel:
     can_hand_over: bool
     to_confirm: list[Signature]  # the other side's in-person signatures this person may confirm
     expired: bool
+    amendment: bool  # an active contract's newer version is being agreed; the signed one stays in force
 
 
 def signing_panel(*, contract: Contract, organization: Organization, user: User) -> SigningPanel:
@@ -281,7 +296,8 @@ def signing_panel(*, contract: Contract, organization: Organization, user: User)
         .order_by("signed_at")
     )
     waiting = waiting_for(contract)
-    signing = contract.status == ContractStatus.SIGNING
+    signing = contract.out_for_signing
+    amendment = contract.has_amendment
     expired = bool(signing and contract.signing_expires_at and timezone.now() >= contract.signing_expires_at)
     why_not = _why_not(contract, side=side, user=user, signatures=signatures, expired=expired)
     is_signatory = membership is not None
@@ -303,7 +319,7 @@ def signing_panel(*, contract: Contract, organization: Organization, user: User)
         signatures=signatures,
         waiting_for=waiting,
         is_signatory=is_signatory,
-        can_send=is_signatory and contract.status in OPEN_TO_PROPOSALS and not (signing and signatures),
+        can_send=is_signatory and (contract.status in OPEN_TO_PROPOSALS or amendment) and not (signing and signatures),
         can_sign=is_signatory and signing and side in waiting and not why_not,
         why_not=why_not if is_signatory and signing and side in waiting else "",
         can_hand_over=is_signatory and signing and side in waiting,
@@ -311,6 +327,7 @@ def signing_panel(*, contract: Contract, organization: Organization, user: User)
             s for s in signatures if is_signatory and s.side != side and s.method == "in_person" and not s.confirmed_at
         ],
         expired=expired,
+        amendment=amendment,
     )
 
 
@@ -366,7 +383,8 @@ def clauses_for(*, category_id: int | None) -> tuple[Clause, ...]:
 
 
 def awaiting_signatures(*, organization: Organization, limit: int) -> tuple[list[Contract], int]:
-    """Contracts whose current version waits for signatures, the organization's first, then the other side's;
+    """Contracts whose current version (a first one, or an amendment) waits for signatures, the organization's
+    first, then the other side's;
     each with ``ours_signed`` and ``theirs_signed``. At most ``limit`` rows and the total, in one query."""
     counted = (
         Signature.objects.filter(contract=OuterRef("pk"), version=OuterRef("current_version"), voided_at__isnull=True)
@@ -375,7 +393,7 @@ def awaiting_signatures(*, organization: Organization, limit: int) -> tuple[list
     )
     rows = list(
         Contract.objects.for_org(organization)
-        .filter(status=ContractStatus.SIGNING)
+        .filter(Q(status=ContractStatus.SIGNING) | Q(status=ContractStatus.ACTIVE, amendment_sent_at__isnull=False))
         .filter(Q(signing_expires_at__isnull=True) | Q(signing_expires_at__gt=timezone.now()))
         .select_related("client", "supplier", "current_version")
         .annotate(
@@ -386,3 +404,99 @@ def awaiting_signatures(*, organization: Organization, limit: int) -> tuple[list
         .order_by("ours_signed", "-updated_at", "-id")[:limit]
     )
     return rows, (int(getattr(rows[0], "total")) if rows else 0)  # noqa: B009 - an annotation mypy cannot see
+
+
+# --- ending a contract ------------------------------------------------------------------------------
+
+#: "7 days' notice", "30 days notice", "14 day notice": the notice a termination clause gives.
+_NOTICE = re.compile(r"\b(\d{1,3})[\s-]+days?['’]?\s+(?:of\s+)?(?:written\s+)?notice", re.IGNORECASE)
+#: The clause that says how the contract ends (contracts/migrations/0009_clause_templates.py).
+TERMINATION_CLAUSE = "termination"
+
+
+def notice_days(terms: Terms) -> int:
+    """The days' notice a party gives to end the contract: the first "N days' notice" of its termination
+    clause, else ``settings.CONTRACT_NOTICE_DAYS``."""
+    for clause in terms.clauses:
+        if clause.key == TERMINATION_CLAUSE and (found := _NOTICE.search(clause.text)):
+            return int(found.group(1))
+    return int(settings.CONTRACT_NOTICE_DAYS)
+
+
+#: A milestone in these states is not owed anything when a contract ends: nobody funded it, or it is settled.
+SETTLED = (MilestoneStatus.PENDING, MilestoneStatus.CANCELLED, MilestoneStatus.RELEASED, MilestoneStatus.REFUNDED)
+
+
+def settlement_of(terms: Terms, milestones: Sequence[ContractMilestone]) -> list[dict[str, Any]]:
+    """What a contract ending now leaves to settle: each milestone under way (funded, delivered,
+    approved…), with its title and amount in ``terms`` (minor units) and its state."""
+    by_key = {m.key: m for m in terms.milestones}
+    labels = dict(MilestoneStatus.choices)
+    return [
+        {
+            "key": record.key,
+            "title": by_key[record.key].title if record.key in by_key else record.key,
+            "amount": by_key[record.key].amount if record.key in by_key else 0,
+            "status": record.status,
+            "status_label": labels.get(record.status, record.status),
+        }
+        for record in milestones
+        if record.status not in SETTLED
+    ]
+
+
+@dataclass(frozen=True)
+class EndingPreview:
+    """What ending a contract today would do, for the confirmation page."""
+
+    notice_days: int
+    ends_on: date
+    cancelled: int  # pending milestones that would be cancelled
+    owed: list[dict[str, Any]]
+
+
+def ending_preview(contract: Contract) -> EndingPreview:
+    """``contract`` is active and was read through one of its parties (:func:`get_contract`)."""
+    assert contract.signed_version is not None
+    terms = contract.signed_version.read_terms()
+    milestones = list(contract.milestones.order_by("id"))
+    days = notice_days(terms)
+    return EndingPreview(
+        notice_days=days,
+        ends_on=timezone.localdate() + timedelta(days=days),
+        cancelled=sum(1 for m in milestones if m.status == MilestoneStatus.PENDING),
+        owed=settlement_of(terms, milestones),
+    )
+
+
+def insourced_contracts(*, task: Task, organization: Organization) -> list[Contract]:
+    """The task's contracts its client (``organization``) ended by taking the work back in-house."""
+    return list(
+        Contract.objects.filter(task=task, client=organization, end_kind=EndKind.INSOURCED).order_by("ended_at", "id")
+    )
+
+
+@dataclass(frozen=True)
+class OutsourcingSummary:
+    """A client's contracts by how they stand: outsourced work running or done, and work taken back."""
+
+    active: int
+    completed: int
+    terminated: int  # ended early with notice
+    insourced: int  # ended early: the client took the work back in-house
+
+    @property
+    def total(self) -> int:
+        return self.active + self.completed + self.terminated + self.insourced
+
+
+def outsourcing_summary(organization: Organization) -> OutsourcingSummary:
+    """The organization's contracts as a client (signed ones: drafts and cancelled offers never started),
+    counted in one query."""
+    counts = Contract.objects.filter(client=organization).aggregate(
+        active=Count("pk", filter=Q(status=ContractStatus.ACTIVE)),
+        completed=Count("pk", filter=Q(status=ContractStatus.COMPLETED)),
+        terminated=Count("pk", filter=Q(status=ContractStatus.TERMINATED) & ~Q(end_kind=EndKind.INSOURCED)),
+        insourced=Count("pk", filter=Q(status=ContractStatus.TERMINATED, end_kind=EndKind.INSOURCED)),
+    )
+    return OutsourcingSummary(**counts)

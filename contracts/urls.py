@@ -43,4 +43,5 @@ urlpatterns = [
     ),
     path("verify/", document_views.verify_document, name="verify-document"),
     path("contracts/<int:contract_id>/propose/", views.contract_propose, name="contract-propose"),
+    path("contracts/<int:contract_id>/end/", views.contract_end, name="contract-end"),
 ]

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.tenancy import AuthedRequest, organization_required
 from contracts import selectors, services
-from contracts.forms import ROWS_BUTTON, HandOverForm, Proposal, SendForSigningForm, SignForm
+from contracts.forms import ROWS_BUTTON, EndContractForm, HandOverForm, Proposal, SendForSigningForm, SignForm
 from contracts.models import Contract, ContractStatus, SignatureMethod
 from core.exceptions import Invalid
 from core.idempotency import submit_once
@@ -38,7 +38,8 @@ def contract_list(request: AuthedRequest) -> HttpResponse:
     contracts = Paginator(selectors.contracts_of(organization=request.organization), 25)
     page = contracts.get_page(request.GET.get("page"))
     rows = [(contract, _side(contract, request)) for contract in page.object_list]
-    return render(request, "contracts/contract_list.html", {"page": page, "rows": rows})
+    context = {"page": page, "rows": rows, "outsourcing": selectors.outsourcing_summary(request.organization)}
+    return render(request, "contracts/contract_list.html", context)
 
 
 @organization_required
@@ -57,7 +58,10 @@ def contract_detail(request: AuthedRequest, contract_id: int) -> HttpResponse:
         "document": selectors.document_of(contract),
         "send_form": SendForSigningForm() if panel.can_send else None,
         "hand_over_form": _hand_over_form(request) if panel.can_hand_over else None,
-        "open_to_proposals": services.OPEN_TO_PROPOSALS,
+        "open_to_proposals": services.AMENDABLE,
+        "end_form": EndContractForm(side=_side(contract, request))
+        if contract.status == ContractStatus.ACTIVE
+        else None,
     }
     return render(request, "contracts/contract_detail.html", context)
 
@@ -100,7 +104,7 @@ def contract_propose(request: AuthedRequest, contract_id: int) -> HttpResponse:
     submit buttons that show the form again; terms equal to the current ones make no version."""
     contract = get_or_404(selectors.get_contract, contract_id=contract_id, organization=request.organization)
     context: dict[str, Any] = {"contract": contract, "side": _side(contract, request), "nothing_changed": False}
-    if contract.status not in services.OPEN_TO_PROPOSALS or contract.current_version_id is None:
+    if contract.status not in services.AMENDABLE or contract.current_version_id is None:
         # A courtesy: the service refuses the same when posted to; here the page says why before anyone types.
         refused = 409 if request.method == "POST" else 200
         return render(request, "contracts/contract_propose.html", context, status=refused)
@@ -128,9 +132,11 @@ def contract_propose(request: AuthedRequest, contract_id: int) -> HttpResponse:
             )
             if outcome.ok and outcome.value is not None:
                 other = contract.supplier if context["side"] == "client" else contract.client
+                amendment = " The signed version stays in force until both sign it." if contract.has_amendment else ""
                 messages.success(
                     request,
-                    f"Version {outcome.value.number} proposed. {other.name} sees what changed from the version before.",
+                    f"Version {outcome.value.number} proposed. {other.name} sees what changed from the version "
+                    f"before.{amendment}",
                 )
                 return redirect("contract-detail", contract_id=contract.pk)
             assert outcome.error is not None
@@ -182,6 +188,7 @@ def _sign(request: AuthedRequest, contract: Contract) -> HttpResponse:
     panel = selectors.signing_panel(contract=contract, organization=request.organization, user=request.user)
     needs_consent = not services.has_consented(request.user)
     version = contract.current_version
+    amending = contract.has_amendment
     if request.method == "POST":
         form = SignForm(request.POST, request.FILES, needs_consent=needs_consent)
         if form.is_valid():
@@ -198,8 +205,9 @@ def _sign(request: AuthedRequest, contract: Contract) -> HttpResponse:
             )
             if outcome.ok:
                 contract.refresh_from_db()
-                if contract.status == ContractStatus.ACTIVE:
-                    messages.success(request, "Signed. Every party has signed: the contract is active.")
+                if contract.status == ContractStatus.ACTIVE and not contract.has_amendment:
+                    done = "the amendment is in force" if amending else "the contract is active"
+                    messages.success(request, f"Signed. Every party has signed: {done}.")
                 else:
                     messages.success(request, "Signed. The other side has been told it waits for them.")
                 return redirect("contract-detail", contract_id=contract.pk)
@@ -272,3 +280,49 @@ def signature_file(request: AuthedRequest, contract_id: int, signature_id: int, 
     content_type = "image/png" if kind == "drawing" else signature.scan_content_type
     name = f"contract-{contract.pk}-{signature.side}-{kind}{mimetypes.guess_extension(content_type) or ''}"
     return serve_file(stored, filename=name, content_type=content_type)
+
+
+# --- ending a contract -----------------------------------------------------------------------------
+
+
+@organization_required
+@submit_once
+def contract_end(request: AuthedRequest, contract_id: int) -> HttpResponse:
+    """Ending an active contract commits the organization: a first POST shows what will happen (the notice,
+    the milestones cancelled and those left to settle), ``confirm=yes`` does it."""
+    contract = get_or_404(selectors.get_contract, contract_id=contract_id, organization=request.organization)
+    if refused := post_only(request):
+        return refused
+    side = _side(contract, request)
+    form = EndContractForm(request.POST, side=side)
+    if contract.status == ContractStatus.TERMINATED:  # ended already (by this or the other side): it shows how
+        return redirect("contract-detail", contract_id=contract.pk)
+    if contract.status != ContractStatus.ACTIVE:  # a courtesy: the service refuses the same
+        context = {"contract": contract, "side": side, "form": None, "preview": None}
+        return render(request, "contracts/contract_end_confirm.html", context, status=409)
+    if not form.is_valid():
+        context = {"contract": contract, "side": side, "form": form, "preview": selectors.ending_preview(contract)}
+        return render(request, "contracts/contract_end_confirm.html", context, status=400)
+    if request.POST.get("confirm") != "yes":
+        context = {
+            "contract": contract,
+            "side": side,
+            "form": form,
+            "preview": selectors.ending_preview(contract),
+            "is_signatory": selectors.signatory_membership(user=request.user, organization=request.organization)
+            is not None,
+        }
+        return render(request, "contracts/contract_end_confirm.html", context)
+    outcome = attempt(
+        request,
+        services.terminate_contract,
+        actor=request.user,
+        organization=request.organization,
+        contract=contract,
+        reason=form.cleaned_data["reason"],
+        end_kind=form.end_kind,
+    )
+    if outcome.ok:
+        other = contract.supplier if side == "client" else contract.client
+        messages.success(request, f"The contract is ended. {other.name} has been told.")
+    return redirect("contract-detail", contract_id=contract.pk)

@@ -16,7 +16,8 @@ from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
-from contracts.models import Contract
+from contracts.models import Contract, ContractMilestone
+from contracts.tests.conftest import make_active
 from marketplace.models import Thread
 from marketplace.tests.api_support import make_org, submit
 from tests.factories import open_task
@@ -105,7 +106,23 @@ def test_the_pages_of_a_whole_bid_promise_nothing_unbuilt():
     )
     pages["contracts"] = supplier_side.get(reverse("contract-list"))
     pages["proposal form"] = supplier_side.get(reverse("contract-propose", kwargs={"contract_id": contract.pk}))
+    # The contract signed, amended and ended: the pages of issue 9 ("After signing").
+    active = make_active(contract, client_firm, supplier)
+    pages["amendment form"] = client.get(reverse("contract-propose", kwargs={"contract_id": active.pk}))
+    pages["active contract"] = client.get(reverse("contract-detail", kwargs={"contract_id": active.pk}))
+    ContractMilestone.objects.filter(contract=active).update(status="funded")
+    end = reverse("contract-end", kwargs={"contract_id": active.pk})
+    pages["ending confirmation"] = client.post(end, {"reason": "Budget cut.", "insourced": "on"})
+    pages["ended contract"] = client.post(
+        end, {"reason": "Budget cut.", "insourced": "on", "confirm": "yes"}, follow=True
+    )
+    pages["ended contract, as the supplier"] = supplier_side.get(
+        reverse("contract-detail", kwargs={"contract_id": active.pk})
+    )
+    pages["task taken back in-house"] = client.get(task.get_absolute_url())
+    pages["client dashboard with contracts"] = client.get(reverse("client-dashboard"))
     promised = {name: found for name, response in pages.items() if (found := _promises(_visible(response)))}
     assert promised == {}
+    assert "taken back in-house" in _visible(pages["task taken back in-house"]).lower()
     assert "this draft contract" in _visible(pages["accepted bid"]).lower()  # the client is taken to the draft
     assert "not signed yet" in _visible(pages["accepted bid"]).lower()

@@ -274,6 +274,19 @@ def _sign_form(scene: Scene) -> dict[str, Any]:
     return {"sha256": scene.contract.current_version.sha256, "intent": "on", "method": "typed", "typed_name": "Jo"}
 
 
+def _active(scene: Scene) -> dict[str, Any]:
+    """The contract signed by both sides: active."""
+    _sent_for_signing(scene)
+    contract_services.give_consent(user=scene.supplier_owner)
+    for user, organization in ((scene.owner, scene.client_org), (scene.supplier_owner, scene.supplier)):
+        scene.contract.refresh_from_db()
+        data = contract_services.SignatureInput(
+            sha256=scene.contract.current_version.sha256, method="typed", typed_name="Jo"
+        )
+        contract_services.sign(actor=user, organization=organization, contract=scene.contract, data=data)
+    return _contract(scene)
+
+
 FORM_CASES = [
     # Forms that create something: counted.
     FormCase(
@@ -402,6 +415,10 @@ FORM_CASES = [
         lambda s: {"to": make_member(s.client_org, role=Role.ADMIN).pk},
     ),
     FormCase("contract-confirm-signature", "client", _signed_on_paper_by_the_supplier, _none),
+    # Ending an active contract (confirmed): the second copy must not end it twice or answer "already ended".
+    FormCase(
+        "contract-end", "client", _active, lambda s: {"reason": "Budget cut.", "insourced": "on", "confirm": "yes"}
+    ),
     FormCase(  # a proposal makes a version: two copies would make two
         "contract-propose",
         "supplier",

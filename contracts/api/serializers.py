@@ -32,6 +32,7 @@ from contracts.models import (
     SignatureMethod,
     SigningOrder,
 )
+from contracts.selectors import awaited_sides
 from contracts.services.drafting import LEGAL_DETAIL_LIMITS
 from contracts.services.signing import MAX_DRAWING_BYTES
 from contracts.terms import END_KINDS
@@ -129,12 +130,7 @@ class ContractSerializer(serializers.Serializer):
     def get_signing(self, contract: Contract) -> dict[str, Any]:
         # The prefetched live signatures (contracts_for_api); the current version's are the ones shown.
         signatures = [s for s in contract.live_signatures if s.version_id == contract.current_version_id]  # type: ignore[attr-defined]
-        counted = {signature.side for signature in signatures if signature.counts}
-        waiting = (
-            [side for side in ("client", "supplier") if side not in counted]
-            if contract.status == ContractStatus.SIGNING
-            else []
-        )
+        waiting = awaited_sides(contract, signatures)
         return {
             "order": contract.signing_order,
             "expires_at": serializers.DateTimeField().to_representation(contract.signing_expires_at)

@@ -6,17 +6,19 @@ audits it; each public function checks that the actor acts for a party, and is s
 repeat changes nothing and writes no second record).
 """
 
-from contracts.models import OPEN_TO_PROPOSALS
+from contracts.models import AMENDABLE, OPEN_TO_PROPOSALS
 from contracts.services._common import CONTRACT_TRANSITIONS, MILESTONE_TRANSITIONS
 from contracts.services.drafting import (
     MAX_KEY,
     MAX_MILESTONES,
     cancel_contract,
+    check_amendment,
     check_terms,
     create_draft_from_bid,
     propose_version,
     terms_from_bid,
 )
+from contracts.services.ending import terminate_contract
 from contracts.services.signing import (
     SignatureInput,
     StaleVersion,
@@ -29,6 +31,7 @@ from contracts.services.signing import (
 )
 
 __all__ = [
+    "AMENDABLE",
     "CONTRACT_TRANSITIONS",
     "MAX_KEY",
     "MAX_MILESTONES",
@@ -37,6 +40,7 @@ __all__ = [
     "SignatureInput",
     "StaleVersion",
     "cancel_contract",
+    "check_amendment",
     "check_terms",
     "confirm_in_person",
     "create_draft_from_bid",
@@ -46,5 +50,6 @@ __all__ = [
     "propose_version",
     "send_for_signing",
     "sign",
+    "terminate_contract",
     "terms_from_bid",
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from accounts.models import Organization, User
 from accounts.services import require_member
@@ -54,7 +55,13 @@ def lock_for(*, actor: User, organization: Organization, contract: Contract) -> 
 
 
 def transition(
-    contract: Contract, target: str, *, actor: User, organization: Organization, fields: tuple[str, ...] = ()
+    contract: Contract,
+    target: str,
+    *,
+    actor: User,
+    organization: Organization,
+    fields: tuple[str, ...] = (),
+    details: Mapping[str, Any] | None = None,
 ) -> None:
     check_transition(
         CONTRACT_TRANSITIONS, current=contract.status, target=target, noun="contract", labels=_STATUS_LABELS
@@ -67,5 +74,5 @@ def transition(
         actor=actor,
         organization=organization,
         target=contract,
-        details={"from": before, "to": target},
+        details={"from": before, "to": target, **(details or {})},
     )

@@ -12,11 +12,12 @@ from django.utils import timezone
 
 from accounts.models import Organization, User
 from contracts.models import (
-    OPEN_TO_PROPOSALS,
+    AMENDABLE,
     Contract,
     ContractMilestone,
     ContractStatus,
     ContractVersion,
+    EndKind,
     MilestoneStatus,
     Signature,
 )
@@ -225,30 +226,76 @@ def propose_version(
 ) -> ContractVersion:
     """A party proposes new terms: a new version, which becomes the one to sign; signatures of earlier
     versions are voided and a contract waiting for them is negotiated again. Safe to repeat: terms equal
-    to the current version's change nothing and return it."""
+    to the current version's change nothing and return it.
+
+    On an active contract the proposal is an amendment (a change order): the contract stays active under
+    its signed version, which keeps its signatures, until both sides sign the amendment
+    (``signing.sign``). A milestone that money or delivery has reached (not pending) cannot be removed
+    or lowered (:func:`check_amendment`)."""
     contract = lock_for(actor=actor, organization=organization, contract=contract)
-    if contract.status not in OPEN_TO_PROPOSALS:
+    if contract.status not in AMENDABLE:
         raise InvalidTransition(f"A {contract.get_status_display().lower()} contract takes no proposals.")
     current = contract.current_version
     if current is not None and current.read_terms() == terms:
         return current  # a repeat: the terms were judged when they were written
     check_terms(terms, contract=contract)
+    amending = contract.status == ContractStatus.ACTIVE
+    if amending:
+        check_amendment(contract, terms)
     if len(note) > limits.SHORT_NOTE or clean(note) != note:
         raise DomainError(
             f"Keep the note under {limits.SHORT_NOTE:,} characters, without control characters.", field="note"
         )
     version = _add_version(contract, terms, actor=actor, organization=organization, note=note.strip())
-    voided = Signature.objects.filter(contract=contract, voided_at__isnull=True).update(voided_at=timezone.now())
-    if contract.status != ContractStatus.NEGOTIATING:
+    # The signatures of the version in force stay: an amendment voids only those of an earlier amendment.
+    voided = (
+        Signature.objects.filter(contract=contract, voided_at__isnull=True)
+        .exclude(version_id=contract.signed_version_id)
+        .update(voided_at=timezone.now())
+    )
+    if amending:
+        if contract.amendment_sent_at is not None:  # the amendment that was out for signatures is withdrawn
+            contract.amendment_sent_at = None
+            contract.save(update_fields=["amendment_sent_at", "updated_at"])
+    elif contract.status != ContractStatus.NEGOTIATING:
         transition(contract, ContractStatus.NEGOTIATING, actor=actor, organization=organization)
     audit.record(
-        action="contract.version_proposed",
+        action="contract.amendment_proposed" if amending else "contract.version_proposed",
         actor=actor,
         organization=organization,
         target=contract,
         details={"version": version.number, "sha256": version.sha256, "total": terms.total, "voided": voided},
     )
     return version
+
+
+def check_amendment(contract: Contract, terms: Terms) -> None:
+    """Refuse an amendment that takes back what money or delivery has reached: a milestone that is no
+    longer pending (funded, delivered, approved, released…) stays, for at least its amount in force.
+
+    Caller holds the contract lock; the milestones' rows are locked here, so none moves on meanwhile."""
+    assert contract.signed_version is not None
+    signed = {m.key: m for m in contract.signed_version.read_terms().milestones}
+    proposed = {m.key: m for m in terms.milestones}
+    under_way = (
+        contract.milestones.select_for_update()
+        .exclude(status__in=(MilestoneStatus.PENDING, MilestoneStatus.CANCELLED))
+        .order_by("id")
+    )
+    errors = ErrorCollector()
+    for record in under_way:
+        before = signed.get(record.key)
+        title = before.title if before else record.key
+        after = proposed.get(record.key)
+        if after is None:
+            errors.add("milestones", f"“{title}” is {record.get_status_display().lower()}: it cannot be removed.")
+        elif before is not None and after.amount < before.amount:
+            errors.add(
+                "milestones",
+                f"“{title}” is {record.get_status_display().lower()}: its amount cannot go below "
+                f"{_money(before.amount, terms)}.",
+            )
+    errors.raise_if_any()
 
 
 @transaction.atomic
@@ -262,9 +309,13 @@ def cancel_contract(*, actor: User, organization: Organization, contract: Contra
         raise DomainError("Say why the contract is cancelled.", field="reason")
     if len(reason) > limits.SHORT_NOTE:
         raise DomainError(f"Keep the reason under {limits.SHORT_NOTE:,} characters.", field="reason")
-    contract.end_reason, contract.ended_at = reason, timezone.now()
+    contract.end_reason, contract.ended_at, contract.end_kind = reason, timezone.now(), EndKind.CANCELLED
     transition(
-        contract, ContractStatus.CANCELLED, actor=actor, organization=organization, fields=("end_reason", "ended_at")
+        contract,
+        ContractStatus.CANCELLED,
+        actor=actor,
+        organization=organization,
+        fields=("end_reason", "ended_at", "end_kind"),
     )
     contract.milestones.update(status=MilestoneStatus.CANCELLED, updated_at=timezone.now())
     return contract
@@ -291,14 +342,17 @@ def _add_version(
     )
     contract.current_version, contract.title = version, terms.title
     contract.save(update_fields=["current_version", "title", "updated_at"])
-    _follow_keys(contract, terms)
+    if contract.status != ContractStatus.ACTIVE:  # an amendment's milestones follow once it is signed
+        follow_keys(contract, terms)
     return version
 
 
-def _follow_keys(contract: Contract, terms: Terms) -> None:
-    """Before a contract is active no money has moved: its milestones' records are those of the current
-    terms (new keys added, dropped ones removed)."""
+def follow_keys(contract: Contract, terms: Terms) -> None:
+    """The milestones' records follow the terms: new keys added, dropped ones removed. Before a contract is
+    active no money has moved; once it is, the terms are those of a signed amendment, and only a pending
+    milestone is ever removed (:func:`check_amendment` refuses dropping one under way; this never
+    deletes the record of one, whatever it is given)."""
     keys = [milestone.key for milestone in terms.milestones]
-    contract.milestones.exclude(key__in=keys).delete()
+    contract.milestones.exclude(key__in=keys).filter(status=MilestoneStatus.PENDING).delete()
     known = set(contract.milestones.values_list("key", flat=True))
     ContractMilestone.objects.bulk_create(ContractMilestone(contract=contract, key=k) for k in keys if k not in known)

@@ -34,6 +34,7 @@ from contracts.models import (
 )
 from contracts.selectors import counted_sides, signatory_membership, valid_signatures, waiting_for
 from contracts.services._common import lock_for, transition
+from contracts.services.drafting import check_amendment, follow_keys
 from core import audit
 from core.exceptions import Conflict, DomainError, InvalidTransition, PermissionDenied
 from core.outbox import enqueue
@@ -125,13 +126,18 @@ def send_for_signing(
     now = timezone.now()
     if expires_at is not None and not now < expires_at <= now + timedelta(days=MAX_SIGNING_DAYS):
         raise DomainError(f"The offer expires in the future and within {MAX_SIGNING_DAYS} days.", field="expires_at")
-    if contract.status == ContractStatus.SIGNING:
+    if contract.status == ContractStatus.ACTIVE and not contract.has_amendment:
+        raise InvalidTransition("This contract is signed: propose an amendment to send it for signatures.")
+    if contract.out_for_signing:
         if (contract.signing_order, contract.signing_expires_at) == (order, expires_at):
             return contract
         if valid_signatures(contract):
             raise InvalidTransition("Someone has signed already: propose a new version to change the signing.")
     contract.signing_order, contract.signing_expires_at = order, expires_at
-    if contract.status == ContractStatus.SIGNING:
+    if contract.has_amendment:  # the contract stays active under its signed version meanwhile
+        contract.amendment_sent_at = contract.amendment_sent_at or now
+        contract.save(update_fields=["signing_order", "signing_expires_at", "amendment_sent_at", "updated_at"])
+    elif contract.status == ContractStatus.SIGNING:
         contract.save(update_fields=["signing_order", "signing_expires_at", "updated_at"])
     else:
         transition(
@@ -151,6 +157,7 @@ def send_for_signing(
             "sha256": contract.current_version.sha256 if contract.current_version else None,
             "order": order,
             "expires_at": expires_at.isoformat() if expires_at else None,
+            "amendment": contract.has_amendment,
         },
     )
     _notify_other_side(contract, organization, kind="sent_for_signing")
@@ -163,7 +170,7 @@ def hand_over_signing(*, actor: User, organization: Organization, contract: Cont
     repeat."""
     contract = lock_for(actor=actor, organization=organization, contract=contract)
     _require_signatory(actor=actor, organization=organization)
-    if contract.status != ContractStatus.SIGNING:
+    if not contract.out_for_signing:
         raise InvalidTransition("Only a contract waiting for signatures can be handed over.")
     if signatory_membership(user=to, organization=organization) is None:
         raise DomainError(f"{to.display_name} is not one of {organization.name}'s signatories.", field="to")
@@ -194,7 +201,7 @@ def sign(*, actor: User, organization: Organization, contract: Contract, data: S
     contract = lock_for(actor=actor, organization=organization, contract=contract)
     membership = _require_signatory(actor=actor, organization=organization)
     version = contract.current_version
-    if contract.status != ContractStatus.SIGNING or version is None:
+    if not contract.out_for_signing or version is None:
         if (
             contract.status == ContractStatus.ACTIVE
             and contract.signed_version
@@ -209,6 +216,8 @@ def sign(*, actor: User, organization: Organization, contract: Contract, data: S
             f"You signed an older version: version {version.number} is the current one. Read it, then sign it."
         )
     side = contract.side_of(organization)
+    if contract.has_amendment:  # a milestone may have moved on since the amendment was proposed
+        check_amendment(contract, version.read_terms())
     existing = contract.signatures.filter(version=version, organization=organization, voided_at__isnull=True).first()
     if existing is not None:
         if existing.signer_id == actor.pk:
@@ -279,7 +288,7 @@ def confirm_in_person(*, actor: User, organization: Organization, contract: Cont
         raise DomainError("Only the other side can confirm an in-person signature.", field="signature")
     if signature.confirmed_at is not None:
         return signature
-    if signature.voided_at is not None or contract.status != ContractStatus.SIGNING:
+    if signature.voided_at is not None or not contract.out_for_signing:
         raise InvalidTransition("That signature was on a version that is no longer the one to sign.")
     signature.confirmed_by, signature.confirmed_at = actor, timezone.now()
     signature.save(update_fields=["confirmed_by", "confirmed_at"])
@@ -310,6 +319,9 @@ def _first_to_sign(contract: Contract) -> str | None:
 def _activate_when_complete(contract: Contract, *, actor: User, organization: Organization) -> bool:
     if waiting_for(contract):
         return False
+    if contract.has_amendment:
+        _put_amendment_in_force(contract, actor=actor, organization=organization)
+        return True
     contract.signed_version, contract.activated_at = contract.current_version, timezone.now()
     transition(
         contract,
@@ -321,6 +333,30 @@ def _activate_when_complete(contract: Contract, *, actor: User, organization: Or
     enqueue("contracts.render_contract_pdf", contract_id=contract.pk, version_id=contract.signed_version_id)
     notifications.contract_active(contract=contract)
     return True
+
+
+def _put_amendment_in_force(contract: Contract, *, actor: User, organization: Organization) -> None:
+    """Every party signed the amendment: it is the version in force, its milestones' records follow its
+    keys, and its PDF is rendered. The contract stays active throughout."""
+    before = contract.signed_version
+    version = contract.current_version
+    assert version is not None
+    contract.signed_version, contract.amendment_sent_at = version, None
+    contract.save(update_fields=["signed_version", "amendment_sent_at", "updated_at"])
+    follow_keys(contract, version.read_terms())
+    audit.record(
+        action="contract.amendment_signed",
+        actor=actor,
+        organization=organization,
+        target=contract,
+        details={
+            "version": version.number,
+            "sha256": version.sha256,
+            "replaces": before.number if before else None,
+        },
+    )
+    enqueue("contracts.render_contract_pdf", contract_id=contract.pk, version_id=version.pk)
+    notifications.amendment_signed(contract=contract)
 
 
 def _attach_mark(signature: Signature, data: SignatureInput, *, actor: User) -> None:

@@ -33,6 +33,28 @@ def contract(firm, other_firm) -> Contract:
     return Contract.objects.select_related("current_version").get(bid=bid)
 
 
+@pytest.fixture
+def active(contract, firm, other_firm) -> Contract:
+    """The contract signed by both sides (typed), the way the product signs it: active under version 1."""
+    return make_active(contract, firm, other_firm)
+
+
+def make_active(contract: Contract, firm: Any, other_firm: Any) -> Contract:
+    """``contract``'s current version sent for signatures and signed by both owners (typed)."""
+    from contracts import services  # the services import the conftest's neighbours: late, like a test
+
+    for organization in (firm, other_firm):
+        services.give_consent(user=organization.owner)
+    services.send_for_signing(actor=firm.owner, organization=firm, contract=contract)
+    contract.refresh_from_db()
+    for organization in (firm, other_firm):
+        assert contract.current_version is not None
+        data = services.SignatureInput(sha256=contract.current_version.sha256, method="typed", typed_name="Ada")
+        services.sign(actor=organization.owner, organization=organization, contract=contract, data=data)
+    contract.refresh_from_db()
+    return contract
+
+
 def proposal_form(terms: Terms, **overrides: Any) -> dict[str, Any]:
     """What the proposal page posts when its form shows ``terms`` and nothing is typed (``overrides`` are)."""
     money = lambda amount: "" if amount is None else f"{from_minor(amount, terms.currency):,}"  # noqa: E731

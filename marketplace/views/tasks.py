@@ -23,6 +23,7 @@ from django_countries import countries
 
 from accounts.models import Organization
 from accounts.tenancy import AuthedRequest, organization_required
+from contracts import selectors as contract_selectors
 from core.idempotency import submit_once
 from core.money import RATE_CURRENCIES
 from core.routing import public
@@ -284,6 +285,7 @@ def task_detail(request: HttpRequest, task_id: int) -> HttpResponse:
             can_close=TaskStatus.CLOSED in transitions,
             can_cancel=TaskStatus.CANCELLED in transitions,
             can_edit=task.is_editable,
+            insourced=contract_selectors.insourced_contracts(task=task, organization=task.organization),
             can_invite=task.is_editable,
             directory_url=reverse("supplier-list")
             + "?"
@@ -382,7 +384,13 @@ def client_dashboard(request: AuthedRequest) -> HttpResponse:
     tabs = [("", "All", sum(counts.values()))] + [
         (value, label, counts.get(value, 0)) for value, label in TaskStatus.choices
     ]
-    context = {"page": page, "tasks": list(page.object_list), "status": status, "tabs": tabs, "counts": counts}
+    context = {
+        "page": page,
+        "tasks": list(page.object_list),
+        "status": status,
+        "tabs": tabs,
+        "counts": counts,
+    }
     return render(request, "marketplace/tasks/client_dashboard.html", context)
 
 
