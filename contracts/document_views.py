@@ -129,7 +129,7 @@ def _verify(request: HttpRequest) -> HttpResponse:
         result = documents.verify_pdf(form.cleaned_data["file"].read(documents.MAX_UPLOAD_BYTES + 1))
     except DomainError as refusal:
         form.add_error("file", refusal.message)
-        return _verify_page(request, form, status=400)
+        return _verify_page(request, form, status=refusal.status_code)
     return _verify_page(request, VerifyForm(), result=result)
 
 

@@ -46,7 +46,7 @@ from contracts.models import (
 from contracts.selectors import EVENT_LABELS
 from contracts.terms import Party, Terms
 from core import audit
-from core.exceptions import DomainError, InvalidTransition, NotFound
+from core.exceptions import DomainError, InvalidTransition, NotFound, Unavailable
 from core.models import AuditEvent
 from core.money import format_money
 
@@ -399,7 +399,13 @@ def verify_pdf(data: bytes) -> Verification:
             field="file",
         )
     digest = hashlib.sha256(data).hexdigest()
-    check = pdf_seal.check_seal(data)
+    try:
+        check = pdf_seal.check_seal(data)
+    except pdf_seal.SealUnavailable as error:
+        logger.error("contract PDFs cannot be verified: %s", error)
+        raise Unavailable(
+            "Contract PDFs cannot be checked right now: the platform's certificate is not set up. Try again later."
+        ) from error
     if not check.holds:
         return Verification(genuine=False, reason=check.problem, sha256=digest)
     document = (

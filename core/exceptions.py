@@ -75,6 +75,13 @@ class RateLimited(DomainError):
     status_code = 429
 
 
+class Unavailable(DomainError):
+    """Something the answer needs is not set up or not reachable right now; nothing was changed."""
+
+    code = "unavailable"
+    status_code = 503
+
+
 class Invalid(DomainError):
     """Input broke several rules at once; each message belongs to a field."""
 

@@ -57,7 +57,7 @@ from contracts.terms import Terms
 from core.api.parsers import JSONParser, RequestTooLarge
 from core.api.schema import error_responses
 from core.api.serializers import refuse_with_rules
-from core.exceptions import Conflict, DomainError, Invalid, NotFound, PermissionDenied
+from core.exceptions import Conflict, DomainError, Invalid, NotFound, PermissionDenied, Unavailable
 from core.idempotency import idempotent
 from core.queries import one_or_not_found
 
@@ -390,7 +390,15 @@ class VerifyView(APIView):
         request={"multipart/form-data": VerifyUploadSerializer},
         responses={
             200: VerificationSerializer,
-            **error_responses(400, 413, descriptions={413: "The file is larger than the largest contract PDF."}),
+            **error_responses(
+                400,
+                413,
+                503,
+                descriptions={
+                    413: "The file is larger than the largest contract PDF.",
+                    503: "The platform's certificate is not set up: nothing can be checked until it is.",
+                },
+            ),
         },
         tags=[TAG],
         auth=[],
@@ -403,6 +411,8 @@ class VerifyView(APIView):
         serializer.is_valid(raise_exception=True)
         try:
             result = documents.verify_pdf(serializer.validated_data["file"].read(documents.MAX_UPLOAD_BYTES + 1))
+        except Unavailable:
+            raise
         except DomainError as refused:
             raise Invalid({"file": [refused.message]}) from refused
         return Response(VerificationSerializer(result).data)

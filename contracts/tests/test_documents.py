@@ -581,3 +581,22 @@ def test_the_contracts_history_names_the_issued_pdf(signed, document):
     labels = [entry.label for entry in selectors.timeline_of(contract=signed)]
 
     assert labels[-1] == "Signed PDF issued"
+
+
+def test_without_the_platforms_certificate_the_check_is_unavailable_not_an_error(settings, tmp_path):
+    settings.CONTRACT_SIGNING_KEY = tmp_path / "missing-key.pem"
+    settings.CONTRACT_SIGNING_CERT = tmp_path / "missing-cert.pem"
+    from django.test import Client
+    from django.urls import reverse
+
+    from core.exceptions import Unavailable
+
+    sealed_elsewhere = b"%PDF-1.7\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+    with pytest.raises(Unavailable):
+        documents.verify_pdf(sealed_elsewhere)
+    page = Client().post(reverse("verify-document"), {"file": uploaded(sealed_elsewhere)})
+    assert page.status_code == 503
+    assert "cannot be checked right now" in page.content.decode()
+    api = Client().post(reverse("contracts-api:api-verify"), {"file": uploaded(sealed_elsewhere)})
+    assert api.status_code == 503
+    assert api.json()["error"]["code"] == "unavailable"
