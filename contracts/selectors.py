@@ -295,7 +295,7 @@ def signing_panel(*, contract: Contract, organization: Organization, user: User)
         .select_related("confirmed_by")
         .order_by("signed_at")
     )
-    waiting = waiting_for(contract)
+    waiting = awaited_sides(contract, signatures)  # the signatures just read, not a second query
     signing = contract.out_for_signing
     amendment = contract.has_amendment
     expired = bool(signing and contract.signing_expires_at and timezone.now() >= contract.signing_expires_at)

@@ -235,7 +235,7 @@ def contract_hand_over(request: AuthedRequest, contract_id: int) -> HttpResponse
     if not form.is_valid():
         messages.error(request, "Choose one of your organization's signatories.")
         return redirect("contract-detail", contract_id=contract.pk)
-    to = form.cleaned_data["to"].user
+    to = form.chosen().user
     outcome = attempt(
         request,
         services.hand_over_signing,

@@ -106,18 +106,17 @@ class SignForm(forms.Form):
         )
 
 
-class SignatoryChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Membership) -> str:  # type: ignore[override]
-        return f"{obj.user.display_name} ({obj.get_role_display().lower()})"
-
-
 class HandOverForm(forms.Form):
-    to = SignatoryChoiceField(
-        label="Hand the signing to", queryset=Membership.objects.none(), empty_label=None, to_field_name="user_id"
-    )
+    """Whom to hand the signing to: one of the organization's other signatories, read once by the view."""
+
+    to = forms.TypedChoiceField(label="Hand the signing to", coerce=int)
 
     def __init__(self, *args: Any, signatories: list[Membership], **kwargs: Any):
         super().__init__(*args, **kwargs)
+        self.signatories = {membership.user_id: membership for membership in signatories}
         field = self.fields["to"]
-        assert isinstance(field, SignatoryChoiceField)
-        field.queryset = Membership.objects.filter(pk__in=[m.pk for m in signatories]).select_related("user")
+        assert isinstance(field, forms.TypedChoiceField)
+        field.choices = [(m.user_id, f"{m.user.display_name} ({m.get_role_display().lower()})") for m in signatories]
+
+    def chosen(self) -> Membership:
+        return self.signatories[self.cleaned_data["to"]]
