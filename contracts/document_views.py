@@ -8,11 +8,11 @@ The parties reach the PDF through their contract (``selectors.get_contract``), s
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from django import forms
 from django.core.files.uploadhandler import FileUploadHandler, SkipFile
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods
@@ -22,7 +22,7 @@ from contracts import documents, selectors
 from contracts.models import DocumentStatus
 from core.exceptions import DomainError
 from core.routing import public
-from core.web import get_or_404
+from core.web import declared_length, get_or_404, serve_file
 
 _MB = 1024 * 1024
 TOO_LARGE = f"A contract PDF is at most {documents.MAX_UPLOAD_BYTES // _MB} MB."
@@ -36,19 +36,8 @@ def contract_document(request: AuthedRequest, contract_id: int) -> HttpResponse:
     document = selectors.document_of(contract)
     if document is None or document.status != DocumentStatus.READY or contract.signed_version is None:
         raise Http404("No signed PDF yet.")
-    try:
-        handle = document.file.open("rb")
-    except (FileNotFoundError, ValueError) as error:
-        raise Http404("No such file.") from error
-    response = FileResponse(
-        handle,
-        as_attachment=True,
-        filename=documents.file_name(contract, contract.signed_version),
-        content_type="application/pdf",
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return cast(HttpResponse, response)
+    filename = documents.file_name(contract, contract.signed_version)
+    return serve_file(document.file, filename=filename, content_type="application/pdf")
 
 
 @organization_required
@@ -107,7 +96,7 @@ class BoundedUploadHandler(FileUploadHandler):
 @csrf_exempt  # the CSRF check reads the body: the upload's bound goes in first, then _verify checks CSRF
 @require_http_methods(["GET", "POST"])
 def verify_document(request: HttpRequest) -> HttpResponse:
-    if request.method == "POST" and _declared_length(request) > documents.MAX_UPLOAD_BYTES + _MB:
+    if request.method == "POST" and declared_length(request) > documents.MAX_UPLOAD_BYTES + _MB:
         # Said too large before a byte of it is read; nothing is done, so there is nothing to protect.
         return _verify_page(request, VerifyForm(data={}, files={}, too_large=True), status=413)
     request.upload_handlers = [
@@ -137,10 +126,3 @@ def _verify_page(
     request: HttpRequest, form: VerifyForm, *, result: documents.Verification | None = None, status: int = 200
 ) -> HttpResponse:
     return render(request, "contracts/verify.html", {"form": form, "result": result}, status=status)
-
-
-def _declared_length(request: HttpRequest) -> int:
-    try:
-        return int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        return 0

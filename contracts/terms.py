@@ -12,6 +12,7 @@ the same text and hash.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Collection
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any, Self
@@ -195,6 +196,27 @@ def _limit(terms: Terms, money: Any) -> str:
     if terms.end_kind == "budget":
         return f"At most {money(terms.budget_cap or 0)} in all, by {_iso(terms.end_date) or 'no end date'}."
     return f"Delivered by {_iso(terms.end_date) or 'no end date'}."
+
+
+class RowKeys:
+    """Keys for the milestone or clause rows of new terms: a row keeps its key when the current terms know it
+    (and no other row took it); a new row gets the next unused one (``m3``, ``clause-1``…). The page's form
+    and the API read proposals with it, so both number new rows alike."""
+
+    def __init__(self, stem: str, known: Collection[str]):
+        self.stem, self.known, self.used = stem, set(known), set[str]()
+        numbers = [int(key[len(stem) :]) for key in known if key.startswith(stem) and key[len(stem) :].isdigit()]
+        self.next = max(numbers, default=0) + 1
+
+    def take(self, posted: str) -> str:
+        if posted in self.known and posted not in self.used:
+            self.used.add(posted)
+            return posted
+        while f"{self.stem}{self.next}" in self.known or f"{self.stem}{self.next}" in self.used:
+            self.next += 1
+        key = f"{self.stem}{self.next}"
+        self.used.add(key)
+        return key
 
 
 def sha256(text: str) -> str:

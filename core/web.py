@@ -109,6 +109,14 @@ def serve_attachment(attachment: Any) -> HttpResponse:
     return serve_file(attachment.file, filename=attachment.original_name, content_type=attachment.content_type)
 
 
+def declared_length(request: HttpRequest) -> int:
+    """The body's length as the client declared it (``Content-Length``); 0 when absent or not a number."""
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0
+
+
 def serve_file(stored: Any, *, filename: str, content_type: str) -> HttpResponse:
     """A stored file as a download: never rendered inline, its type never sniffed. Callers check permission.
 

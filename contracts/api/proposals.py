@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from contracts.terms import Clause, MilestoneTerms, Party, Terms
+from contracts.terms import Clause, MilestoneTerms, Party, RowKeys, Terms
 
 
 def proposed_terms(values: dict[str, Any], current: Terms) -> Terms:
@@ -52,7 +52,7 @@ def _party(party: Party, given: dict[str, Any] | None) -> Party:
 
 
 def _milestones(rows: list[dict[str, Any]], current: Terms) -> tuple[MilestoneTerms, ...]:
-    keys = _Keys("m", {m.key for m in current.milestones})
+    keys = RowKeys("m", {m.key for m in current.milestones})
     return tuple(
         MilestoneTerms(
             key=keys.take(row.get("key", "")), title=row["title"], amount=row["amount"], due_date=row.get("due_date")
@@ -62,22 +62,5 @@ def _milestones(rows: list[dict[str, Any]], current: Terms) -> tuple[MilestoneTe
 
 
 def _clauses(rows: list[dict[str, Any]], current: Terms) -> tuple[Clause, ...]:
-    keys = _Keys("clause-", {c.key for c in current.clauses})
+    keys = RowKeys("clause-", {c.key for c in current.clauses})
     return tuple(Clause(key=keys.take(row.get("key", "")), title=row["title"], text=row["text"]) for row in rows)
-
-
-class _Keys:
-    def __init__(self, stem: str, known: set[str]):
-        self.stem, self.known, self.used = stem, known, set[str]()
-        numbers = [int(key[len(stem) :]) for key in known if key.startswith(stem) and key[len(stem) :].isdigit()]
-        self.next = max(numbers, default=0) + 1
-
-    def take(self, posted: str) -> str:
-        if posted in self.known and posted not in self.used:
-            self.used.add(posted)
-            return posted
-        while f"{self.stem}{self.next}" in self.known | self.used:
-            self.next += 1
-        key = f"{self.stem}{self.next}"
-        self.used.add(key)
-        return key

@@ -21,13 +21,13 @@ could not be made, and the file once it is ready.
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from allauth.account.decorators import reauthentication_required
 from allauth.core.exceptions import ReauthenticationRequired
 from django.db import transaction
 from django.db.models import Prefetch, QuerySet
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import permissions, status, viewsets
@@ -60,6 +60,7 @@ from core.api.serializers import refuse_with_rules
 from core.exceptions import Conflict, DomainError, Invalid, NotFound, PermissionDenied, Unavailable
 from core.idempotency import idempotent
 from core.queries import one_or_not_found
+from core.web import declared_length, serve_file
 
 TAG = "contracts"
 CONTRACT_ERRORS = error_responses(401, 403, 404)
@@ -334,19 +335,11 @@ class ContractViewSet(viewsets.GenericViewSet):
             raise Conflict("The signed PDF is being prepared: try again in a moment.", code="document_not_ready")
         if document.status != DocumentStatus.READY:
             raise Conflict("The signed PDF could not be made; the platform's staff were told.", code="document_failed")
+        filename = documents.file_name(contract, contract.signed_version)
         try:
-            handle = document.file.open("rb")
-        except (FileNotFoundError, ValueError) as error:
+            return serve_file(document.file, filename=filename, content_type="application/pdf")
+        except Http404 as error:
             raise NotFound("No such file.") from error
-        response = FileResponse(
-            handle,
-            as_attachment=True,
-            filename=documents.file_name(contract, contract.signed_version),
-            content_type="application/pdf",
-        )
-        response["X-Content-Type-Options"] = "nosniff"
-        response["Cache-Control"] = "private, no-store"
-        return cast(HttpResponse, response)
 
 
 @reauthentication_required
@@ -404,7 +397,7 @@ class VerifyView(APIView):
         auth=[],
     )
     def post(self, request: Request) -> Response:
-        too_large = _declared_length(request) > documents.MAX_UPLOAD_BYTES + 1024 * 1024
+        too_large = declared_length(request) > documents.MAX_UPLOAD_BYTES + 1024 * 1024
         serializer = VerifyUploadSerializer(data={} if too_large else request.data)
         if too_large or getattr(request._request, "upload_too_large", False):
             raise RequestTooLarge(f"A contract PDF is at most {documents.MAX_UPLOAD_BYTES // (1024 * 1024)} MB.")
@@ -416,10 +409,3 @@ class VerifyView(APIView):
         except DomainError as refused:
             raise Invalid({"file": [refused.message]}) from refused
         return Response(VerificationSerializer(result).data)
-
-
-def _declared_length(request: Request) -> int:
-    try:
-        return int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        return 0

@@ -20,7 +20,7 @@ from django import forms
 from django.http import QueryDict
 
 from contracts import services
-from contracts.terms import LEGAL_FIELDS, Clause, MilestoneTerms, Party, Terms
+from contracts.terms import LEGAL_FIELDS, Clause, MilestoneTerms, Party, RowKeys, Terms
 from core import limits
 from core.exceptions import DomainError, Invalid
 from core.forms import DateInput, MessagesAt, MoneyField, add_rule_errors
@@ -379,7 +379,7 @@ class Proposal:
 
     def _milestones(self) -> tuple[MilestoneTerms, ...]:
         known = {m.key: m for m in self.current.milestones}
-        keys = _Keys("m", known)
+        keys = RowKeys("m", known)
         found = []
         for row in self.milestones.filled():
             data = row.cleaned_data
@@ -395,7 +395,7 @@ class Proposal:
 
     def _clauses(self) -> tuple[Clause, ...]:
         known = {c.key: c for c in self.current.clauses}
-        keys = _Keys("clause-", known)
+        keys = RowKeys("clause-", known)
         found = []
         for row in self.clauses.filled():
             data = row.cleaned_data
@@ -433,23 +433,3 @@ class Proposal:
         """The amount inputs' step, from the currency's minor unit ("0.01" for EUR, "1" for JPY)."""
         digits = exponent(self.currency)
         return "1" if digits == 0 else "0." + "0" * (digits - 1) + "1"
-
-
-class _Keys:
-    """Keys for the rows: a row keeps its key when the current terms know it (and no other row took it);
-    a new row gets the next unused one (``m3``, ``clause-1``…)."""
-
-    def __init__(self, stem: str, known: dict[str, Any]):
-        self.stem, self.known, self.used = stem, known, set[str]()
-        numbers = [int(key[len(stem) :]) for key in known if key.startswith(stem) and key[len(stem) :].isdigit()]
-        self.next = max(numbers, default=0) + 1
-
-    def take(self, posted: str) -> str:
-        if posted in self.known and posted not in self.used:
-            self.used.add(posted)
-            return posted
-        while f"{self.stem}{self.next}" in self.known or f"{self.stem}{self.next}" in self.used:
-            self.next += 1
-        key = f"{self.stem}{self.next}"
-        self.used.add(key)
-        return key
