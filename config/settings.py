@@ -421,6 +421,9 @@ SPECTACULAR_SETTINGS = {
         "BidStatusEnum": "marketplace.models.BidStatus",
         "BudgetTypeEnum": "marketplace.models.BudgetType",
         "ContractSideEnum": "contracts.api.serializers.SIDE_CHOICES",
+        "ContractEndKindEnum": "contracts.models.EndKind",
+        "TerminationKindEnum": "contracts.api.serializers.TERMINATION_CHOICES",
+        "ContractLimitKindEnum": "contracts.terms.END_KINDS",
     },
 }
 

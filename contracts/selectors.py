@@ -157,6 +157,19 @@ def versions_of(*, contract: Contract) -> list[ContractVersion]:
     )
 
 
+def versions_for_api(*, contract: Contract) -> QuerySet[ContractVersion]:
+    """The contract's versions with who proposed each, for a paginated list (the paginator orders them)."""
+    return ContractVersion.objects.filter(contract=contract).select_related("proposed_by", "proposed_by_organization")
+
+
+def amendments_of(*, contract: Contract) -> QuerySet[ContractVersion]:
+    """The versions proposed after the contract became active: its amendments (change orders), in force
+    or being agreed. None before it is active."""
+    if contract.activated_at is None:
+        return versions_for_api(contract=contract).none()
+    return versions_for_api(contract=contract).filter(created_at__gt=contract.activated_at)
+
+
 def get_version(*, contract: Contract, number: int) -> ContractVersion:
     versions = ContractVersion.objects.filter(contract=contract).select_related("proposed_by_organization")
     return one_or_not_found(versions, "No such version.", number=number)

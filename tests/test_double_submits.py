@@ -269,6 +269,10 @@ def _signed_on_paper_by_the_supplier(scene: Scene) -> dict[str, Any]:
     return _contract(scene, signature_id=signature.pk)
 
 
+def _paper_signature(scene: Scene) -> int:
+    return Signature.objects.get(contract=scene.contract, method="in_person").pk
+
+
 def _sign_form(scene: Scene) -> dict[str, Any]:
     scene.contract.refresh_from_db()
     return {"sha256": scene.contract.current_version.sha256, "intent": "on", "method": "typed", "typed_name": "Jo"}
@@ -883,6 +887,35 @@ API_CASES = [
         lambda s: _api_signature(s, typed_name="Jo Owner"),
         lambda s: _api_signature(s, typed_name="J. Owner"),
         lambda s: Signature.objects.filter(contract=s.contract, method="typed").count(),
+    ),
+    ApiCase(
+        "/api/v1/contracts/{contract_id}/hand-over/",
+        "client",
+        lambda s: f"{API}/contracts/{s.contract.pk}/hand-over/",
+        lambda s: {"to": _sent_for_signing(s) and make_member(s.client_org, role=Role.ADMIN).pk},
+        lambda s: {"to": s.owner.pk},
+    ),
+    ApiCase(  # the path names the signature the body's set-up makes
+        "/api/v1/contracts/{contract_id}/signatures/{signature_id}/confirm/",
+        "client",
+        lambda s: f"{API}/contracts/{s.contract.pk}/signatures/{_paper_signature(s)}/confirm/",
+        lambda s: _signed_on_paper_by_the_supplier(s) and {},
+        None,
+    ),
+    ApiCase(  # an amendment makes a version: two copies would make two
+        "/api/v1/contracts/{contract_id}/amendments/",
+        "supplier",
+        lambda s: f"{API}/contracts/{s.contract.pk}/amendments/",
+        lambda s: {"title": "Label design, amended"} if _active(s) else {},
+        lambda s: {"title": "Label design, amended again"},
+        lambda s: ContractVersion.objects.filter(contract=s.contract).count(),
+    ),
+    ApiCase(
+        "/api/v1/contracts/{contract_id}/terminate/",
+        "client",
+        lambda s: f"{API}/contracts/{s.contract.pk}/terminate/",
+        lambda s: {"reason": "Budget cut."} if _active(s) else {},
+        lambda s: {"reason": "Another reason."},
     ),
 ]
 # Signing in makes a token but has no signed-in caller to scope a key to; checking a PDF writes nothing.

@@ -29,6 +29,7 @@ from contracts.models import (
     ContractStatus,
     ContractVersion,
     DocumentStatus,
+    EndKind,
     SignatureMethod,
     SigningOrder,
 )
@@ -43,6 +44,8 @@ MAX_DRAWING_CHARACTERS = 4 * (MAX_DRAWING_BYTES // 3 + 1) + 64
 SHA256 = re.compile(r"[0-9a-f]{64}")
 #: The two sides of a contract (one enum in the schema: ``ContractSideEnum``).
 SIDE_CHOICES = [("client", "Client"), ("supplier", "Supplier")]
+#: How a party may end an active contract early (``TerminationKindEnum``).
+TERMINATION_CHOICES = [(kind.value, kind.label) for kind in services.EARLY_ENDS]
 
 
 def _absolute(context: dict[str, Any], path: str) -> str:
@@ -65,6 +68,7 @@ class VersionSummarySerializer(serializers.Serializer):
 
 
 class SignatureSummarySerializer(serializers.Serializer):
+    id = serializers.IntegerField(help_text="Names a paper signature to confirm (`signatures/{id}/confirm/`).")
     side = serializers.ChoiceField(choices=SIDE_CHOICES)
     signer_name = serializers.CharField()
     method = serializers.ChoiceField(choices=SignatureMethod.choices)
@@ -85,6 +89,23 @@ class SigningSerializer(serializers.Serializer):
 class DocumentSummarySerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=DocumentStatus.choices)
     url = serializers.URLField(allow_null=True, help_text="The PDF's download, once it is ready.")
+
+
+class SettledMilestoneSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    title = serializers.CharField()
+    amount = serializers.IntegerField(help_text="Minor units of the contract's currency.")
+    status = serializers.CharField(help_text="The milestone's state when the contract ended.")
+
+
+class EndingSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(source="end_kind", choices=EndKind.choices)
+    reason = serializers.CharField(source="end_reason")
+    ends_on = serializers.DateField(allow_null=True, help_text="The last day of the notice.")
+    ended_at = serializers.DateTimeField(allow_null=True)
+    settlement = SettledMilestoneSerializer(
+        many=True, help_text="The milestones under way when it ended: what the parties settle."
+    )
 
 
 class ContractUrlsSerializer(serializers.Serializer):
@@ -108,6 +129,7 @@ class ContractSerializer(serializers.Serializer):
     signed_version = serializers.SerializerMethodField(help_text="The version every party signed, once active.")
     signing = serializers.SerializerMethodField()
     document = serializers.SerializerMethodField(help_text="The signed PDF, once the contract is active.")
+    ending = serializers.SerializerMethodField(help_text="How it ended, once terminated; null while it runs.")
     urls = serializers.SerializerMethodField()
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
@@ -152,6 +174,12 @@ class ContractSerializer(serializers.Serializer):
         document = found[0]
         url = _absolute(self.context, pdf_path(contract)) if document.status == DocumentStatus.READY else None
         return {"status": document.status, "url": url}
+
+    @extend_schema_field(EndingSerializer(allow_null=True))
+    def get_ending(self, contract: Contract) -> dict[str, Any] | None:
+        if not contract.end_kind:
+            return None
+        return EndingSerializer(contract).data
 
     @extend_schema_field(ContractUrlsSerializer)
     def get_urls(self, contract: Contract) -> dict[str, str]:
@@ -345,6 +373,29 @@ class SignSerializer(serializers.Serializer):
             return base64.b64decode(data, validate=True)
         except (binascii.Error, ValueError) as error:
             raise serializers.ValidationError("The drawing is a PNG in base64.") from error
+
+
+class HandOverSerializer(serializers.Serializer):
+    to = serializers.IntegerField(
+        min_value=1,
+        max_value=limits.INTEGER_MAX,
+        help_text="The user id of another signatory of your organization, who is then asked to sign.",
+    )
+
+
+class TerminateSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=limits.SHORT_NOTE, trim_whitespace=False, help_text="Why it ends.")
+    end_kind = serializers.ChoiceField(
+        choices=TERMINATION_CHOICES,
+        default=EndKind.TERMINATED,
+        help_text="`insourced`: the client takes the work back in-house (the client only).",
+    )
+    effective_on = serializers.DateField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="The last day; empty: today plus the notice the terms give, the earliest allowed.",
+    )
 
 
 # --- verifying -----------------------------------------------------------------------------------------

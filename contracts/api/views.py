@@ -44,20 +44,37 @@ from contracts import documents, selectors, services
 from contracts.api import proposals
 from contracts.api.serializers import (
     ContractSerializer,
+    HandOverSerializer,
     ProposalSerializer,
     SendSerializer,
     SignSerializer,
+    TerminateSerializer,
     VerificationSerializer,
     VerifyUploadSerializer,
     VersionSerializer,
 )
 from contracts.document_views import BoundedUploadHandler
-from contracts.models import Contract, ContractDocument, ContractVersion, DocumentStatus, Signature
+from contracts.models import (
+    Contract,
+    ContractDocument,
+    ContractStatus,
+    ContractVersion,
+    DocumentStatus,
+    Signature,
+)
 from contracts.terms import Terms
 from core.api.parsers import JSONParser, RequestTooLarge
 from core.api.schema import error_responses
 from core.api.serializers import refuse_with_rules
-from core.exceptions import Conflict, DomainError, Invalid, NotFound, PermissionDenied, Unavailable
+from core.exceptions import (
+    Conflict,
+    DomainError,
+    Invalid,
+    InvalidTransition,
+    NotFound,
+    PermissionDenied,
+    Unavailable,
+)
 from core.idempotency import idempotent
 from core.queries import one_or_not_found
 from core.web import declared_length, serve_file
@@ -106,7 +123,7 @@ class ContractViewSet(viewsets.GenericViewSet):
 
     @property
     def ordering(self) -> tuple[str, ...]:  # read by the cursor pagination
-        if self.action == "versions":
+        if self.action in ("versions", "amendments"):
             return ("-number",)
         return ("-created_at", "-id")
 
@@ -182,11 +199,49 @@ class ContractViewSet(viewsets.GenericViewSet):
     def versions(self, request: Request, contract_id: int) -> Response:
         contract = self.get_object()
         if request.method != "POST":
-            queryset = ContractVersion.objects.filter(contract=contract).select_related(
-                "proposed_by", "proposed_by_organization"
-            )
-            page = self.paginate_queryset(queryset)
+            page = self.paginate_queryset(selectors.versions_for_api(contract=contract))
             return self.get_paginated_response(VersionSerializer(page, many=True).data)
+        return self._propose(request, contract)
+
+    @extend_schema(
+        methods=["GET"],
+        summary="List an active contract's amendments (change orders), newest first",
+        description="The versions proposed after the contract became active, in the versions list's shape. "
+        "The one in force is `signed_version`; a newer `current_version` is an amendment being agreed.",
+        responses={200: VersionSerializer(many=True), **CONTRACT_ERRORS},
+        tags=[TAG],
+    )
+    @extend_schema(
+        methods=["POST"],
+        summary="Propose an amendment to an active contract (either party)",
+        description="The body is a proposal, as for `versions/`: add or change milestones, the deadline or "
+        "the amount. The contract stays active under its signed version until both sides sign the amendment "
+        "(`send/`, then `sign/`). A milestone that money or delivery has reached cannot be removed or "
+        "lowered; every problem is named in one 400 and nothing is written. 409 when the contract is not "
+        "active: before it is, propose changes through `versions/`.",
+        request=ProposalSerializer,
+        responses={
+            201: VersionSerializer,
+            200: OpenApiResponse(VersionSerializer, description="Nothing changed: the current version."),
+            **error_responses(400, 401, 403, 404, 409, descriptions={409: "The contract is not active."}),
+        },
+        tags=[TAG],
+    )
+    @action(detail=True, methods=["get", "post"])
+    @idempotent
+    def amendments(self, request: Request, contract_id: int) -> Response:
+        contract = self.get_object()
+        if request.method != "POST":
+            page = self.paginate_queryset(selectors.amendments_of(contract=contract))
+            return self.get_paginated_response(VersionSerializer(page, many=True).data)
+        if contract.status != ContractStatus.ACTIVE:
+            raise InvalidTransition(
+                f"Only an active contract is amended; this one is {contract.get_status_display().lower()}. "
+                "Propose changes through its versions."
+            )
+        return self._propose(request, contract)
+
+    def _propose(self, request: Request, contract: Contract) -> Response:
         if contract.current_version is None:
             raise Conflict("This contract has no terms to change yet.")
         current = contract.terms
@@ -254,7 +309,7 @@ class ContractViewSet(viewsets.GenericViewSet):
         description="`sha256` names the version you read: when a newer version was proposed since, the answer "
         "is 409 `stale_version` and nothing is signed. `method`: `typed` (with `typed_name`), `drawn` (with "
         "`drawing`, a PNG in base64) or `in_person` (with `scan`, the signed paper, sent as "
-        "`multipart/form-data`; it counts once the other side confirms it on the site). A person's first typed "
+        "`multipart/form-data`; it counts once the other side confirms it: `signatures/{id}/confirm/`). A person's first typed "
         "or drawn signature needs `consent: true` (403 `consent_required` without it). Calls made with the "
         "browser's session need a recent password confirmation, as the page does (403 "
         "`reauthentication_required`); calls made with an API token do not: the token is the credential. "
@@ -304,6 +359,94 @@ class ContractViewSet(viewsets.GenericViewSet):
                     scan=data["scan"],
                 ),
             )
+        return self.respond()
+
+    @extend_schema(
+        summary="Hand the signing to another signatory of your organization",
+        description="`to` is the user id of another of your organization's signatories (owners, admins and "
+        "members it designates); they are asked to sign, and only they sign for your side.",
+        request=HandOverSerializer,
+        responses={
+            200: ContractSerializer,
+            **error_responses(400, 401, 403, 404, 409, descriptions={409: "Not waiting for signatures."}),
+        },
+        tags=[TAG],
+    )
+    @action(detail=True, methods=["post"], url_path="hand-over")
+    @idempotent
+    def hand_over(self, request: Request, contract_id: int) -> Response:
+        contract = self.get_object()
+        serializer = HandOverSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        found = [m for m in selectors.signatories(self.organization) if m.user_id == serializer.validated_data["to"]]
+        if not found:
+            raise Invalid({"to": [f"Not one of {self.organization.name}'s signatories."]})
+        services.hand_over_signing(
+            actor=acting_user(request), organization=self.organization, contract=contract, to=found[0].user
+        )
+        return self.respond()
+
+    @extend_schema(
+        summary="Confirm the other side's paper signature (a signatory)",
+        description="An `in_person` signature counts once a signatory of the other side confirms that its scan "
+        "is the paper both saw signed. The id is in `signing.signatures`.",
+        request=None,
+        responses={
+            200: ContractSerializer,
+            **error_responses(
+                400,
+                401,
+                403,
+                404,
+                409,
+                descriptions={
+                    400: "Not a paper signature of the other side.",
+                    409: "It was on a version that is no longer the one to sign.",
+                },
+            ),
+        },
+        tags=[TAG],
+    )
+    @action(detail=True, methods=["post"], url_path="signatures/<int:signature_id>/confirm")
+    @idempotent
+    def confirm_signature(self, request: Request, contract_id: int, signature_id: int) -> Response:
+        contract = self.get_object()
+        services.confirm_in_person(
+            actor=acting_user(request), organization=self.organization, contract=contract, signature_id=signature_id
+        )
+        return self.respond()
+
+    # --- ending ---
+
+    @extend_schema(
+        summary="End an active contract with notice, or take the work back in-house (a signatory)",
+        description="The contract ends on `effective_on`, by default today plus the notice its terms give (the "
+        "earliest allowed, and at most a year ahead). Milestones nobody funded are cancelled; those under way "
+        "are listed in `ending.settlement` for the parties to settle. `end_kind: insourced` records that the "
+        "client takes the work back in-house (the client only). The other side is told. Repeating it answers "
+        "the ended contract unchanged.",
+        request=TerminateSerializer,
+        responses={
+            200: ContractSerializer,
+            **error_responses(400, 401, 403, 404, 409, descriptions={409: "The contract is not active."}),
+        },
+        tags=[TAG],
+    )
+    @action(detail=True, methods=["post"])
+    @idempotent
+    def terminate(self, request: Request, contract_id: int) -> Response:
+        contract = self.get_object()
+        serializer = TerminateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        services.terminate_contract(
+            actor=acting_user(request),
+            organization=self.organization,
+            contract=contract,
+            reason=data["reason"],
+            effective_on=data["effective_on"],
+            end_kind=data["end_kind"],
+        )
         return self.respond()
 
     # --- the signed PDF ---

@@ -18,7 +18,7 @@ from contracts.services.drafting import (
     propose_version,
     terms_from_bid,
 )
-from contracts.services.ending import terminate_contract
+from contracts.services.ending import EARLY_ENDS, terminate_contract
 from contracts.services.signing import (
     SignatureInput,
     StaleVersion,
@@ -33,6 +33,7 @@ from contracts.services.signing import (
 __all__ = [
     "AMENDABLE",
     "CONTRACT_TRANSITIONS",
+    "EARLY_ENDS",
     "MAX_KEY",
     "MAX_MILESTONES",
     "MILESTONE_TRANSITIONS",

@@ -15,7 +15,15 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from contracts import pdf_seal, services
-from contracts.models import Contract, ContractDocument, ContractStatus, ContractVersion, Signature
+from contracts.models import (
+    Contract,
+    ContractDocument,
+    ContractMilestone,
+    ContractStatus,
+    ContractVersion,
+    MilestoneStatus,
+    Signature,
+)
 from contracts.tests.conftest import days
 from contracts.tests.test_documents import drawn_signature, flip_one_byte_of_the_content, pdf_bytes, sign_all
 from core.idempotency import HEADER, REPLAYED_HEADER
@@ -386,6 +394,181 @@ class TestSigning:
         assert theirs.status_code == 404
         assert theirs.json() == unknown.json()
         assert not Signature.objects.filter(contract=waiting).exists()
+
+
+class TestHandingOverAndPaper:
+    def test_a_signatory_hands_the_signing_to_another_who_alone_then_signs(self, waiting, firm):
+        colleague = make_member(firm, role="admin")
+
+        response = with_token(firm.owner, firm).post(url(waiting, "hand-over/"), {"to": colleague.pk}, format="json")
+        owner_signs = with_token(firm.owner, firm).post(url(waiting, "sign/"), typed_signature(waiting), format="json")
+
+        assert response.status_code == 200, response.content
+        waiting.refresh_from_db()
+        assert waiting.client_signer == colleague
+        assert owner_signs.status_code == 403
+        assert AuditEvent.objects.filter(action="contract.signing_handed_over").count() == 1
+
+    def test_only_a_signatory_of_the_same_organization_takes_it(self, waiting, firm, other_firm):
+        plain_member = make_member(firm, role="member")
+        before = snapshot(waiting)
+        client = with_token(firm.owner, firm)
+
+        member = client.post(url(waiting, "hand-over/"), {"to": plain_member.pk}, format="json")
+        elsewhere = client.post(url(waiting, "hand-over/"), {"to": other_firm.owner.pk}, format="json")
+        hostile = client.post(url(waiting, "hand-over/"), {"to": 10**12}, format="json")
+
+        assert [member.status_code, elsewhere.status_code, hostile.status_code] == [400, 400, 400]
+        assert set(error(member)["fields"]) == set(error(elsewhere)["fields"]) == {"to"}
+        waiting.refresh_from_db()
+        assert waiting.client_signer is None
+        assert snapshot(waiting) == before
+
+    def test_the_other_side_confirms_a_paper_signature_and_it_then_counts(self, waiting, firm, other_firm):
+        scan = SimpleUploadedFile("signed.pdf", b"%PDF-1.4 the signed paper", content_type="application/pdf")
+        signed = with_token(other_firm.owner, other_firm).post(
+            url(waiting, "sign/"),
+            {"sha256": waiting.current_version.sha256, "method": "in_person", "scan": scan},
+            format="multipart",
+        )
+        paper = signed.json()["signing"]["signatures"][0]
+
+        by_signer = with_token(other_firm.owner, other_firm).post(url(waiting, f"signatures/{paper['id']}/confirm/"))
+        by_other_side = with_token(firm.owner, firm).post(url(waiting, f"signatures/{paper['id']}/confirm/"))
+
+        assert by_signer.status_code == 400  # nobody confirms their own paper
+        assert by_other_side.status_code == 200, by_other_side.content
+        assert by_other_side.json()["signing"]["signatures"][0]["counts"] is True
+        assert by_other_side.json()["signing"]["waiting_for"] == ["client"]
+
+    def test_an_outsider_can_neither_hand_over_nor_confirm(self, waiting, outsider, other_firm):
+        client = with_token(outsider.owner, outsider)
+
+        handed = client.post(url(waiting, "hand-over/"), {"to": outsider.owner.pk}, format="json")
+        confirmed = client.post(url(waiting, "signatures/1/confirm/"))
+
+        assert handed.status_code == confirmed.status_code == 404
+        waiting.refresh_from_db()
+        assert waiting.client_signer is None
+        assert waiting.supplier_signer is None
+
+
+# --- amendments and ending ------------------------------------------------------------------------------
+
+
+class TestAmending:
+    def test_an_amendment_adds_a_milestone_while_the_signed_version_stays_in_force(self, active, firm, other_firm):
+        signed = active.signed_version
+        milestones = [
+            {"key": m.key, "title": m.title, "amount": m.amount, "due_date": m.due_date.isoformat()}
+            for m in active.terms.milestones
+        ]
+        milestones.append({"title": "Tax return filed", "amount": 50_000, "due_date": days(40).isoformat()})
+        price = active.terms.price + 50_000
+
+        response = with_token(other_firm.owner, other_firm).post(
+            url(active, "amendments/"),
+            {"milestones": milestones, "price": price, "note": "The tax return too."},
+            format="json",
+        )
+        listed = with_token(firm.owner, firm).get(url(active, "amendments/"))
+        contract = with_token(firm.owner, firm).get(url(active)).json()
+
+        assert response.status_code == 201, response.content
+        assert response.json()["number"] == 2
+        assert [v["number"] for v in listed.json()["results"]] == [2]
+        assert contract["status"] == "active"
+        assert contract["signed_version"]["sha256"] == signed.sha256
+        assert contract["current_version"]["number"] == 2
+        assert AuditEvent.objects.filter(action="contract.amendment_proposed").count() == 1
+
+    def test_an_amendment_that_breaks_the_milestone_arithmetic_is_one_400_and_writes_nothing(self, active, firm):
+        before = snapshot(active)
+
+        response = with_token(firm.owner, firm).post(
+            url(active, "amendments/"), {"price": active.terms.price + 1}, format="json"
+        )
+
+        assert response.status_code == 400
+        assert "milestones" in error(response)["fields"] or "price" in error(response)["fields"]
+        assert snapshot(active) == before
+
+    def test_before_it_is_active_there_are_no_amendments_and_proposals_go_to_versions(self, contract, firm):
+        before = snapshot(contract)
+        client = with_token(firm.owner, firm)
+
+        listed = client.get(url(contract, "amendments/"))
+        proposed = client.post(url(contract, "amendments/"), {"title": "Something else"}, format="json")
+
+        assert listed.status_code == 200
+        assert listed.json()["results"] == []
+        assert proposed.status_code == 409
+        assert "versions" in error(proposed)["message"]
+        assert snapshot(contract) == before
+
+
+class TestTerminating:
+    def test_a_party_ends_the_contract_with_notice_and_reads_how_it_ended(self, active, firm, other_firm):
+        ContractMilestone.objects.filter(contract=active, key="m1").update(status=MilestoneStatus.FUNDED)
+
+        response = with_token(other_firm.owner, other_firm).post(
+            url(active, "terminate/"), {"reason": "We are closing the practice."}, format="json"
+        )
+        seen_by_client = with_token(firm.owner, firm).get(url(active)).json()
+
+        assert response.status_code == 200, response.content
+        ending = response.json()["ending"]
+        assert response.json()["status"] == "terminated"
+        assert ending["kind"] == "terminated"
+        assert ending["reason"] == "We are closing the practice."
+        assert ending["ends_on"] == days(7).isoformat()
+        assert [(m["key"], m["amount"], m["status"]) for m in ending["settlement"]] == [("m1", 100_000, "funded")]
+        assert seen_by_client["ending"] == ending
+
+    def test_the_client_takes_the_work_back_in_house_and_the_supplier_cannot(self, active, firm, other_firm):
+        supplier = with_token(other_firm.owner, other_firm).post(
+            url(active, "terminate/"), {"reason": "x", "end_kind": "insourced"}, format="json"
+        )
+        client = with_token(firm.owner, firm).post(
+            url(active, "terminate/"), {"reason": "Our new hire does it.", "end_kind": "insourced"}, format="json"
+        )
+
+        assert supplier.status_code == 403
+        assert client.status_code == 200, client.content
+        assert client.json()["ending"]["kind"] == "insourced"
+
+    def test_bad_input_is_a_400_and_nothing_ends(self, active, firm):
+        before = snapshot(active)
+        client = with_token(firm.owner, firm)
+
+        blank = client.post(url(active, "terminate/"), {"reason": "   "}, format="json")
+        too_soon = client.post(
+            url(active, "terminate/"), {"reason": "Now.", "effective_on": days(1).isoformat()}, format="json"
+        )
+        hostile = client.post(
+            url(active, "terminate/"),
+            {"reason": "a\x00b" + "x" * 3000, "end_kind": "completed", "effective_on": "9999-99-99"},
+            format="json",
+        )
+
+        assert [blank.status_code, too_soon.status_code, hostile.status_code] == [400, 400, 400]
+        assert set(error(hostile)["fields"]) == {"reason", "end_kind", "effective_on"}
+        assert "effective_on" in error(too_soon)["fields"]
+        assert snapshot(active) == before
+        assert not AuditEvent.objects.filter(action="contract.terminated").exists()
+
+    def test_a_draft_cannot_be_terminated_and_an_outsider_gets_404(self, contract, active, firm, outsider):
+        third = OrganizationFactory(name="Third Supplier")
+        third.owner = make_member(third, role="owner")
+        draft = other_contract(firm, third)
+
+        refused = with_token(firm.owner, firm).post(url(draft, "terminate/"), {"reason": "No."}, format="json")
+        hidden = with_token(outsider.owner, outsider).post(url(active, "terminate/"), {"reason": "No."}, format="json")
+
+        assert refused.status_code == 409
+        assert hidden.status_code == 404
+        active.refresh_from_db()
+        assert active.status == ContractStatus.ACTIVE
 
 
 # --- the signed PDF and its check -----------------------------------------------------------------------
