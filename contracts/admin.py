@@ -3,6 +3,7 @@
 Contracts, their versions, milestones and signatures change only through ``contracts.services``
 (versions are frozen once written, signatures are evidence), so staff may look and never edit.
 Clause templates are the one thing staff write here; saving one goes through the service, which audits it.
+A signed PDF that failed is sent back to its job by an action (``documents.render_again``, audited).
 """
 
 from __future__ import annotations
@@ -10,14 +11,25 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from accounts.models import User
-from contracts.models import ClauseTemplate, Contract, ContractMilestone, ContractVersion, Signature
+from contracts import documents
+from contracts.models import (
+    ClauseTemplate,
+    Contract,
+    ContractDocument,
+    ContractMilestone,
+    ContractVersion,
+    DocumentStatus,
+    Signature,
+)
 from contracts.services.clauses import save_clause_template
 from core import limits
 from core.admin import ReadOnlyAdmin
+from core.exceptions import DomainError
 
 
 class ClauseTemplateForm(forms.ModelForm):
@@ -99,3 +111,39 @@ class SignatureAdmin(ReadOnlyAdmin):
     show_full_result_count = False
     # The drawn image and the scan are served only through the parties' permission check, never by URL here.
     exclude = ("image", "scan")
+
+
+@admin.register(ContractDocument)
+class ContractDocumentAdmin(ReadOnlyAdmin):
+    list_display = ("contract", "version", "status", "pages", "size", "created_at", "finished_at")
+    list_filter = ("status",)
+    search_fields = ("contract__title", "sha256")
+    list_select_related = ("contract", "version")
+    show_full_result_count = False
+    ordering = ("-created_at", "-id")
+    # The PDF is served only through the parties' permission check, never by URL here.
+    exclude = ("file",)
+    actions = ("render_again",)
+
+    def has_render_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.is_staff)
+
+    @admin.action(description="Render the failed PDFs again", permissions=["render"])
+    def render_again(self, request: HttpRequest, queryset: QuerySet[ContractDocument]) -> None:
+        actor, queued, skipped = cast(User, request.user), 0, 0
+        for document in queryset.order_by("id")[:100]:
+            if document.status != DocumentStatus.FAILED:
+                skipped += 1
+                continue
+            try:
+                documents.render_again(actor=actor, document=document)
+            except DomainError as refused:
+                self.message_user(request, f"{document.contract}: {refused.message}", messages.ERROR)
+            else:
+                queued += 1
+        if queued:
+            self.message_user(request, f"{queued} PDF{'s' if queued != 1 else ''} queued to render again.")
+        if skipped:
+            self.message_user(
+                request, f"{skipped} not failed (being rendered or ready): left as they are.", messages.WARNING
+            )

@@ -33,6 +33,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django_countries import countries
 
+from accounts.models import User
 from contracts import pdf_seal
 from contracts.models import (
     Contract,
@@ -46,9 +47,10 @@ from contracts.models import (
 from contracts.selectors import EVENT_LABELS
 from contracts.terms import Party, Terms
 from core import audit
-from core.exceptions import DomainError, InvalidTransition, NotFound, Unavailable
+from core.exceptions import DomainError, InvalidTransition, NotFound, PermissionDenied, Unavailable
 from core.models import AuditEvent
 from core.money import format_money
+from core.outbox import enqueue
 
 logger = logging.getLogger(__name__)
 
@@ -126,6 +128,30 @@ def record_failure(*, contract_id: int, version_id: int, error: BaseException) -
         ContractDocument.objects.filter(pk=document.pk).exclude(status=DocumentStatus.READY).update(
             status=DocumentStatus.FAILED, finished_at=timezone.now(), error=f"{type(error).__name__}: {error}"[:2000]
         )
+
+
+def render_again(*, actor: User, document: ContractDocument) -> ContractDocument:
+    """Staff send a failed document back to the job (after mending what made it fail: the certificate,
+    the storage, the timestamp authority). Safe to repeat: a document being rendered or ready is left
+    as it is, and only the first of two clicks queues a job."""
+    if not actor.is_staff:
+        raise PermissionDenied("Only the platform's staff render a contract's PDF again.")
+    with transaction.atomic():
+        document = ContractDocument.objects.select_for_update().select_related("version").get(pk=document.pk)
+        if document.status != DocumentStatus.FAILED:
+            return document
+        error = document.error
+        document.status, document.finished_at, document.error = DocumentStatus.RENDERING, None, ""
+        document.save(update_fields=["status", "finished_at", "error"])
+        audit.record(
+            action="contract.document_rendered_again",
+            actor=actor,
+            organization=None,
+            target=document.contract,
+            details={"version": document.version.number, "last_error": error[:500]},
+        )
+        enqueue("contracts.render_contract_pdf", contract_id=document.contract_id, version_id=document.version_id)
+    return document
 
 
 def file_name(contract: Contract, version: ContractVersion) -> str:

@@ -41,9 +41,9 @@ from contracts import documents, pdf_seal, selectors, services, tasks
 from contracts.models import ContractDocument, DocumentStatus
 from contracts.services import SignatureInput
 from core import request_context
-from core.exceptions import DomainError
-from core.models import AuditEvent
-from tests.factories import OrganizationFactory, make_member
+from core.exceptions import DomainError, PermissionDenied
+from core.models import AuditEvent, OutboxMessage
+from tests.factories import OrganizationFactory, UserFactory, make_member
 from tests.support import html, signed_in
 
 pytestmark = pytest.mark.django_db
@@ -236,6 +236,71 @@ def test_a_failure_marks_the_document_failed_and_a_later_run_issues_it(
     failed.refresh_from_db()
     assert failed.status == DocumentStatus.READY
     assert failed.error == ""
+
+
+@pytest.fixture
+def failed(contract, firm, other_firm, django_capture_on_commit_callbacks, settings, tmp_path) -> ContractDocument:  # type: ignore[no-untyped-def]
+    """The PDF failed for want of the platform's key; the key is then mended, as staff would."""
+    key = settings.CONTRACT_SIGNING_KEY
+    settings.CONTRACT_SIGNING_KEY = tmp_path / "nowhere" / "key.pem"
+    signed = sign_all(contract, firm, other_firm, django_capture_on_commit_callbacks)
+    settings.CONTRACT_SIGNING_KEY = key
+    document = ContractDocument.objects.get(version=signed.signed_version)
+    assert document.status == DocumentStatus.FAILED
+    return document
+
+
+def _render_jobs() -> int:
+    return OutboxMessage.objects.filter(task_name="contracts.render_contract_pdf").count()
+
+
+def test_staff_send_a_failed_pdf_back_to_its_job_once(failed, django_capture_on_commit_callbacks):
+    staff = UserFactory(is_staff=True)
+    jobs = _render_jobs()
+
+    documents.render_again(actor=staff, document=failed)
+    documents.render_again(actor=staff, document=failed)  # a second click: already queued
+
+    failed.refresh_from_db()
+    assert (failed.status, failed.error) == (DocumentStatus.RENDERING, "")
+    assert _render_jobs() == jobs + 1
+    event = AuditEvent.objects.get(action="contract.document_rendered_again")
+    assert event.actor == staff
+    assert "CONTRACT_SIGNING_KEY" in event.details["last_error"]
+    # And the job, run, seals it
+    tasks.render_contract_pdf.apply(kwargs={"contract_id": failed.contract_id, "version_id": failed.version_id})
+    failed.refresh_from_db()
+    assert failed.status == DocumentStatus.READY
+
+
+def test_only_staff_render_again(failed):  # type: ignore[no-untyped-def]
+    member = failed.contract.client.memberships.first().user
+    jobs = _render_jobs()
+
+    with pytest.raises(PermissionDenied):
+        documents.render_again(actor=member, document=failed)
+
+    failed.refresh_from_db()
+    assert failed.status == DocumentStatus.FAILED
+    assert _render_jobs() == jobs
+
+
+def test_the_admin_action_renders_a_failed_pdf_and_then_leaves_it_alone(failed):  # type: ignore[no-untyped-def]
+    admin = Client()
+    admin.force_login(UserFactory(is_staff=True, is_superuser=True))
+    act = lambda: admin.post(  # noqa: E731
+        reverse("admin:contracts_contractdocument_changelist"),
+        {"action": "render_again", "_selected_action": [failed.pk]},
+        follow=True,
+    )
+
+    first, second = act().content.decode(), act().content.decode()
+
+    assert "1 PDF queued to render again." in first
+    assert "1 not failed (being rendered or ready)" in second
+    failed.refresh_from_db()
+    assert failed.status == DocumentStatus.RENDERING
+    assert AuditEvent.objects.filter(action="contract.document_rendered_again").count() == 1
 
 
 def test_the_template_draws_typed_names_in_the_handwriting_font_and_escapes_its_running_title(contract):
