@@ -39,7 +39,7 @@ RUN DJANGO_ENV=production \
     DJANGO_ALLOWED_HOSTS=localhost \
     python manage.py collectstatic --noinput
 
-RUN useradd --create-home --uid 10001 app && mkdir -p /app/var/media && chown -R app:app /app/var
+RUN useradd --create-home --uid 10001 app && mkdir -p /app/var/media /app/var/signing && chown -R app:app /app/var
 USER app
 
 EXPOSE 8000

@@ -57,8 +57,18 @@ def test_app_containers_wait_for_healthy_postgres_and_redis_and_migrations(servi
 
 
 def test_migrations_run_once_before_the_app_starts(services):
-    assert _command(services["migrate"]) == "python manage.py migrate --noinput"
+    assert _command(services["migrate"]).startswith("sh -c python manage.py migrate --noinput && ")
     assert set(_depends_on(services["migrate"])) == {"postgres", "redis"}
+
+
+@pytest.mark.parametrize("name", ["web", "worker"])
+def test_web_and_worker_share_the_one_signing_pair_that_migrate_makes(services, name):
+    # The worker seals contract PDFs and web's /verify/ accepts only that certificate: one pair for both.
+    assert "ensure_signing_certificate" in _command(services["migrate"])
+    for service in (services[name], services["migrate"]):
+        assert "signing:/app/var/signing" in service["volumes"]
+        assert service["environment"]["CONTRACT_SIGNING_CERT"].endswith("/app/var/signing/cert.pem}")
+        assert service["environment"]["CONTRACT_SIGNING_KEY"].endswith("/app/var/signing/key.pem}")
 
 
 def test_the_cache_has_a_redis_of_its_own_that_evicts_while_the_brokers_never_does(services):
