@@ -7,6 +7,7 @@ from django.template.loader import render_to_string
 
 from accounts.models import Organization, User
 from contracts.models import Contract
+from core.money import format_money
 from core.outbox import enqueue
 from marketplace.notifications import link, notify
 
@@ -18,6 +19,20 @@ _SUBJECTS = {
 
 def _url(contract: Contract) -> str:
     return link("contract-detail", contract_id=contract.pk)
+
+
+def contract_offered(*, contract: Contract) -> None:
+    """Tell the supplier a client offers it a contract directly (a draft for the two of them to agree)."""
+    notify(
+        contract.supplier,
+        subject=f"{contract.client.name} offers you a contract: “{contract.title}”",
+        template="contracts/email/contract_offered.txt",
+        context={
+            "contract": contract,
+            "total": format_money(contract.terms.total, contract.currency),
+            "url": _url(contract),
+        },
+    )
 
 
 def signature_awaited(*, contract: Contract, organization: Organization, kind: str) -> None:

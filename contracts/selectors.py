@@ -26,7 +26,7 @@ from django.conf import settings
 from django.db.models import Avg, Count, Exists, F, OuterRef, Q, QuerySet, Window
 from django.utils import timezone
 
-from accounts.models import Membership
+from accounts.models import LISTED_SUPPLIER, Membership, Organization
 from contracts.models import (
     OPEN_TO_PROPOSALS,
     ClauseTemplate,
@@ -46,7 +46,7 @@ from core.models import AuditEvent
 from core.queries import one_or_not_found
 
 if TYPE_CHECKING:
-    from accounts.models import Organization, User
+    from accounts.models import User
     from marketplace.models import Task
 
 #: A review counts once it is revealed (both sides wrote theirs, or the window to write closed): here
@@ -138,6 +138,12 @@ def contracts_of(*, organization: Organization) -> QuerySet[Contract]:
         .select_related("client", "supplier", "current_version")
         .order_by("-updated_at", "-id")
     )
+
+
+def offerable_supplier(**lookup: Any) -> Organization:
+    """An organization the directory lists (by ``slug`` or ``pk``), which a client may offer a contract to;
+    any other is a 404."""
+    return one_or_not_found(Organization.objects.filter(LISTED_SUPPLIER), "No such supplier.", **lookup)
 
 
 def get_contract(*, contract_id: int, organization: Organization) -> Contract:

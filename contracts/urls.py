@@ -7,6 +7,7 @@ from contracts import document_views, views
 urlpatterns = [
     path("contracts/", views.contract_list, name="contract-list"),
     path("contracts/<int:contract_id>/", views.contract_detail, name="contract-detail"),
+    path("contracts/offer/<slug:slug>/", views.contract_offer, name="contract-offer"),
     path("contracts/<int:contract_id>/versions/<int:number>/", views.contract_version, name="contract-version"),
     path(
         "contracts/<int:contract_id>/changes/<int:older>...<int:newer>/",

@@ -1,6 +1,6 @@
 """Contract pages, for both parties: the list, a contract with its terms and history, a version, what
-changed between two versions, the form that proposes changes to the terms, and the signing (sending,
-signing, handing over, confirming a paper signature)."""
+changed between two versions, the form that proposes changes to the terms, a direct offer to a supplier
+(no task), and the signing (sending, signing, handing over, confirming a paper signature)."""
 
 from __future__ import annotations
 
@@ -14,12 +14,22 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
+from accounts.models import Organization
 from accounts.tenancy import AuthedRequest, organization_required
 from contracts import selectors, services
-from contracts.forms import ROWS_BUTTON, EndContractForm, HandOverForm, Proposal, SendForSigningForm, SignForm
+from contracts.forms import (
+    ROWS_BUTTON,
+    EndContractForm,
+    HandOverForm,
+    Offer,
+    Proposal,
+    SendForSigningForm,
+    SignForm,
+)
 from contracts.models import Contract, ContractStatus, SignatureMethod
 from core.exceptions import Invalid
 from core.idempotency import submit_once
+from core.money import RATE_CURRENCIES
 from core.web import attempt, get_or_404, post_only, serve_file
 
 
@@ -144,6 +154,69 @@ def contract_propose(request: AuthedRequest, contract_id: int) -> HttpResponse:
             status = 200 if isinstance(outcome.error, Invalid) else outcome.status
     context.update(proposal=proposal, current_version=contract.current_version)
     return render(request, "contracts/contract_propose.html", context, status=status)
+
+
+# --- a direct offer -----------------------------------------------------------------------------------
+
+
+def _offer_pricing(request: AuthedRequest, supplier: Organization) -> tuple[str, bool]:
+    """The offer's currency and whether it is hourly, from the address (``?currency=…&pricing=hourly``):
+    they decide the form's amounts, so they are chosen first. The supplier's own currency by default."""
+    currency = request.GET.get("currency", "")
+    if currency not in RATE_CURRENCIES:
+        currency = supplier.hourly_rate_currency if supplier.hourly_rate_currency in RATE_CURRENCIES else "EUR"
+    return currency, request.GET.get("pricing") == "hourly"
+
+
+@organization_required
+@require_http_methods(["GET", "POST"])
+@submit_once
+def contract_offer(request: AuthedRequest, slug: str) -> HttpResponse:
+    """A client offers a contract to a supplier of the directory directly, without a task: the terms'
+    form of a proposal, empty, which makes a draft (``services.offer_contract``) the two then agree."""
+    supplier = get_or_404(selectors.offerable_supplier, slug=slug)
+    currency, hourly = _offer_pricing(request, supplier)
+    starter = services.offer_terms(client=request.organization, supplier=supplier, currency=currency, hourly=hourly)
+    context: dict[str, Any] = {
+        "supplier": supplier,
+        "currency": currency,
+        "hourly": hourly,
+        "currencies": RATE_CURRENCIES,
+        "own": supplier.pk == request.organization.pk,
+        "can_offer": request.membership.can_manage,
+    }
+    status = 200
+    if request.method != "POST":
+        proposal = Offer.of(starter)
+    elif rows_action := request.POST.get(ROWS_BUTTON, ""):
+        proposal = Offer.with_rows_changed(starter, request.POST, rows_action)
+    else:
+        proposal = Offer(current=starter, data=request.POST)
+        if not proposal.is_valid():
+            proposal.check(contract=Contract(currency=currency))  # the rules judge what could be read, at once
+        else:
+            outcome = attempt(
+                request,
+                services.offer_contract,
+                quiet=True,
+                actor=request.user,
+                organization=request.organization,
+                supplier=supplier,
+                terms=proposal.terms(),
+                note=proposal.note,
+            )
+            if outcome.ok and outcome.value is not None:
+                messages.success(
+                    request,
+                    f"Offer sent to {supplier.name}. It is a draft until you both sign: they may propose "
+                    "changes, and you send it for signatures when the terms are agreed.",
+                )
+                return redirect("contract-detail", contract_id=outcome.value.pk)
+            assert outcome.error is not None
+            proposal.place(outcome.error)
+            status = 200 if isinstance(outcome.error, Invalid) else outcome.status
+    context["proposal"] = proposal
+    return render(request, "contracts/contract_offer.html", context, status=status)
 
 
 # --- signing -----------------------------------------------------------------------------------------

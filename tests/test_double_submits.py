@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -38,7 +38,8 @@ from accounts import services as account_services
 from accounts.models import ApiToken, Invitation, Membership, Organization, Role
 from accounts.tenancy import SESSION_KEY
 from contracts import services as contract_services
-from contracts.models import ContractVersion, Signature
+from contracts.models import Contract, ContractVersion, Signature
+from contracts.terms import MilestoneTerms, Terms
 from contracts.tests.conftest import proposal_form
 from core.idempotency import DUPLICATE_FORM_MESSAGE, HEADER, REPLAYED_HEADER, TOKEN_FIELD, new_form_token
 from core.models import AuditEvent
@@ -269,6 +270,17 @@ def _signed_on_paper_by_the_supplier(scene: Scene) -> dict[str, Any]:
     return _contract(scene, signature_id=signature.pk)
 
 
+def _offer_terms(scene: Scene) -> Terms:
+    """What a client offers the supplier directly: one milestone of 900.00 EUR."""
+    starter = contract_services.offer_terms(
+        client=scene.client_org, supplier=scene.supplier, currency="EUR", hourly=False
+    )
+    milestone = MilestoneTerms(
+        key="m1", title="Logo", amount=90_000, due_date=timezone.localdate() + timedelta(days=30)
+    )
+    return replace(starter, title="A logo, offered", scope="Our new logo.", price=90_000, milestones=(milestone,))
+
+
 def _paper_signature(scene: Scene) -> int:
     return Signature.objects.get(contract=scene.contract, method="in_person").pk
 
@@ -422,6 +434,13 @@ FORM_CASES = [
     # Ending an active contract (confirmed): the second copy must not end it twice or answer "already ended".
     FormCase(
         "contract-end", "client", _active, lambda s: {"reason": "Budget cut.", "insourced": "on", "confirm": "yes"}
+    ),
+    FormCase(  # an offer makes a contract: two copies would make two
+        "contract-offer",
+        "client",
+        lambda s: {"slug": s.supplier.slug},
+        lambda s: proposal_form(_offer_terms(s)),
+        lambda s: Contract.objects.filter(task__isnull=True).count(),
     ),
     FormCase(  # a proposal makes a version: two copies would make two
         "contract-propose",
@@ -866,6 +885,14 @@ API_CASES = [
     ApiCase("/api/v1/threads/{thread_id}/read/", "client", lambda s: f"{API}/threads/{s.thread.pk}/read/", _none, None),
     # Contracts.
     ApiCase(
+        "/api/v1/contracts/",
+        "client",
+        lambda s: f"{API}/contracts/",
+        lambda s: _offer_body(s),
+        lambda s: {**_offer_body(s), "title": "Another offer"},
+        lambda s: Contract.objects.filter(task__isnull=True).count(),
+    ),
+    ApiCase(
         "/api/v1/contracts/{contract_id}/versions/",
         "supplier",
         lambda s: f"{API}/contracts/{s.contract.pk}/versions/",
@@ -923,6 +950,13 @@ NO_IDEMPOTENCY_KEY = {
     "/api/v1/auth/token/": "anonymous: exchanges a password for a token",
     "/api/v1/verify/": "public and read-only: checks an uploaded PDF, keeps nothing",
 }
+
+
+def _offer_body(scene: Scene) -> dict[str, Any]:
+    terms = _offer_terms(scene)
+    milestones = [{"title": m.title, "amount": m.amount} for m in terms.milestones]
+    fields = {"title": terms.title, "scope": terms.scope, "currency": "EUR", "price": terms.price}
+    return {"supplier_organization": scene.supplier.pk, **fields, "milestones": milestones}
 
 
 def _api_signature(scene: Scene, **more: Any) -> dict[str, Any]:

@@ -38,6 +38,7 @@ from contracts.services.drafting import LEGAL_DETAIL_LIMITS
 from contracts.services.signing import MAX_DRAWING_BYTES
 from contracts.terms import END_KINDS
 from core import limits
+from core.money import RATE_CURRENCIES
 
 # Base64 of the largest drawing the service takes, with room for a ``data:image/png;base64,`` prefix.
 MAX_DRAWING_CHARACTERS = 4 * (MAX_DRAWING_BYTES // 3 + 1) + 64
@@ -324,6 +325,29 @@ class ProposalSerializer(serializers.Serializer):
     clauses = serializers.ListField(child=ClauseInputSerializer(), required=False, max_length=limits.MAX_CLAUSES)
     note = serializers.CharField(
         required=False, allow_blank=True, default="", max_length=limits.SHORT_NOTE, help_text="What it changes."
+    )
+
+
+class OfferSerializer(ProposalSerializer):
+    """A direct offer: a client's first terms for a supplier of the directory, without a task."""
+
+    supplier_organization = serializers.IntegerField(
+        min_value=1,
+        max_value=limits.INTEGER_MAX,
+        help_text="The id of the supplier's organization (as the directory and its profile page show it).",
+    )
+    title = serializers.CharField(max_length=limits.TITLE)
+    scope = serializers.CharField(max_length=limits.DESCRIPTION, trim_whitespace=False)
+    currency = serializers.ChoiceField(choices=[(code, code) for code in RATE_CURRENCIES])  # type: ignore[assignment]
+    price = _amount(help_text="Minor units: the fixed price, or an hourly contract's estimate.")
+    hourly_rate = _amount(
+        required=False, allow_null=True, help_text="Minor units an hour: given, the contract is hourly."
+    )
+    milestones = serializers.ListField(
+        child=MilestoneInputSerializer(), min_length=1, max_length=services.MAX_MILESTONES
+    )
+    note = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=limits.SHORT_NOTE, help_text="For the supplier."
     )
 
 

@@ -3,8 +3,8 @@
 Names are ``contracts-api:api-contract-<action>`` (``api-contract-list``, ``api-contract-detail``,
 ``api-contract-versions``, ``api-contract-amendments``, ``api-contract-send``, ``api-contract-sign``,
 ``api-contract-hand-over``, ``api-contract-confirm-signature``, ``api-contract-terminate``,
-``api-contract-pdf``) and ``api-verify``. The id in the URL is ``contract_id``, as in the pages' routes, so the URL-walking
-isolation test fills it with the same contract.
+``api-contract-pdf``) and ``api-verify``. The id in the URL is ``contract_id``, as in the pages' routes,
+so the URL-walking isolation test fills it with the same contract.
 """
 
 from django.urls import path

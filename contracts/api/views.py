@@ -45,6 +45,7 @@ from contracts.api import proposals
 from contracts.api.serializers import (
     ContractSerializer,
     HandOverSerializer,
+    OfferSerializer,
     ProposalSerializer,
     SendSerializer,
     SignSerializer,
@@ -160,6 +161,53 @@ class ContractViewSet(viewsets.GenericViewSet):
         return self.get_paginated_response(
             ContractSerializer(page, many=True, context=self.get_serializer_context()).data
         )
+
+    @extend_schema(
+        summary="Offer a contract to a supplier directly, without a task (an owner or admin of the client)",
+        description="The acting organization is the client; `supplier_organization` is a supplier the directory "
+        "lists. The body is the first terms, in the shape of a proposal (`versions/`) with `title`, `scope`, "
+        "`currency`, `price` and `milestones` required; an `hourly_rate` makes it an hourly contract. The "
+        "server sets the parties' names and places, the platform's fee and the review window, and adds the "
+        "general clauses when `clauses` is left out. Answers 201 with a draft contract, which goes on as any "
+        "draft: either side proposes changes, a signatory sends it for signatures. Every problem is named in "
+        "one 400 and nothing is written.",
+        request=OfferSerializer,
+        responses={201: ContractSerializer, **error_responses(400, 401, 403)},
+        tags=[TAG],
+    )
+    @idempotent
+    def create(self, request: Request) -> Response:
+        serializer = OfferSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        values = dict(serializer.validated_data)
+        try:
+            supplier = selectors.offerable_supplier(pk=values.pop("supplier_organization"))
+        except NotFound as unknown:
+            raise Invalid({"supplier_organization": ["No supplier with this id in the directory."]}) from unknown
+        starter = services.offer_terms(
+            client=self.organization,
+            supplier=supplier,
+            currency=values["currency"],
+            hourly=values.get("hourly_rate") is not None,
+        )
+        try:
+            contract = services.offer_contract(
+                actor=acting_user(request),
+                organization=self.organization,
+                supplier=supplier,
+                terms=proposals.proposed_terms(values, starter),
+                note=values.get("note", ""),
+            )
+        except DomainError as refused:
+            if type(refused) not in (DomainError, Invalid):  # a refusal of the role, not of the input
+                raise
+            # The service's "supplier" is the organization offered to; in the body that is supplier_organization.
+            fields = {_api_field(n): m for n, m in refused.field_errors.items()}
+            raise Invalid(
+                {("supplier_organization" if n == "supplier" else n): m for n, m in fields.items()}
+            ) from refused
+        self.kwargs["contract_id"] = contract.pk
+        return self.respond(status_code=status.HTTP_201_CREATED)
 
     @extend_schema(summary="Read a contract", responses={200: ContractSerializer, **CONTRACT_ERRORS}, tags=[TAG])
     def retrieve(self, request: Request, contract_id: int) -> Response:
@@ -309,9 +357,9 @@ class ContractViewSet(viewsets.GenericViewSet):
         description="`sha256` names the version you read: when a newer version was proposed since, the answer "
         "is 409 `stale_version` and nothing is signed. `method`: `typed` (with `typed_name`), `drawn` (with "
         "`drawing`, a PNG in base64) or `in_person` (with `scan`, the signed paper, sent as "
-        "`multipart/form-data`; it counts once the other side confirms it: `signatures/{id}/confirm/`). A person's first typed "
-        "or drawn signature needs `consent: true` (403 `consent_required` without it). Calls made with the "
-        "browser's session need a recent password confirmation, as the page does (403 "
+        "`multipart/form-data`; it counts once the other side confirms it: `signatures/{id}/confirm/`). "
+        "A person's first typed or drawn signature needs `consent: true` (403 `consent_required` without it). "
+        "Calls made with the browser's session need a recent password confirmation, as the page does (403 "
         "`reauthentication_required`); calls made with an API token do not: the token is the credential. "
         "When every side has signed the contract becomes active and its PDF is prepared.",
         request={"application/json": SignSerializer, "multipart/form-data": SignSerializer},

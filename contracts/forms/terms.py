@@ -14,7 +14,7 @@ reported at once, and puts each message next to its field.
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
+from typing import Any, Self
 
 from django import forms
 from django.http import QueryDict
@@ -274,7 +274,7 @@ class Proposal:
         self.clause_errors = MessagesAt(ClauseRows.anchor)
 
     @classmethod
-    def of(cls, terms: Terms) -> Proposal:
+    def of(cls, terms: Terms) -> Self:
         """The form showing ``terms``, for a party to change."""
         money = lambda amount: from_minor(amount, terms.currency)  # noqa: E731
         return cls(
@@ -288,7 +288,7 @@ class Proposal:
         )
 
     @classmethod
-    def with_rows_changed(cls, current: Terms, data: QueryDict, action: str) -> Proposal:
+    def with_rows_changed(cls, current: Terms, data: QueryDict, action: str) -> Self:
         """The page again, as typed, with the row ``action`` names added or removed ("add-milestone",
         "remove-clause-2"); nothing is judged yet. An action it does not know changes nothing."""
         milestones = _posted_rows(data, "milestones", ("key", "title", "amount", "due_date"), services.MAX_MILESTONES)
@@ -433,3 +433,23 @@ class Proposal:
         """The amount inputs' step, from the currency's minor unit ("0.01" for EUR, "1" for JPY)."""
         digits = exponent(self.currency)
         return "1" if digits == 0 else "0." + "0" * (digits - 1) + "1"
+
+
+class Offer(Proposal):
+    """The form of a direct offer (a client offers a contract to a supplier, without a task): the same
+    terms as a proposal, started from ``services.offer_terms`` with the work and the price left to write."""
+
+    def __init__(self, **kwargs: Any):
+        super().__init__(**kwargs)
+        note = self.form.fields["note"]
+        note.label = "A note to the supplier"
+        note.help_text = "Shown with the offer: why them, what matters most to you."
+
+    @classmethod
+    def of(cls, terms: Terms) -> Self:
+        """The empty offer: the parties and clauses of ``terms``, one blank milestone row."""
+        initial = {**TermsForm.initial_from(terms), "price": None}
+        if not terms.hourly_rate:
+            initial["hourly_rate"] = None
+        clauses = [{"key": c.key, "title": c.title, "text": c.text} for c in terms.clauses]
+        return cls(current=terms, initial=initial, milestones=[{}], clauses=clauses)

@@ -15,6 +15,8 @@ from contracts.services.drafting import (
     check_amendment,
     check_terms,
     create_draft_from_bid,
+    offer_contract,
+    offer_terms,
     propose_version,
     terms_from_bid,
 )
@@ -48,6 +50,8 @@ __all__ = [
     "give_consent",
     "hand_over_signing",
     "has_consented",
+    "offer_contract",
+    "offer_terms",
     "propose_version",
     "send_for_signing",
     "sign",

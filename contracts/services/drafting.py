@@ -1,8 +1,9 @@
-"""Drafting a contract from an accepted bid, proposing new versions of its terms, and cancelling it."""
+"""Drafting a contract (from an accepted bid, or offered directly to a supplier without a task), proposing new
+versions of its terms, and cancelling it."""
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -11,6 +12,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Organization, User
+from accounts.services import require_manager
+from contracts import notifications
 from contracts.models import (
     AMENDABLE,
     Contract,
@@ -26,7 +29,7 @@ from contracts.services._common import lock_for, transition
 from contracts.terms import END_KINDS, LEGAL_FIELDS, MilestoneTerms, Party, Terms, canonical_text, sha256
 from core import audit, limits
 from core.exceptions import DomainError, ErrorCollector, InvalidTransition
-from core.money import format_money
+from core.money import RATE_CURRENCIES, format_money
 from core.text import clean, is_blank
 
 if TYPE_CHECKING:
@@ -51,8 +54,10 @@ MAX_KEY = 40
 # --- terms ---------------------------------------------------------------------------------------
 
 
-def _party(organization: Organization) -> Party:
-    return Party(name=organization.name, country=str(organization.country or ""), city=organization.city)
+def _party(organization: Organization, details: Party | None = None) -> Party:
+    """``organization`` as a party: its own name and place, with the legal details of ``details``."""
+    place = {"name": organization.name, "country": str(organization.country or ""), "city": organization.city}
+    return replace(details, **place) if details is not None else Party(**place)
 
 
 def terms_from_bid(bid: Bid) -> Terms:
@@ -80,6 +85,27 @@ def terms_from_bid(bid: Bid) -> Terms:
         platform_fee_percent=str(Decimal(settings.PLATFORM_FEE_PERCENT)),
         review_days=settings.MILESTONE_REVIEW_DAYS,
         clauses=clauses_for(category_id=task.category_id),
+    )
+
+
+def offer_terms(*, client: Organization, supplier: Organization, currency: str, hourly: bool) -> Terms:
+    """Where a direct offer starts: the two parties, the platform's payment terms and the general clauses.
+    The work, the price and the milestones are the client's to write. An hourly offer starts at the
+    supplier's usual rate when it is quoted in ``currency``."""
+    rate = supplier.hourly_rate if supplier.hourly_rate_currency == currency else None
+    return Terms(
+        title="",
+        client=_party(client),
+        supplier=_party(supplier),
+        scope="",
+        currency=currency,
+        price=0,
+        hourly_rate=(rate or 0) if hourly else None,
+        milestones=(),
+        end_kind="hours" if hourly else "date",
+        platform_fee_percent=str(Decimal(settings.PLATFORM_FEE_PERCENT)),
+        review_days=settings.MILESTONE_REVIEW_DAYS,
+        clauses=clauses_for(category_id=None),
     )
 
 
@@ -221,6 +247,54 @@ def create_draft_from_bid(*, actor: User, bid: Bid) -> Contract:
 
 
 @transaction.atomic
+def offer_contract(
+    *, actor: User, organization: Organization, supplier: Organization, terms: Terms, note: str = ""
+) -> Contract:
+    """A client offers a contract to a supplier directly, without a task: a draft whose version 1 holds
+    ``terms``, which then goes on as any draft does (either side proposes changes, a signatory sends it
+    for signatures). An owner or admin of the client makes offers, as they accept bids. The parties'
+    names and places are the organizations' own, whatever ``terms`` say. The supplier is told.
+
+    Not safe to repeat by itself: two calls are two offers, as two tasks are two tasks; the page's form
+    token and the API's ``Idempotency-Key`` make a repeated submission one."""
+    require_manager(actor=actor, organization=organization, action="offer contracts")
+    if supplier.pk == organization.pk:
+        raise DomainError("An organization cannot offer a contract to itself.", field="supplier")
+    if not supplier.is_listed_supplier:
+        raise DomainError(f"{supplier.name} does not offer its services here.", field="supplier")
+    if terms.currency not in RATE_CURRENCIES:
+        raise DomainError(f"Choose one of {', '.join(RATE_CURRENCIES)}.", field="currency")
+    terms = replace(
+        terms,
+        client=_party(organization, terms.client),
+        supplier=_party(supplier, terms.supplier),
+        platform_fee_percent=str(Decimal(settings.PLATFORM_FEE_PERCENT)),
+        review_days=settings.MILESTONE_REVIEW_DAYS,
+    )
+    check_terms(terms, contract=Contract(client=organization, supplier=supplier, currency=terms.currency))
+    _check_note(note)
+    contract = Contract.objects.create(
+        client=organization, supplier=supplier, title=terms.title, currency=terms.currency, created_by=actor
+    )
+    version = _add_version(contract, terms, actor=actor, organization=organization, note=note.strip())
+    audit.record(
+        action="contract.offered",
+        actor=actor,
+        organization=organization,
+        target=contract,
+        details={
+            "supplier": supplier.pk,
+            "total": terms.total,
+            "currency": terms.currency,
+            "version": version.number,
+            "sha256": version.sha256,
+        },
+    )
+    notifications.contract_offered(contract=contract)
+    return contract
+
+
+@transaction.atomic
 def propose_version(
     *, actor: User, organization: Organization, contract: Contract, terms: Terms, note: str = ""
 ) -> ContractVersion:
@@ -242,10 +316,7 @@ def propose_version(
     amending = contract.status == ContractStatus.ACTIVE
     if amending:
         check_amendment(contract, terms)
-    if len(note) > limits.SHORT_NOTE or clean(note) != note:
-        raise DomainError(
-            f"Keep the note under {limits.SHORT_NOTE:,} characters, without control characters.", field="note"
-        )
+    _check_note(note)
     version = _add_version(contract, terms, actor=actor, organization=organization, note=note.strip())
     # The signatures of the version in force stay: an amendment voids only those of an earlier amendment.
     voided = (
@@ -322,6 +393,13 @@ def cancel_contract(*, actor: User, organization: Organization, contract: Contra
 
 
 # --- the pieces ----------------------------------------------------------------------------------
+
+
+def _check_note(note: str) -> None:
+    if len(note) > limits.SHORT_NOTE or clean(note) != note:
+        raise DomainError(
+            f"Keep the note under {limits.SHORT_NOTE:,} characters, without control characters.", field="note"
+        )
 
 
 def _add_version(

@@ -657,10 +657,14 @@ def test_a_member_who_is_no_signatory_cannot_send_and_nothing_changes(contract, 
 
 
 SCHEMA_OPERATIONS = {
-    "/api/v1/contracts/": {"get"},
+    "/api/v1/contracts/": {"get", "post"},
     "/api/v1/contracts/{contract_id}/": {"get"},
     "/api/v1/contracts/{contract_id}/versions/": {"get", "post"},
+    "/api/v1/contracts/{contract_id}/amendments/": {"get", "post"},
     "/api/v1/contracts/{contract_id}/send/": {"post"},
+    "/api/v1/contracts/{contract_id}/hand-over/": {"post"},
+    "/api/v1/contracts/{contract_id}/signatures/{signature_id}/confirm/": {"post"},
+    "/api/v1/contracts/{contract_id}/terminate/": {"post"},
     "/api/v1/contracts/{contract_id}/sign/": {"post"},
     "/api/v1/contracts/{contract_id}/pdf/": {"get"},
     "/api/v1/verify/": {"post"},
