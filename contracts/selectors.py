@@ -39,9 +39,11 @@ from contracts.models import (
     MilestoneStatus,
     Review,
     Signature,
+    SigningOrder,
 )
 from contracts.terms import Clause, Terms
 from core import joins
+from core.exceptions import Conflict, DomainError, InvalidTransition, PermissionDenied
 from core.models import AuditEvent
 from core.queries import one_or_not_found
 
@@ -318,7 +320,8 @@ def signing_panel(*, contract: Contract, organization: Organization, user: User)
     signing = contract.out_for_signing
     amendment = contract.has_amendment
     expired = bool(signing and contract.signing_expires_at and timezone.now() >= contract.signing_expires_at)
-    why_not = _why_not(contract, side=side, user=user, signatures=signatures, expired=expired)
+    obstacle = signing_obstacle(contract, side=side, user=user, signatures=signatures)
+    why_not = obstacle.message if obstacle is not None else ""
     is_signatory = membership is not None
     by_side = {signature.side: signature for signature in signatures}
     rows = [
@@ -350,18 +353,35 @@ def signing_panel(*, contract: Contract, organization: Organization, user: User)
     )
 
 
-def _why_not(contract: Contract, *, side: str, user: User, signatures: list[Signature], expired: bool) -> str:
-    if any(signature.side == side for signature in signatures):
-        return "Your side has signed; the other side confirms the paper signature."
-    if expired:
-        return "This offer expired: it has to be sent for signatures again."
+def signing_obstacle(
+    contract: Contract, *, side: str, user: User, signatures: Sequence[Signature]
+) -> DomainError | None:
+    """What stops ``user`` signing the current version for ``side`` now, as the refusal ``services.sign``
+    raises; None when nothing does. ``signatures``: the current version's, voided ones left out. The
+    contract page's signing card shows the same words before anyone tries, so the two cannot drift.
+
+    Checked after the state and the version hash (the service's own): the side signed already, the
+    offer expired, the signing was handed to someone else, the other side signs first."""
+    party = (contract.client if side == "client" else contract.supplier).name
+    mine = next((signature for signature in signatures if signature.side == side), None)
+    if mine is not None:
+        if mine.counts:
+            return Conflict(f"{mine.signer_name} already signed this version for {party}.")
+        return Conflict(f"{mine.signer_name} signed this version on paper for {party}; the other side confirms it.")
+    if contract.signing_expires_at is not None and timezone.now() >= contract.signing_expires_at:
+        return InvalidTransition(
+            f"This offer expired on {timezone.localtime(contract.signing_expires_at):%Y-%m-%d %H:%M}; "
+            "ask for it to be sent again."
+        )
     assigned = getattr(contract, f"{side}_signer")
     if assigned is not None and assigned.pk != user.pk:
-        return f"The signing was handed to {assigned.display_name}."
-    first = {"supplier_first": "supplier", "client_first": "client"}.get(contract.signing_order)
+        return PermissionDenied(f"The signing for {party} was handed to {assigned.display_name}.")
+    first: str | None = {SigningOrder.SUPPLIER_FIRST.value: "supplier", SigningOrder.CLIENT_FIRST.value: "client"}.get(
+        contract.signing_order
+    )
     if first is not None and first != side and not any(s.side == first and s.counts for s in signatures):
-        return f"The {first} signs first; you can sign once they have."
-    return ""
+        return InvalidTransition(f"The {first} signs first; you can sign once they have.")
+    return None
 
 
 def get_signature(*, contract: Contract, signature_id: int) -> Signature:

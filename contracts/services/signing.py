@@ -32,7 +32,7 @@ from contracts.models import (
     SigningConsent,
     SigningOrder,
 )
-from contracts.selectors import counted_sides, signatory_membership, valid_signatures, waiting_for
+from contracts.selectors import signatory_membership, signing_obstacle, valid_signatures, waiting_for
 from contracts.services._common import lock_for, transition
 from contracts.services.drafting import check_amendment, follow_keys
 from core import audit
@@ -218,24 +218,12 @@ def sign(*, actor: User, organization: Organization, contract: Contract, data: S
     side = contract.side_of(organization)
     if contract.has_amendment:  # a milestone may have moved on since the amendment was proposed
         check_amendment(contract, version.read_terms())
-    existing = contract.signatures.filter(version=version, organization=organization, voided_at__isnull=True).first()
-    if existing is not None:
-        if existing.signer_id == actor.pk:
-            return existing
-        raise Conflict(f"{existing.signer_name} already signed this version for {organization.name}.")
-    if contract.signing_expires_at is not None and timezone.now() >= contract.signing_expires_at:
-        raise InvalidTransition(
-            f"This offer expired on {timezone.localtime(contract.signing_expires_at):%Y-%m-%d %H:%M}; "
-            "ask for it to be sent again."
-        )
-    assigned = getattr(contract, f"{side}_signer_id")
-    if assigned is not None and assigned != actor.pk:
-        raise PermissionDenied(
-            f"The signing for {organization.name} was handed to {contract_signer_name(contract, side)}."
-        )
-    first = _first_to_sign(contract)
-    if first is not None and first != side and not counted_sides(contract) & {first}:
-        raise InvalidTransition(f"The {first} signs first; you can sign once they have.")
+    signatures = list(contract.signatures.filter(version=version, voided_at__isnull=True))
+    mine = next((signature for signature in signatures if signature.side == side), None)
+    if mine is not None and mine.signer_id == actor.pk:
+        return mine  # a repeat
+    if (obstacle := signing_obstacle(contract, side=side, user=actor, signatures=signatures)) is not None:
+        raise obstacle
     if data.method != SignatureMethod.IN_PERSON and not has_consented(actor):
         raise PermissionDenied("Agree to sign electronically first.", code="consent_required")
     origin = current_origin()
@@ -309,11 +297,6 @@ def confirm_in_person(*, actor: User, organization: Organization, contract: Cont
 def contract_signer_name(contract: Contract, side: str) -> str:
     signer = getattr(contract, f"{side}_signer")
     return signer.display_name if signer is not None else ""
-
-
-def _first_to_sign(contract: Contract) -> str | None:
-    first: dict[str, str] = {SigningOrder.SUPPLIER_FIRST: "supplier", SigningOrder.CLIENT_FIRST: "client"}
-    return first.get(contract.signing_order)
 
 
 def _activate_when_complete(contract: Contract, *, actor: User, organization: Organization) -> bool:

@@ -297,3 +297,30 @@ class TestHandingOver:
             services.hand_over_signing(actor=firm.owner, organization=firm, contract=signing, to=member)
         with pytest.raises(DomainError):  # nor to another organization's signatory
             services.hand_over_signing(actor=firm.owner, organization=firm, contract=signing, to=other_firm.owner)
+
+
+class TestTheCardSaysWhatSigningWouldSay:
+    """The signing card's reason and the service's refusal come from one function: the same words."""
+
+    @pytest.mark.parametrize("obstacle", ["expired", "handed over", "order", "paper unconfirmed"])
+    def test_the_page_shows_the_refusal_the_service_raises(self, contract, firm, other_firm, obstacle):
+        consenting(firm.owner, other_firm.owner)
+        sent(contract, firm, order=SigningOrder.SUPPLIER_FIRST if obstacle == "order" else SigningOrder.ANY)
+        if obstacle == "expired":
+            Contract.objects.filter(pk=contract.pk).update(signing_expires_at=timezone.now() - timedelta(minutes=1))
+        elif obstacle == "handed over":
+            admin = make_member(firm, role="admin")
+            services.hand_over_signing(actor=firm.owner, organization=firm, contract=contract, to=admin)
+        elif obstacle == "paper unconfirmed":
+            owner_two = make_member(firm, role="admin")
+            scan = SimpleUploadedFile("signed.pdf", b"%PDF-1.4 the paper", content_type="application/pdf")
+            data = SignatureInput(sha256=contract.current_version.sha256, method="in_person", scan=scan)
+            services.sign(actor=owner_two, organization=firm, contract=contract, data=data)
+        contract = Contract.objects.get(pk=contract.pk)
+
+        panel = selectors.signing_panel(contract=contract, organization=firm, user=firm.owner)
+        with pytest.raises(DomainError) as refused:
+            services.sign(actor=firm.owner, organization=firm, contract=contract, data=typed(contract))
+
+        assert not panel.can_sign
+        assert panel.why_not == refused.value.message

@@ -190,7 +190,8 @@ class TestHandingOver:
         waiting.refresh_from_db()
         assert waiting.client_signer == admin
         assert AuditEvent.objects.filter(action="contract.signing_handed_over").count() == 1
-        assert f"The signing was handed to {admin.display_name}" in html(client.get(url("contract-detail", waiting)))
+        page = html(client.get(url("contract-detail", waiting)))
+        assert f"The signing for {firm.name} was handed to {admin.display_name}" in page
 
     def test_not_to_a_member_of_another_organization(self, waiting, firm, other_firm):
         signed_in(firm.owner, firm).post(url("contract-hand-over", waiting), {"to": other_firm.owner.pk})
