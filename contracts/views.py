@@ -12,6 +12,9 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.safestring import SafeString
+from django.utils.translation import get_language
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.models import Organization
@@ -26,15 +29,64 @@ from contracts.forms import (
     SendForSigningForm,
     SignForm,
 )
-from contracts.models import Contract, ContractStatus, SignatureMethod
+from contracts.models import Contract, ContractStatus, ContractVersion, SignatureMethod
+from core import fragments
 from core.exceptions import Invalid
 from core.idempotency import submit_once
 from core.money import RATE_CURRENCIES
 from core.web import attempt, get_or_404, post_only, serve_file
 
+#: How long a version's rendered terms stay cached: a day (they never change; this only frees memory).
+TERMS_CARD_SECONDS = 24 * 60 * 60
+#: How long a row of the contract list stays cached (its key changes with anything it shows).
+ROW_SECONDS = 10 * 60
+
 
 def _side(contract: Contract, request: AuthedRequest) -> str:
     return "client" if contract.client_id == request.organization.pk else "supplier"
+
+
+def _terms_card(version: ContractVersion | None) -> SafeString | None:
+    """The version's terms (``contracts/_terms.html``), rendered once per version and then read back from
+    the cache: a version never changes, so neither does its card (the language is in the key)."""
+    if version is None:
+        return None
+    return fragments.render_parts(
+        "contracts/_terms.html",
+        [{"terms": version.read_terms()}],
+        [(version.pk, version.sha256, get_language())],
+        prefix="contract-terms",
+        seconds=TERMS_CARD_SECONDS,
+    )[0]
+
+
+def _contract_rows(rows: list[tuple[Contract, str]]) -> SafeString:
+    """The list's rows, each rendered once and read back from the cache while nothing it shows changes:
+    the key holds every value the row shows (the other party's name, the current version, which fixes
+    the price, the status and the last change in the viewer's time zone)."""
+    zone = timezone.get_current_timezone_name()
+    keys = [
+        (
+            contract.pk,
+            side,
+            contract.title,
+            (contract.supplier if side == "client" else contract.client).name,
+            contract.current_version_id,
+            contract.currency,
+            contract.status,
+            contract.updated_at,
+            zone,
+            get_language(),
+        )
+        for contract, side in rows
+    ]
+    return fragments.render_each(
+        "contracts/_contract_row.html",
+        [{"contract": contract, "side": side} for contract, side in rows],
+        keys,
+        prefix="contract-row",
+        seconds=ROW_SECONDS,
+    )
 
 
 def _hand_over_form(request: AuthedRequest) -> HandOverForm | None:
@@ -48,7 +100,12 @@ def contract_list(request: AuthedRequest) -> HttpResponse:
     contracts = Paginator(selectors.contracts_of(organization=request.organization), 25)
     page = contracts.get_page(request.GET.get("page"))
     rows = [(contract, _side(contract, request)) for contract in page.object_list]
-    context = {"page": page, "rows": rows, "outsourcing": selectors.outsourcing_summary(request.organization)}
+    context = {
+        "page": page,
+        "rows": rows,
+        "rows_html": _contract_rows(rows),
+        "outsourcing": selectors.outsourcing_summary(request.organization),
+    }
     return render(request, "contracts/contract_list.html", context)
 
 
@@ -57,11 +114,13 @@ def contract_list(request: AuthedRequest) -> HttpResponse:
 def contract_detail(request: AuthedRequest, contract_id: int) -> HttpResponse:
     contract = get_or_404(selectors.get_contract, contract_id=contract_id, organization=request.organization)
     versions = selectors.versions_of(contract=contract)
-    panel = selectors.signing_panel(contract=contract, organization=request.organization, user=request.user)
+    panel = selectors.signing_panel(
+        contract=contract, organization=request.organization, user=request.user, membership=request.membership
+    )
     context = {
         "contract": contract,
         "side": _side(contract, request),
-        "terms": contract.terms if contract.current_version_id else None,
+        "terms_html": _terms_card(contract.current_version),
         "versions": versions,
         "timeline": selectors.timeline_of(contract=contract),
         "panel": panel,
@@ -81,7 +140,7 @@ def contract_detail(request: AuthedRequest, contract_id: int) -> HttpResponse:
 def contract_version(request: AuthedRequest, contract_id: int, number: int) -> HttpResponse:
     contract = get_or_404(selectors.get_contract, contract_id=contract_id, organization=request.organization)
     version = get_or_404(selectors.get_version, contract=contract, number=number)
-    context = {"contract": contract, "version": version, "terms": version.read_terms()}
+    context = {"contract": contract, "version": version, "terms_html": _terms_card(version)}
     return render(request, "contracts/contract_version.html", context)
 
 
@@ -97,7 +156,6 @@ def contract_changes(request: AuthedRequest, contract_id: int, older: int, newer
         "older": first,
         "newer": second,
         "lines": selectors.changes_between(first, second),
-        "versions": selectors.versions_of(contract=contract),
     }
     return render(request, "contracts/contract_changes.html", context)
 

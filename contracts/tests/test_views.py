@@ -88,3 +88,27 @@ def test_the_demo_holds_a_contract_in_its_second_version_signed_by_the_supplier(
     assert (contract.status, contract.current_version.number) == ("signing", 2)
     assert "a week later" in contract.current_version.note
     assert [(s.side, s.version_id) for s in contract.signatures.valid()] == [("supplier", contract.current_version_id)]
+
+
+def test_cached_rows_and_terms_follow_every_change(contract, firm, other_firm):
+    """The list's rows and a version's terms card are read back from the cache: a change shows at once."""
+    client = signed_in(firm.owner, firm)
+    client.get(reverse("contract-list"))  # the row and the card are cached now
+    client.get(url("contract-detail", contract))
+
+    services.propose_version(
+        actor=other_firm.owner,
+        organization=other_firm,
+        contract=contract,
+        terms=replace(contract.terms, title="Annual accounts, revised", scope="The books, and the tax return too."),
+    )
+    other_firm.name = "Globex Renamed"
+    other_firm.save(update_fields=["name"])
+
+    listed = html(client.get(reverse("contract-list")))
+    detail = html(client.get(url("contract-detail", contract)))
+    assert "Annual accounts, revised" in listed
+    assert "Negotiating" in listed
+    assert "Globex Renamed" in listed
+    assert "The books, and the tax return too." in detail  # inside the terms card
+    assert "Terms of version 2" in detail
