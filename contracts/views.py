@@ -4,16 +4,22 @@ changed between two versions, the form that proposes changes to the terms, a dir
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import mimetypes
+import re
 from typing import Any
 
 from allauth.account.decorators import reauthentication_required
 from django.contrib import messages
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
+from django.template.loader import get_template, render_to_string
 from django.utils import timezone
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -32,12 +38,22 @@ from contracts.forms import (
 from contracts.models import Contract, ContractStatus, ContractVersion, SignatureMethod
 from core import fragments
 from core.exceptions import Invalid
-from core.idempotency import submit_once
+from core.idempotency import new_form_token, submit_once
 from core.money import RATE_CURRENCIES
 from core.web import attempt, get_or_404, post_only, serve_file
 
 #: How long a version's rendered terms stay cached: a day (they never change; this only frees memory).
 TERMS_CARD_SECONDS = 24 * 60 * 60
+#: How long a viewer's contract page stays cached; its key changes with anything it shows.
+DETAIL_SECONDS = 5 * 60
+#: The templates the contract page's content includes (their sources are in the cache key).
+DETAIL_PARTS = (
+    "contracts/_status.html",
+    "contracts/_document.html",
+    "contracts/_signing.html",
+    "contracts/_ending.html",
+    "contracts/_terms.html",
+)
 #: How long a row of the contract list stays cached (its key changes with anything it shows).
 ROW_SECONDS = 10 * 60
 
@@ -112,6 +128,60 @@ def contract_list(request: AuthedRequest) -> HttpResponse:
 @organization_required
 @require_GET
 def contract_detail(request: AuthedRequest, contract_id: int) -> HttpResponse:
+    """A contract for one of its parties: the terms, the signing, the signed PDF, versions and history.
+
+    The content is rendered once per viewer and kept in the cache while the page's state
+    (``selectors.page_state``, one small query that also checks the organization is a party) stays the
+    same; any change to the contract, its signatures, its PDF, its history or the viewer's organization
+    makes another key. The viewer's membership, time zone and language are in the key too. The forms'
+    tokens are never served from the cache: each response gets its own (:func:`_with_fresh_tokens`)."""
+    state = get_or_404(selectors.page_state, contract_id=contract_id, organization=request.organization)
+    key = _detail_key(request, contract_id, state)
+    content = cache.get(key)
+    if content is None:
+        content = render_to_string("contracts/_detail_content.html", _detail_context(request, contract_id), request)
+        cache.set(key, content, DETAIL_SECONDS)
+    # Our template's autoescaped render, now or earlier (read back from the cache under the viewer's key).
+    context = {"title": state.title, "content": mark_safe(_with_fresh_tokens(content, request))}  # noqa: S308
+    return render(request, "contracts/contract_detail.html", context)
+
+
+#: The hidden inputs of a form's CSRF token and one-time submission token, as our templates write them.
+FORM_TOKENS = re.compile(r'(<input type="hidden" name="(csrfmiddlewaretoken|submit_token)" value=")[^"]*(">)')
+
+
+def _with_fresh_tokens(content: str, request: AuthedRequest) -> str:
+    """``content`` with a CSRF token of this visitor and a new one-time token in each of its forms."""
+
+    def fresh(match: re.Match[str]) -> str:
+        token = get_token(request) if match.group(2) == "csrfmiddlewaretoken" else new_form_token()
+        return f"{match.group(1)}{token}{match.group(3)}"
+
+    return FORM_TOKENS.sub(fresh, content)
+
+
+def _detail_key(request: AuthedRequest, contract_id: int, state: selectors.PageState) -> str:
+    membership = request.membership
+    expired = state.signing_expires_at is not None and timezone.now() >= state.signing_expires_at
+    viewer = (
+        request.user.pk,
+        request.organization.pk,
+        membership.role,
+        membership.signs_contracts,
+    )
+    parts = (_detail_stamp(), contract_id, state, expired, viewer, timezone.get_current_timezone_name(), get_language())
+    return "contract-page:" + hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
+@functools.cache
+def _detail_stamp() -> str:
+    """The page's templates as they are in this process: a deploy that changes one changes every key."""
+    names = ["contracts/_detail_content.html", *DETAIL_PARTS]
+    sources = [get_template(name).template.source for name in names]  # type: ignore[attr-defined]
+    return hashlib.sha256("\0".join(sources).encode()).hexdigest()[:16]
+
+
+def _detail_context(request: AuthedRequest, contract_id: int) -> dict[str, Any]:
     contract = get_or_404(selectors.get_contract, contract_id=contract_id, organization=request.organization)
     versions = selectors.versions_of(contract=contract)
     panel = selectors.signing_panel(
@@ -132,7 +202,7 @@ def contract_detail(request: AuthedRequest, contract_id: int) -> HttpResponse:
         if contract.status == ContractStatus.ACTIVE
         else None,
     }
-    return render(request, "contracts/contract_detail.html", context)
+    return context
 
 
 @organization_required

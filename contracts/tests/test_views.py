@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
+from datetime import timedelta
 
 import pytest
+from django.core.cache import cache
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from contracts import services
+from contracts.models import Contract
 from tests.factories import OrganizationFactory, make_member
 from tests.support import html, signed_in
 
@@ -112,3 +119,93 @@ def test_cached_rows_and_terms_follow_every_change(contract, firm, other_firm):
     assert "Globex Renamed" in listed
     assert "The books, and the tax return too." in detail  # inside the terms card
     assert "Terms of version 2" in detail
+
+
+# --- the page's cache: never stale ------------------------------------------------------------------------
+
+TOKENS = re.compile(r'name="(csrfmiddlewaretoken|submit_token)" value="[^"]*"')
+
+
+def _fresh_and_cached(client, contract) -> tuple[str, str]:  # type: ignore[no-untyped-def]
+    """The page as the cache serves it now, and as it renders with nothing cached (tokens blanked)."""
+    served = html(client.get(url("contract-detail", contract)))
+    cache.clear()
+    fresh = html(client.get(url("contract-detail", contract)))
+    return TOKENS.sub(r'name="\1" value=""', served), TOKENS.sub(r'name="\1" value=""', fresh)
+
+
+def _signed_by_supplier(contract, firm, other_firm) -> None:  # type: ignore[no-untyped-def]
+    services.give_consent(user=other_firm.owner)
+    data = services.SignatureInput(sha256=contract.current_version.sha256, method="typed", typed_name="Sam")
+    services.sign(actor=other_firm.owner, organization=other_firm, contract=contract, data=data)
+
+
+def _paper_confirmed(contract, firm, other_firm) -> None:  # type: ignore[no-untyped-def]
+    scan = SimpleUploadedFile("signed.pdf", b"%PDF-1.4 the paper", content_type="application/pdf")
+    data = services.SignatureInput(sha256=contract.current_version.sha256, method="in_person", scan=scan)
+    paper = services.sign(actor=other_firm.owner, organization=other_firm, contract=contract, data=data)
+    services.confirm_in_person(actor=firm.owner, organization=firm, contract=contract, signature_id=paper.pk)
+
+
+CHANGES = {
+    "the other side signs": _signed_by_supplier,
+    "a paper signature is confirmed": _paper_confirmed,
+    "the signing is handed over": lambda c, f, o: services.hand_over_signing(
+        actor=f.owner, organization=f, contract=c, to=make_member(f, role="admin")
+    ),
+    "a member becomes a signatory": lambda c, f, o: make_member(f, role="admin"),
+    "the offer expires": lambda c, f, o: Contract.objects.filter(pk=c.pk).update(
+        signing_expires_at=timezone.now() - timedelta(seconds=1)
+    ),
+    "the other side is renamed": lambda c, f, o: type(o).objects.filter(pk=o.pk).update(name="Globex Renamed"),
+    "a new version": lambda c, f, o: services.propose_version(
+        actor=o.owner, organization=o, contract=c, terms=replace(c.terms, scope="The tax return as well.")
+    ),
+}
+
+
+@pytest.mark.parametrize("change", list(CHANGES))
+def test_after_each_change_the_cached_page_is_the_freshly_rendered_one(contract, firm, other_firm, change):
+    services.send_for_signing(actor=firm.owner, organization=firm, contract=contract)
+    client = signed_in(firm.owner, firm)
+    before = html(client.get(url("contract-detail", contract)))  # now in the cache
+
+    CHANGES[change](Contract.objects.get(pk=contract.pk), firm, other_firm)
+
+    served, fresh = _fresh_and_cached(client, contract)
+    assert served == fresh
+    assert TOKENS.sub("", served) != TOKENS.sub("", before)  # the change shows
+
+
+def test_two_viewers_never_share_a_cached_page(contract, firm, other_firm):
+    services.send_for_signing(actor=firm.owner, organization=firm, contract=contract)
+    admin = signed_in(make_member(firm, role="admin"), firm)
+    member = signed_in(make_member(firm, role="member"), firm)
+
+    as_admin = html(admin.get(url("contract-detail", contract)))
+    as_member = html(member.get(url("contract-detail", contract)))
+    as_supplier = html(signed_in(other_firm.owner, other_firm).get(url("contract-detail", contract)))
+
+    assert "Send version 1 again" in as_admin or "Hand the signing" in as_admin  # a signatory's actions
+    assert "Hand the signing" not in as_member
+    assert "your supplier" in as_admin
+    assert "your client" in as_supplier
+
+
+def test_a_form_from_a_cached_page_carries_this_visitors_tokens_and_posts(contract, firm):
+    client = signed_in(firm.owner, firm, client=Client(enforce_csrf_checks=True))
+    first = html(client.get(url("contract-detail", contract)))
+    second = html(client.get(url("contract-detail", contract)))  # from the cache
+    submit = re.compile(r'name="submit_token" value="([^"]+)"')
+    csrf = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+    assert submit.findall(first)
+    assert set(submit.findall(first)).isdisjoint(submit.findall(second))  # a new one-time token each time
+
+    response = client.post(
+        url("contract-send", contract),
+        {"order": "any", "csrfmiddlewaretoken": csrf.findall(second)[0], "submit_token": submit.findall(second)[0]},
+    )
+
+    assert response.status_code == 302
+    contract.refresh_from_db()
+    assert contract.status == "signing"
