@@ -113,7 +113,7 @@ def _hand_over_form(request: AuthedRequest) -> HandOverForm | None:
 @organization_required
 @require_GET
 def contract_list(request: AuthedRequest) -> HttpResponse:
-    contracts = Paginator(selectors.contracts_of(organization=request.organization), 25)
+    contracts = Paginator(selectors.contract_list_page(organization=request.organization), 25)
     page = contracts.get_page(request.GET.get("page"))
     rows = [(contract, _side(contract, request)) for contract in page.object_list]
     context = {

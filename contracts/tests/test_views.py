@@ -9,7 +9,9 @@ from datetime import timedelta
 import pytest
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -209,3 +211,21 @@ def test_a_form_from_a_cached_page_carries_this_visitors_tokens_and_posts(contra
     assert response.status_code == 302
     contract.refresh_from_db()
     assert contract.status == "signing"
+
+
+def test_the_list_reads_a_fixed_number_of_queries_however_many_rows_and_cold(contract, firm, other_firm):
+    from contracts.tests.test_api import other_contract  # a second contract the same way
+
+    client = signed_in(firm.owner, firm)
+
+    def queries() -> int:
+        cache.clear()  # cold: every row rendered
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(reverse("contract-list")).status_code == 200
+        return len(captured)
+
+    one = queries()
+    for _ in range(3):
+        other_contract(firm, other_firm)
+
+    assert queries() == one
