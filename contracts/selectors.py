@@ -158,6 +158,23 @@ LIST_FIELDS = (
 )
 
 
+def list_state(*, organization: Organization) -> tuple[Any, ...]:
+    """What the organization's contract list shows that can change, in one query: how many contracts,
+    the last change to any (state, title, version, ending), the newest, and the parties' names."""
+    contract, party = Contract._meta.db_table, Organization._meta.db_table
+    sql = f"""
+        SELECT count(*), max(c.updated_at), max(c.id),
+            md5(string_agg(client.name || chr(31) || supplier.name, chr(30) ORDER BY c.id))
+        FROM {contract} c
+        JOIN {party} client ON client.id = c.client_id
+        JOIN {party} supplier ON supplier.id = c.supplier_id
+        WHERE c.client_id = %(organization)s OR c.supplier_id = %(organization)s
+    """  # noqa: S608 - table names from the models, the value bound as a parameter
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {"organization": organization.pk})
+        return tuple(cursor.fetchone() or ())
+
+
 def contract_list_page(*, organization: Organization) -> QuerySet[Contract]:
     """:func:`contracts_of` with only what the list shows (to paginate)."""
     return contracts_of(organization=organization).only(*LIST_FIELDS)

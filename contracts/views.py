@@ -46,15 +46,24 @@ from core.web import attempt, get_or_404, post_only, serve_file
 TERMS_CARD_SECONDS = 24 * 60 * 60
 #: How long a viewer's contract page stays cached; its key changes with anything it shows.
 DETAIL_SECONDS = 5 * 60
-#: The templates the contract page's content includes (their sources are in the cache key).
+#: The templates of the contract page's content (their sources are in the cache key).
 DETAIL_PARTS = (
+    "contracts/_detail_content.html",
     "contracts/_status.html",
     "contracts/_document.html",
     "contracts/_signing.html",
     "contracts/_ending.html",
     "contracts/_terms.html",
 )
-#: How long a row of the contract list stays cached (its key changes with anything it shows).
+#: The templates of the contract list's content (their sources are in the cache key).
+LIST_PARTS = (
+    "contracts/_list_content.html",
+    "contracts/_outsourcing_summary.html",
+    "_pager.html",
+    "contracts/_contract_row.html",
+    "contracts/_status.html",
+)
+#: How long the list, and each of its rows, stays cached (their keys change with anything they show).
 ROW_SECONDS = 10 * 60
 
 
@@ -113,16 +122,29 @@ def _hand_over_form(request: AuthedRequest) -> HandOverForm | None:
 @organization_required
 @require_GET
 def contract_list(request: AuthedRequest) -> HttpResponse:
-    contracts = Paginator(selectors.contract_list_page(organization=request.organization), 25)
-    page = contracts.get_page(request.GET.get("page"))
-    rows = [(contract, _side(contract, request)) for contract in page.object_list]
-    context = {
-        "page": page,
-        "rows": rows,
-        "rows_html": _contract_rows(rows),
-        "outsourcing": selectors.outsourcing_summary(request.organization),
-    }
-    return render(request, "contracts/contract_list.html", context)
+    """The organization's contracts, 25 a page. The content is kept in the cache while the list's state
+    (``selectors.list_state``: one query) stays the same, per query string and the viewer's place; it
+    holds no form, so nothing in it is the visitor's own."""
+    organization = request.organization
+    state = selectors.list_state(organization=organization)
+    place = (organization.name, organization.offers_services, timezone.get_current_timezone_name(), get_language())
+    parts = (_stamp(LIST_PARTS), organization.pk, state, request.GET.urlencode(), place)
+    key = "contract-list:" + hashlib.sha256(repr(parts).encode()).hexdigest()
+    content = cache.get(key)
+    if content is None:
+        contracts = Paginator(selectors.contract_list_page(organization=organization), 25)
+        page = contracts.get_page(request.GET.get("page"))
+        rows = [(contract, _side(contract, request)) for contract in page.object_list]
+        context = {
+            "page": page,
+            "rows": rows,
+            "rows_html": _contract_rows(rows),
+            "outsourcing": selectors.outsourcing_summary(organization),
+        }
+        content = render_to_string("contracts/_list_content.html", context, request)
+        cache.set(key, content, ROW_SECONDS)
+    # Our template's autoescaped render, now or earlier (read back from the cache under this key).
+    return render(request, "contracts/contract_list.html", {"content": mark_safe(content)})  # noqa: S308
 
 
 @organization_required
@@ -169,14 +191,14 @@ def _detail_key(request: AuthedRequest, contract_id: int, state: selectors.PageS
         membership.role,
         membership.signs_contracts,
     )
-    parts = (_detail_stamp(), contract_id, state, expired, viewer, timezone.get_current_timezone_name(), get_language())
+    place = (timezone.get_current_timezone_name(), get_language())
+    parts = (_stamp(DETAIL_PARTS), contract_id, state, expired, viewer, place)
     return "contract-page:" + hashlib.sha256(repr(parts).encode()).hexdigest()
 
 
 @functools.cache
-def _detail_stamp() -> str:
-    """The page's templates as they are in this process: a deploy that changes one changes every key."""
-    names = ["contracts/_detail_content.html", *DETAIL_PARTS]
+def _stamp(names: tuple[str, ...]) -> str:
+    """The templates as they are in this process: a deploy that changes one changes every key."""
     sources = [get_template(name).template.source for name in names]  # type: ignore[attr-defined]
     return hashlib.sha256("\0".join(sources).encode()).hexdigest()[:16]
 

@@ -17,6 +17,8 @@ from django.utils import timezone
 
 from contracts import services
 from contracts.models import Contract
+from contracts.tests.conftest import make_active
+from contracts.tests.test_api import other_contract
 from tests.factories import OrganizationFactory, make_member
 from tests.support import html, signed_in
 
@@ -214,8 +216,6 @@ def test_a_form_from_a_cached_page_carries_this_visitors_tokens_and_posts(contra
 
 
 def test_the_list_reads_a_fixed_number_of_queries_however_many_rows_and_cold(contract, firm, other_firm):
-    from contracts.tests.test_api import other_contract  # a second contract the same way
-
     client = signed_in(firm.owner, firm)
 
     def queries() -> int:
@@ -229,3 +229,30 @@ def test_the_list_reads_a_fixed_number_of_queries_however_many_rows_and_cold(con
         other_contract(firm, other_firm)
 
     assert queries() == one
+
+
+LIST_CHANGES = {
+    "a new version retitles it": lambda c, f, o: services.propose_version(
+        actor=o.owner, organization=o, contract=c, terms=replace(c.terms, title="Annual accounts, revised")
+    ),
+    "it is sent for signatures": lambda c, f, o: services.send_for_signing(actor=f.owner, organization=f, contract=c),
+    "the other side is renamed": lambda c, f, o: type(o).objects.filter(pk=o.pk).update(name="Globex Renamed"),
+    "another contract": lambda c, f, o: other_contract(f, o),
+    "it ends": lambda c, f, o: (
+        make_active(c, f, o),
+        services.terminate_contract(actor=f.owner, organization=f, contract=c, reason="Done.", end_kind="insourced"),
+    ),
+}
+
+
+@pytest.mark.parametrize("change", list(LIST_CHANGES))
+def test_after_each_change_the_cached_list_is_the_freshly_rendered_one(contract, firm, other_firm, change):
+    client = signed_in(firm.owner, firm)
+    before = html(client.get(reverse("contract-list")))  # now in the cache
+
+    LIST_CHANGES[change](Contract.objects.get(pk=contract.pk), firm, other_firm)
+
+    served = TOKENS.sub("", html(client.get(reverse("contract-list"))))
+    cache.clear()
+    assert served == TOKENS.sub("", html(client.get(reverse("contract-list"))))
+    assert served != TOKENS.sub("", before)
