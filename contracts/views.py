@@ -63,6 +63,7 @@ LIST_PARTS = (
     "contracts/_contract_row.html",
     "contracts/_status.html",
 )
+LIST_PAGE_SIZE = 25
 #: How long the list, and each of its rows, stays cached (their keys change with anything they show).
 ROW_SECONDS = 10 * 60
 
@@ -83,6 +84,12 @@ def _terms_card(version: ContractVersion | None) -> SafeString | None:
         prefix="contract-terms",
         seconds=TERMS_CARD_SECONDS,
     )[0]
+
+
+def _page_number(asked: str, *, count: int, per_page: int) -> int:
+    """The page ``Paginator.get_page`` shows for ``?page=asked`` among ``count`` rows (it is asked, on a
+    stand-in of that many rows, so the two never disagree)."""
+    return Paginator(range(count), per_page).get_page(asked).number
 
 
 def _contract_rows(rows: list[tuple[Contract, str]]) -> SafeString:
@@ -128,11 +135,15 @@ def contract_list(request: AuthedRequest) -> HttpResponse:
     organization = request.organization
     state = selectors.list_state(organization=organization)
     place = (organization.name, organization.offers_services, timezone.get_current_timezone_name(), get_language())
-    parts = (_stamp(LIST_PARTS), organization.pk, state, request.GET.urlencode(), place)
+    # Keyed by the page it shows (as the paginator reads ?page=), so made-up query strings add no entries;
+    # a query with anything else is rendered, not kept (the pager's links carry it along).
+    number = _page_number(request.GET.get("page", ""), count=state[0] if state else 0, per_page=LIST_PAGE_SIZE)
+    parts = (_stamp(LIST_PARTS), organization.pk, state, number, place)
     key = "contract-list:" + hashlib.sha256(repr(parts).encode()).hexdigest()
-    content = cache.get(key)
+    keep = set(request.GET) <= {"page"}
+    content = cache.get(key) if keep else None
     if content is None:
-        contracts = Paginator(selectors.contract_list_page(organization=organization), 25)
+        contracts = Paginator(selectors.contract_list_page(organization=organization), LIST_PAGE_SIZE)
         page = contracts.get_page(request.GET.get("page"))
         rows = [(contract, _side(contract, request)) for contract in page.object_list]
         context = {
@@ -142,7 +153,8 @@ def contract_list(request: AuthedRequest) -> HttpResponse:
             "outsourcing": selectors.outsourcing_summary(organization),
         }
         content = render_to_string("contracts/_list_content.html", context, request)
-        cache.set(key, content, ROW_SECONDS)
+        if keep:
+            cache.set(key, content, ROW_SECONDS)
     # Our template's autoescaped render, now or earlier (read back from the cache under this key).
     return render(request, "contracts/contract_list.html", {"content": mark_safe(content)})  # noqa: S308
 

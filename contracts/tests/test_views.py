@@ -256,3 +256,19 @@ def test_after_each_change_the_cached_list_is_the_freshly_rendered_one(contract,
     cache.clear()
     assert served == TOKENS.sub("", html(client.get(reverse("contract-list"))))
     assert served != TOKENS.sub("", before)
+
+
+def test_made_up_query_strings_add_no_list_entries_and_still_page(contract, firm):
+    client = signed_in(firm.owner, firm)
+    cache.clear()
+    client.get(reverse("contract-list"))
+    kept = len(cache_keys())
+
+    for asked in ["1", "0", "-3", "x", "99999999999999999999", "1&utm=a", "1&utm=b"]:
+        assert client.get(reverse("contract-list") + f"?page={asked}").status_code == 200
+
+    assert len(cache_keys()) == kept  # every one is page 1 of 1, or not kept
+
+
+def cache_keys() -> list[bytes]:
+    return [key for key in cache._cache.get_client().keys("*") if b"contract-list:" in key]  # type: ignore[attr-defined]
