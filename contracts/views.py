@@ -7,7 +7,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import mimetypes
-import re
 from typing import Any
 
 from allauth.account.decorators import reauthentication_required
@@ -15,7 +14,6 @@ from django.contrib import messages
 from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
-from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.template.loader import get_template, render_to_string
 from django.utils import timezone
@@ -38,9 +36,9 @@ from contracts.forms import (
 from contracts.models import Contract, ContractStatus, ContractVersion, SignatureMethod
 from core import fragments
 from core.exceptions import Invalid
-from core.idempotency import new_form_token, submit_once
+from core.idempotency import submit_once
 from core.money import RATE_CURRENCIES
-from core.web import attempt, get_or_404, post_only, serve_file
+from core.web import attempt, cache_key, get_or_404, post_only, serve_file, with_fresh_tokens
 
 #: How long a version's rendered terms stay cached: a day (they never change; this only frees memory).
 TERMS_CARD_SECONDS = 24 * 60 * 60
@@ -130,7 +128,7 @@ def _hand_over_form(request: AuthedRequest) -> HandOverForm | None:
 @require_GET
 def contract_list(request: AuthedRequest) -> HttpResponse:
     """The organization's contracts, 25 a page. The content is kept in the cache while the list's state
-    (``selectors.list_state``: one query) stays the same, per query string and the viewer's place; it
+    (``selectors.list_state``: one query) stays the same, per page shown and the viewer's place; it
     holds no form, so nothing in it is the visitor's own."""
     organization = request.organization
     state = selectors.list_state(organization=organization)
@@ -138,8 +136,7 @@ def contract_list(request: AuthedRequest) -> HttpResponse:
     # Keyed by the page it shows (as the paginator reads ?page=), so made-up query strings add no entries;
     # a query with anything else is rendered, not kept (the pager's links carry it along).
     number = _page_number(request.GET.get("page", ""), count=state[0] if state else 0, per_page=LIST_PAGE_SIZE)
-    parts = (_stamp(LIST_PARTS), organization.pk, state, number, place)
-    key = "contract-list:" + hashlib.sha256(repr(parts).encode()).hexdigest()
+    key = cache_key("contract-list", _stamp(LIST_PARTS), organization.pk, state, number, place)
     keep = set(request.GET) <= {"page"}
     content = cache.get(key) if keep else None
     if content is None:
@@ -168,7 +165,7 @@ def contract_detail(request: AuthedRequest, contract_id: int) -> HttpResponse:
     (``selectors.page_state``, one small query that also checks the organization is a party) stays the
     same; any change to the contract, its signatures, its PDF, its history or the viewer's organization
     makes another key. The viewer's membership, time zone and language are in the key too. The forms'
-    tokens are never served from the cache: each response gets its own (:func:`_with_fresh_tokens`)."""
+    tokens are never served from the cache: each response gets its own (``core.web.with_fresh_tokens``)."""
     state = get_or_404(selectors.page_state, contract_id=contract_id, organization=request.organization)
     key = _detail_key(request, contract_id, state)
     content = cache.get(key)
@@ -176,22 +173,8 @@ def contract_detail(request: AuthedRequest, contract_id: int) -> HttpResponse:
         content = render_to_string("contracts/_detail_content.html", _detail_context(request, contract_id), request)
         cache.set(key, content, DETAIL_SECONDS)
     # Our template's autoescaped render, now or earlier (read back from the cache under the viewer's key).
-    context = {"title": state.title, "content": mark_safe(_with_fresh_tokens(content, request))}  # noqa: S308
+    context = {"title": state.title, "content": mark_safe(with_fresh_tokens(content, request))}  # noqa: S308
     return render(request, "contracts/contract_detail.html", context)
-
-
-#: The hidden inputs of a form's CSRF token and one-time submission token, as our templates write them.
-FORM_TOKENS = re.compile(r'(<input type="hidden" name="(csrfmiddlewaretoken|submit_token)" value=")[^"]*(">)')
-
-
-def _with_fresh_tokens(content: str, request: AuthedRequest) -> str:
-    """``content`` with a CSRF token of this visitor and a new one-time token in each of its forms."""
-
-    def fresh(match: re.Match[str]) -> str:
-        token = get_token(request) if match.group(2) == "csrfmiddlewaretoken" else new_form_token()
-        return f"{match.group(1)}{token}{match.group(3)}"
-
-    return FORM_TOKENS.sub(fresh, content)
 
 
 def _detail_key(request: AuthedRequest, contract_id: int, state: selectors.PageState) -> str:
@@ -204,8 +187,7 @@ def _detail_key(request: AuthedRequest, contract_id: int, state: selectors.PageS
         membership.signs_contracts,
     )
     place = (timezone.get_current_timezone_name(), get_language())
-    parts = (_stamp(DETAIL_PARTS), contract_id, state, expired, viewer, place)
-    return "contract-page:" + hashlib.sha256(repr(parts).encode()).hexdigest()
+    return cache_key("contract-page", _stamp(DETAIL_PARTS), contract_id, state, expired, viewer, place)
 
 
 @functools.cache

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
@@ -22,10 +23,12 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.middleware.csrf import get_token
 from django.utils.http import url_has_allowed_host_and_scheme
 from redis.exceptions import RedisError
 
 from core.exceptions import DomainError, NotFound
+from core.idempotency import new_form_token
 
 T = TypeVar("T")
 logger = logging.getLogger(__name__)
@@ -179,3 +182,26 @@ def cached_for_anonymous(view: View) -> View:
         return response
 
     return wrapper
+
+
+# --- pages kept in the cache ---------------------------------------------------------------------------
+
+#: The hidden inputs of a form's CSRF token and one-time submission token, as the templates write them
+#: (``{% csrf_token %}``, ``{% submit_token %}``).
+FORM_TOKENS = re.compile(r'(<input type="hidden" name="(csrfmiddlewaretoken|submit_token)" value=")[^"]*(">)')
+
+
+def with_fresh_tokens(html: str, request: HttpRequest) -> str:
+    """``html`` (rendered earlier, perhaps for another request) with this visitor's CSRF token and a new
+    one-time token in each of its forms: tokens are never served from a cache."""
+
+    def fresh(match: re.Match[str]) -> str:
+        token = get_token(request) if match.group(2) == "csrfmiddlewaretoken" else new_form_token()
+        return f"{match.group(1)}{token}{match.group(3)}"
+
+    return FORM_TOKENS.sub(fresh, html)
+
+
+def cache_key(prefix: str, *parts: Any) -> str:
+    """A cache key naming ``parts`` (values whose ``repr`` is stable: numbers, strings, dates, tuples)."""
+    return f"{prefix}:{hashlib.sha256(repr(parts).encode()).hexdigest()}"
