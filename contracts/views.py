@@ -25,7 +25,6 @@ from accounts.models import Organization
 from accounts.tenancy import AuthedRequest, organization_required
 from contracts import selectors, services
 from contracts.forms import (
-    ROWS_BUTTON,
     EndContractForm,
     HandOverForm,
     Offer,
@@ -35,7 +34,6 @@ from contracts.forms import (
 )
 from contracts.models import Contract, ContractStatus, ContractVersion, SignatureMethod
 from core import fragments
-from core.exceptions import Invalid
 from core.idempotency import submit_once
 from core.money import RATE_CURRENCIES
 from core.web import attempt, cache_key, get_or_404, post_only, serve_file, with_fresh_tokens
@@ -263,12 +261,8 @@ def contract_propose(request: AuthedRequest, contract_id: int) -> HttpResponse:
         refused = 409 if request.method == "POST" else 200
         return render(request, "contracts/contract_propose.html", context, status=refused)
     current, status = contract.terms, 200
-    if request.method != "POST":
-        proposal = Proposal.of(current)
-    elif rows_action := request.POST.get(ROWS_BUTTON, ""):
-        proposal = Proposal.with_rows_changed(current, request.POST, rows_action)
-    else:
-        proposal = Proposal(current=current, data=request.POST)
+    proposal = Proposal.read(current, request)
+    if proposal.submitted:
         if not proposal.is_valid():
             proposal.check(contract=contract)  # the rules judge what could be read, in the same round
         elif (terms := proposal.terms()) == current:
@@ -294,8 +288,7 @@ def contract_propose(request: AuthedRequest, contract_id: int) -> HttpResponse:
                 )
                 return redirect("contract-detail", contract_id=contract.pk)
             assert outcome.error is not None
-            proposal.place(outcome.error)
-            status = 200 if isinstance(outcome.error, Invalid) else outcome.status
+            status = proposal.refused(outcome.error, status=outcome.status)
     context.update(proposal=proposal, current_version=contract.current_version)
     return render(request, "contracts/contract_propose.html", context, status=status)
 
@@ -330,12 +323,8 @@ def contract_offer(request: AuthedRequest, slug: str) -> HttpResponse:
         "can_offer": request.membership.can_manage,
     }
     status = 200
-    if request.method != "POST":
-        proposal = Offer.of(starter)
-    elif rows_action := request.POST.get(ROWS_BUTTON, ""):
-        proposal = Offer.with_rows_changed(starter, request.POST, rows_action)
-    else:
-        proposal = Offer(current=starter, data=request.POST)
+    proposal = Offer.read(starter, request)
+    if proposal.submitted:
         if not proposal.is_valid():
             proposal.check(contract=Contract(currency=currency))  # the rules judge what could be read, at once
         else:
@@ -357,8 +346,7 @@ def contract_offer(request: AuthedRequest, slug: str) -> HttpResponse:
                 )
                 return redirect("contract-detail", contract_id=outcome.value.pk)
             assert outcome.error is not None
-            proposal.place(outcome.error)
-            status = 200 if isinstance(outcome.error, Invalid) else outcome.status
+            status = proposal.refused(outcome.error, status=outcome.status)
     context["proposal"] = proposal
     return render(request, "contracts/contract_offer.html", context, status=status)
 

@@ -17,7 +17,7 @@ from dataclasses import replace
 from typing import Any, Self
 
 from django import forms
-from django.http import QueryDict
+from django.http import HttpRequest, QueryDict
 
 from contracts import services
 from contracts.terms import LEGAL_FIELDS, Clause, MilestoneTerms, Party, RowKeys, Terms
@@ -304,6 +304,27 @@ class Proposal:
                 del found[int(position)]
         initial = {name: data.get(name) for name in TermsForm(current=current).fields if name in data}
         return cls(current=current, initial=initial, milestones=milestones, clauses=clauses)
+
+    @classmethod
+    def read(cls, current: Terms, request: HttpRequest) -> Self:
+        """The form as the request has it: ``current`` shown (GET), the page again with a row more or less
+        (a row's button), or the terms posted, to judge (:attr:`submitted`)."""
+        if request.method != "POST":
+            return cls.of(current)
+        if action := request.POST.get(ROWS_BUTTON, ""):
+            return cls.with_rows_changed(current, request.POST, action)
+        return cls(current=current, data=request.POST)
+
+    @property
+    def submitted(self) -> bool:
+        """Posted to be acted on (not to add or remove a row)."""
+        return self.form.is_bound
+
+    def refused(self, error: DomainError, *, status: int) -> int:
+        """Show the service's refusal next to its fields; the page's status: 200 when the terms broke a
+        rule (the form says which), else the refusal's own (``status``)."""
+        self.place(error)
+        return 200 if isinstance(error, Invalid) else status
 
     def is_valid(self) -> bool:
         """Whether everything could be read (every part is parsed, so each reports its own errors)."""
