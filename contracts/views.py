@@ -4,20 +4,16 @@ changed between two versions, the form that proposes changes to the terms, a dir
 
 from __future__ import annotations
 
-import functools
-import hashlib
 import mimetypes
 from typing import Any
 
 from allauth.account.decorators import reauthentication_required
 from django.contrib import messages
-from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.template.loader import get_template, render_to_string
 from django.utils import timezone
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -36,24 +32,22 @@ from contracts.models import Contract, ContractStatus, ContractVersion, Signatur
 from core import fragments
 from core.idempotency import submit_once
 from core.money import RATE_CURRENCIES
-from core.web import attempt, cache_key, get_or_404, post_only, serve_file, with_fresh_tokens
+from core.web import attempt, get_or_404, kept_content, post_only, serve_file
 
 #: How long a version's rendered terms stay cached: a day (they never change; this only frees memory).
 TERMS_CARD_SECONDS = 24 * 60 * 60
 #: How long a viewer's contract page stays cached; its key changes with anything it shows.
 DETAIL_SECONDS = 5 * 60
-#: The templates of the contract page's content (their sources are in the cache key).
+#: The templates the contract page's content includes (their sources are in its cache key).
 DETAIL_PARTS = (
-    "contracts/_detail_content.html",
     "contracts/_status.html",
     "contracts/_document.html",
     "contracts/_signing.html",
     "contracts/_ending.html",
     "contracts/_terms.html",
 )
-#: The templates of the contract list's content (their sources are in the cache key).
+#: The templates the contract list's content includes (their sources are in its cache key).
 LIST_PARTS = (
-    "contracts/_list_content.html",
     "contracts/_outsourcing_summary.html",
     "_pager.html",
     "contracts/_contract_row.html",
@@ -130,28 +124,31 @@ def contract_list(request: AuthedRequest) -> HttpResponse:
     holds no form, so nothing in it is the visitor's own."""
     organization = request.organization
     state = selectors.list_state(organization=organization)
-    place = (organization.name, organization.offers_services, timezone.get_current_timezone_name(), get_language())
     # Keyed by the page it shows (as the paginator reads ?page=), so made-up query strings add no entries;
     # a query with anything else is rendered, not kept (the pager's links carry it along).
     number = _page_number(request.GET.get("page", ""), count=state[0] if state else 0, per_page=LIST_PAGE_SIZE)
-    key = cache_key("contract-list", _stamp(LIST_PARTS), organization.pk, state, number, place)
-    keep = set(request.GET) <= {"page"}
-    content = cache.get(key) if keep else None
-    if content is None:
+
+    def build() -> dict[str, Any]:
         contracts = Paginator(selectors.contract_list_page(organization=organization), LIST_PAGE_SIZE)
         page = contracts.get_page(request.GET.get("page"))
         rows = [(contract, _side(contract, request)) for contract in page.object_list]
-        context = {
+        return {
             "page": page,
             "rows": rows,
             "rows_html": _contract_rows(rows),
             "outsourcing": selectors.outsourcing_summary(organization),
         }
-        content = render_to_string("contracts/_list_content.html", context, request)
-        if keep:
-            cache.set(key, content, ROW_SECONDS)
-    # Our template's autoescaped render, now or earlier (read back from the cache under this key).
-    return render(request, "contracts/contract_list.html", {"content": mark_safe(content)})  # noqa: S308
+
+    content = kept_content(
+        request,
+        "contracts/_list_content.html",
+        key=(organization.pk, state, number, organization.name, organization.offers_services),
+        build=build,
+        seconds=ROW_SECONDS,
+        parts=LIST_PARTS,
+        keep=set(request.GET) <= {"page"},
+    )
+    return render(request, "contracts/contract_list.html", {"content": content})
 
 
 @organization_required
@@ -165,34 +162,18 @@ def contract_detail(request: AuthedRequest, contract_id: int) -> HttpResponse:
     makes another key. The viewer's membership, time zone and language are in the key too. The forms'
     tokens are never served from the cache: each response gets its own (``core.web.with_fresh_tokens``)."""
     state = get_or_404(selectors.page_state, contract_id=contract_id, organization=request.organization)
-    key = _detail_key(request, contract_id, state)
-    content = cache.get(key)
-    if content is None:
-        content = render_to_string("contracts/_detail_content.html", _detail_context(request, contract_id), request)
-        cache.set(key, content, DETAIL_SECONDS)
-    # Our template's autoescaped render, now or earlier (read back from the cache under the viewer's key).
-    context = {"title": state.title, "content": mark_safe(with_fresh_tokens(content, request))}  # noqa: S308
-    return render(request, "contracts/contract_detail.html", context)
-
-
-def _detail_key(request: AuthedRequest, contract_id: int, state: selectors.PageState) -> str:
     membership = request.membership
     expired = state.signing_expires_at is not None and timezone.now() >= state.signing_expires_at
-    viewer = (
-        request.user.pk,
-        request.organization.pk,
-        membership.role,
-        membership.signs_contracts,
+    viewer = (request.user.pk, request.organization.pk, membership.role, membership.signs_contracts)
+    content = kept_content(
+        request,
+        "contracts/_detail_content.html",
+        key=(contract_id, state, expired, viewer),
+        build=lambda: _detail_context(request, contract_id),
+        seconds=DETAIL_SECONDS,
+        parts=DETAIL_PARTS,
     )
-    place = (timezone.get_current_timezone_name(), get_language())
-    return cache_key("contract-page", _stamp(DETAIL_PARTS), contract_id, state, expired, viewer, place)
-
-
-@functools.cache
-def _stamp(names: tuple[str, ...]) -> str:
-    """The templates as they are in this process: a deploy that changes one changes every key."""
-    sources = [get_template(name).template.source for name in names]  # type: ignore[attr-defined]
-    return hashlib.sha256("\0".join(sources).encode()).hexdigest()[:16]
+    return render(request, "contracts/contract_detail.html", {"title": state.title, "content": content})
 
 
 def _detail_context(request: AuthedRequest, contract_id: int) -> dict[str, Any]:

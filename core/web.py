@@ -10,10 +10,11 @@ organization is the accounts app's (``accounts.tenancy``: ``organization_require
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import wraps
 from typing import Any, Generic, TypeVar, cast
@@ -24,7 +25,11 @@ from django.contrib import messages
 from django.core.cache import cache
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.middleware.csrf import get_token
+from django.template.loader import get_template, render_to_string
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 from redis.exceptions import RedisError
 
 from core.exceptions import DomainError, NotFound
@@ -205,3 +210,41 @@ def with_fresh_tokens(html: str, request: HttpRequest) -> str:
 def cache_key(prefix: str, *parts: Any) -> str:
     """A cache key naming ``parts`` (values whose ``repr`` is stable: numbers, strings, dates, tuples)."""
     return f"{prefix}:{hashlib.sha256(repr(parts).encode()).hexdigest()}"
+
+
+@functools.cache
+def template_stamp(names: tuple[str, ...]) -> str:
+    """The templates as this process has them: a deploy that changes one changes every key it is in."""
+    sources = [get_template(name).template.source for name in names]  # type: ignore[attr-defined]
+    return hashlib.sha256("\0".join(sources).encode()).hexdigest()[:16]
+
+
+def kept_content(
+    request: HttpRequest,
+    template_name: str,
+    *,
+    key: tuple[Any, ...],
+    build: Callable[[], Mapping[str, Any]],
+    seconds: int,
+    parts: Sequence[str] = (),
+    keep: bool = True,
+) -> SafeString:
+    """A page's content (what goes below the site's header) rendered with this request once per ``key``,
+    then read back from the cache for ``seconds``; ``build`` makes the context only when it renders.
+
+    ``key`` must hold everything the content shows, as the caller read it for this request (the rows, their
+    counts, the page number, the acting organization when the content names it, the viewer when it is
+    theirs): a change to any of it is another key, so nothing needs invalidating. The time zone and the
+    language are always in the key, and the sources of the template and its ``parts`` (the templates it
+    includes). Forms get this request's tokens, never cached ones (:func:`with_fresh_tokens`). ``keep``
+    false renders without keeping (a query string the key does not describe). Without the cache it renders.
+    """
+    place = (timezone.get_current_timezone_name(), get_language())
+    name = cache_key(f"content:{template_name}", template_stamp((template_name, *parts)), place, key)
+    content = cache.get(name) if keep else None
+    if content is None:
+        content = render_to_string(template_name, dict(build()), request)
+        if keep:
+            cache.set(name, content, seconds)
+    # Our template's autoescaped render, now or earlier (read back from the cache under this key).
+    return mark_safe(with_fresh_tokens(content, request))  # noqa: S308

@@ -6,6 +6,7 @@ See :mod:`core.fragments`: each tag's key lists everything its template shows.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import date
 from typing import Any, cast
 
 from django import template
@@ -30,35 +31,37 @@ def dashboard_rows(tasks: Iterable[Any]) -> SafeString:
     """
     tasks = list(tasks)
     zone, today = timezone.get_current_timezone_name(), timezone.localdate()
-    keys = [
-        (
-            task.organization_id,
-            task.pk,
-            task.title,
-            task.category_name,
-            task.status,
-            task.visibility,
-            task.budget_type,
-            task.currency,
-            task.budget_amount,
-            task.hourly_rate_min,
-            task.hourly_rate_max,
-            task.edited_at is not None,
-            task.deadline,
-            task.bidding_closes_at,
-            task.bid_count,
-            task.unread_count,
-            zone,
-            today,
-        )
-        for task in tasks
-    ]
+    keys = [dashboard_row_key(task, zone=zone, today=today) for task in tasks]
     return render_each(
         "marketplace/tasks/_dashboard_row.html",
         [{"task": task} for task in tasks],
         keys,
         prefix="dashboard-row",
         seconds=FRAGMENT_SECONDS,
+    )
+
+
+def dashboard_row_key(task: Any, *, zone: str, today: date) -> tuple[Any, ...]:
+    """Everything a row of the client dashboard shows (``_dashboard_row.html``), as a cache key."""
+    return (
+        task.organization_id,
+        task.pk,
+        task.title,
+        task.category_name,
+        task.status,
+        task.visibility,
+        task.budget_type,
+        task.currency,
+        task.budget_amount,
+        task.hourly_rate_min,
+        task.hourly_rate_max,
+        task.edited_at is not None,
+        task.deadline,
+        task.bidding_closes_at,
+        task.bid_count,
+        task.unread_count,
+        zone,
+        today,
     )
 
 

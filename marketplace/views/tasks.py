@@ -18,6 +18,7 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 from django_countries import countries
 
@@ -27,7 +28,16 @@ from contracts import selectors as contract_selectors
 from core.idempotency import submit_once
 from core.money import RATE_CURRENCIES
 from core.routing import public
-from core.web import Outcome, attempt, cached_for_anonymous, get_or_404, post_only, safe_next, serve_attachment
+from core.web import (
+    Outcome,
+    attempt,
+    cached_for_anonymous,
+    get_or_404,
+    kept_content,
+    post_only,
+    safe_next,
+    serve_attachment,
+)
 from core.widgets import country_choices
 from marketplace import selectors, services
 from marketplace.forms.tasks import (
@@ -41,7 +51,10 @@ from marketplace.forms.tasks import (
 )
 from marketplace.models import BudgetType, LocationType, Task, TaskStatus, Visibility
 from marketplace.selectors import TaskFilters
+from marketplace.templatetags.marketplace_fragments import FRAGMENT_SECONDS, dashboard_row_key
 from marketplace.templatetags.marketplace_tags import (
+    ago,
+    days_left,
     load_skill_names,
     revision_skill_slugs,
     skill_name,
@@ -293,7 +306,43 @@ def task_detail(request: HttpRequest, task_id: int) -> HttpResponse:
         )
     elif organization is not None:
         context["my_bid"] = selectors.live_bid_of(task=task, organization=organization)
-    return render(request, "marketplace/tasks/task_detail.html", context)
+    content = kept_content(
+        request,
+        "marketplace/tasks/_task_detail_content.html",
+        key=() if is_client else _task_page_key(request, context),
+        build=lambda: context,
+        seconds=FRAGMENT_SECONDS,
+        # The client's page holds its private estimate, invitations and suggestions: rendered each time.
+        keep=not is_client,
+    )
+    return render(request, "marketplace/tasks/task_detail.html", {**context, "content": content})
+
+
+def _task_page_key(request: HttpRequest, context: dict[str, Any]) -> tuple[Any, ...]:
+    """Everything a bidder's (or a visitor's) task page shows, as read for this request: the task as last
+    saved (every write goes through its ``save()``, which moves ``updated_at``), its client and category,
+    its files and edits, the names shown, the client's record, the viewer's own bid, and the words that
+    count from now ("3 hours ago", "in 5 days") as they read today."""
+    task, bid = context["task"], context.get("my_bid")
+    client = task.organization
+    return (
+        task.pk,
+        task.updated_at,
+        task.is_open_for_bids,
+        ago(task.published_at),
+        days_left(task.deadline),
+        days_left(task.bidding_closes_at),
+        (client.pk, client.name, client.slug, str(client.logo or ""), client.city, str(client.country or "")),
+        (client.headline, client.created_at),
+        (task.category.name, task.category.slug),
+        tuple((a.pk, a.original_name, a.size, a.created_at) for a in context["attachments"]),
+        tuple(revision.pk for revision in context["revisions"]),  # an edit is never changed
+        tuple(sorted(context["skill_names"].items())),
+        tuple(sorted(context["category_names"].items())),
+        (context["client_record"].tasks_posted, context["client_record"].hires),
+        None if bid is None else (bid.pk, bid.amount, bid.currency, bid.status),
+        request.user.is_authenticated,
+    )
 
 
 def _task_action(request: AuthedRequest, task_id: int, service: Any, done: str) -> HttpResponse:
@@ -384,14 +433,30 @@ def client_dashboard(request: AuthedRequest) -> HttpResponse:
     tabs = [("", "All", sum(counts.values()))] + [
         (value, label, counts.get(value, 0)) for value, label in TaskStatus.choices
     ]
-    context = {
-        "page": page,
-        "tasks": list(page.object_list),
-        "status": status,
-        "tabs": tabs,
-        "counts": counts,
-    }
-    return render(request, "marketplace/tasks/client_dashboard.html", context)
+    tasks_shown = list(page.object_list)
+    context = {"page": page, "tasks": tasks_shown, "status": status, "tabs": tabs, "counts": counts}
+    organization = request.organization
+    zone, today = timezone.get_current_timezone_name(), timezone.localdate()
+    content = kept_content(
+        request,
+        "marketplace/tasks/_dashboard_content.html",
+        # What the content shows: whose tasks (its name and sides), the tabs, the page and each row.
+        key=(
+            organization.pk,
+            organization.name,
+            organization.offers_services,
+            status,
+            tuple(tabs),
+            page.number,
+            paginator.num_pages,
+            tuple(dashboard_row_key(task, zone=zone, today=today) for task in tasks_shown),
+        ),
+        build=lambda: context,
+        seconds=FRAGMENT_SECONDS,
+        parts=("_pager.html", "marketplace/tasks/_dashboard_row.html"),
+        keep=set(request.GET) <= {"status", "page"},
+    )
+    return render(request, "marketplace/tasks/client_dashboard.html", {**context, "content": content})
 
 
 # --- the supplier directory ------------------------------------------------------------------------------

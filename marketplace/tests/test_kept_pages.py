@@ -1,0 +1,168 @@
+"""Pages whose content is kept in the cache (``core.web.kept_content``) are never stale.
+
+Each test renders a page (now in the cache), makes one change the page shows, and
+compares what the cache serves with the page rendered from an empty cache.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.core.cache import cache
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import Organization
+from marketplace import services
+from marketplace.models import Category, Task, Thread
+from marketplace.templatetags.marketplace_tags import forget_skill_names
+from marketplace.tests.api_support import make_org, submit
+from tests.factories import open_task, task_input
+from tests.support import html, signed_in
+
+pytestmark = pytest.mark.django_db
+
+TOKENS = re.compile(r'name="(csrfmiddlewaretoken|submit_token)" value="[^"]*"')
+Change = Callable[[Task, Organization, Organization], Any]
+
+
+def _blank_tokens(page: str) -> str:
+    return TOKENS.sub(r'name="\1" value=""', page)
+
+
+def _served_and_fresh(client: Any, path: str) -> tuple[str, str]:
+    """The page as the cache serves it now, and as it renders with nothing cached (tokens blanked)."""
+    served = html(client.get(path))
+    cache.clear()
+    forget_skill_names()
+    return _blank_tokens(served), _blank_tokens(html(client.get(path)))
+
+
+def _check(client: Any, path: str, change: Callable[[], Any]) -> None:
+    before = html(client.get(path))
+    assert _blank_tokens(html(client.get(path))) == _blank_tokens(before)  # served from the cache now
+    change()
+    served, fresh = _served_and_fresh(client, path)
+    assert served == fresh
+    assert served != _blank_tokens(before)  # the change shows
+
+
+def _edited(task: Task, firm: Organization, supplier: Organization) -> Any:
+    data = replace(task_input(), description="Run payroll weekly from now on.", budget_amount=320_000)
+    return services.update_task(actor=firm.owner, task=task, data=data)
+
+
+def _file_added(task: Task, firm: Organization, supplier: Organization) -> Any:
+    upload = SimpleUploadedFile("brief.pdf", b"%PDF-1.4 brief", content_type="application/pdf")
+    return services.add_task_attachments(actor=firm.owner, task=task, uploads=[upload])
+
+
+def _withdrawn(task: Task, firm: Organization, supplier: Organization) -> Any:
+    bid = task.bids.get(supplier=supplier)
+    return services.withdraw_bid(actor=supplier.owner, bid=bid)
+
+
+TASK_PAGE_CHANGES: dict[str, Change] = {
+    "the client edits the task": _edited,
+    "the client attaches a file": _file_added,
+    "the viewer bids": lambda task, firm, supplier: submit(task, supplier),
+    "the client closes the task": lambda task, firm, supplier: services.close_task(actor=firm.owner, task=task),
+    "bidding closes": lambda task, firm, supplier: Task.objects.filter(pk=task.pk).update(
+        bidding_closes_at=timezone.now() - timedelta(seconds=1)
+    ),
+    "the client is renamed": lambda task, firm, supplier: Organization.objects.filter(pk=firm.pk).update(
+        name="Acme Renamed", headline="Now with a headline"
+    ),
+    "the category is renamed": lambda task, firm, supplier: Category.objects.filter(pk=task.category_id).update(
+        name="Payroll and wages"
+    ),
+}
+
+
+@pytest.mark.parametrize("change", list(TASK_PAGE_CHANGES))
+def test_a_bidders_task_page_follows_every_change(firm, other_firm, change):
+    task = open_task(firm)
+    client = signed_in(other_firm.owner, other_firm)
+    _check(client, reverse("task-detail", args=[task.pk]), lambda: TASK_PAGE_CHANGES[change](task, firm, other_firm))
+
+
+def test_a_bid_withdrawn_shows_on_the_kept_task_page(firm, other_firm):
+    task = open_task(firm)
+    submit(task, other_firm)
+    client = signed_in(other_firm.owner, other_firm)
+    _check(client, reverse("task-detail", args=[task.pk]), lambda: _withdrawn(task, firm, other_firm))
+
+
+def test_bidders_never_see_each_others_bid_on_the_kept_page(firm, other_firm):
+    task = open_task(firm)
+    submit(task, other_firm)
+    rival = make_org("Rival Bureau")
+    path = reverse("task-detail", args=[task.pk])
+
+    mine = html(signed_in(other_firm.owner, other_firm).get(path))
+    theirs = html(signed_in(rival.owner, rival).get(path))
+
+    assert "You already bid" in mine
+    assert "You already bid" not in theirs
+    assert "Place a bid" in theirs
+
+
+def test_the_clients_own_task_page_is_never_kept(firm):
+    task = open_task(firm)
+    client = signed_in(firm.owner, firm)
+    path = reverse("task-detail", args=[task.pk])
+    assert "4,500.00" in html(client.get(path))
+
+    # No save(), so no key of a kept page would change: only a page rendered each time shows it.
+    Task.objects.filter(pk=task.pk).update(in_house_cost_estimate=999_900)
+
+    assert "9,999.00" in html(client.get(path))
+
+
+def _message(task: Task, firm: Organization, supplier: Organization) -> Any:
+    thread = Thread.objects.get(task=task, supplier=supplier)
+    return services.send_message(actor=supplier.owner, organization=supplier, thread=thread, body="A question.")
+
+
+DASHBOARD_CHANGES: dict[str, Change] = {
+    "a new task": lambda task, firm, supplier: open_task(firm, title="Quarterly VAT return"),
+    "a bid arrives": lambda task, firm, supplier: submit(task, supplier),
+    "the client closes a task": lambda task, firm, supplier: services.close_task(actor=firm.owner, task=task),
+    "the client edits a task": _edited,
+    "the organization is renamed": lambda task, firm, supplier: Organization.objects.filter(pk=firm.pk).update(
+        name="Acme Renamed"
+    ),
+}
+
+
+@pytest.mark.parametrize("change", list(DASHBOARD_CHANGES))
+def test_the_kept_dashboard_follows_every_change(firm, other_firm, change):
+    task = open_task(firm)
+    client = signed_in(firm.owner, firm)
+    _check(client, reverse("client-dashboard"), lambda: DASHBOARD_CHANGES[change](task, firm, other_firm))
+
+
+def test_an_unread_message_shows_on_the_kept_dashboard(firm, other_firm):
+    task = open_task(firm)
+    submit(task, other_firm)
+    client = signed_in(firm.owner, firm)
+    _check(client, reverse("client-dashboard"), lambda: _message(task, firm, other_firm))
+
+
+def test_two_clients_never_share_a_kept_dashboard(firm, other_firm):
+    open_task(firm, title="Payroll of the firm")
+    open_task(other_firm, title="Payroll of the other firm")
+
+    ours = html(signed_in(firm.owner, firm).get(reverse("client-dashboard")))
+    theirs = html(signed_in(other_firm.owner, other_firm).get(reverse("client-dashboard")))
+
+    assert "Payroll of the firm" in ours
+    assert "Payroll of the other firm" not in ours
+    assert "Payroll of the other firm" in theirs
+    assert "Payroll of the firm" not in theirs
