@@ -61,6 +61,28 @@ def _when(moment: datetime | None, today_key: str) -> SafeString:
     )
 
 
+def thread_row_key(thread: Any, *, organization_id: int) -> tuple[Any, ...]:
+    """Everything :func:`thread_row` shows of ``thread`` to ``organization_id``, as a cache key (the day the
+    dates count from and the time zone are the caller's)."""
+    we_supply = thread.supplier_id == organization_id
+    return (
+        thread.pk,
+        we_supply,
+        thread.task.organization.name if we_supply else thread.supplier.name,
+        thread.task.title,
+        thread.bid_status,
+        thread.last_body,
+        thread.last_sender_id == organization_id,
+        thread.last_message_at,
+        thread.unread_count,
+    )
+
+
+def today_key() -> str:
+    """The viewer's day, as :func:`thread_rows` compares a message's with it."""
+    return date_format(timezone.localtime(timezone.now()), "Ymd")
+
+
 def thread_row(thread: Any, *, organization_id: int, url: Any, today_key: str) -> str:
     we_supply = thread.supplier_id == organization_id
     other = thread.task.organization.name if we_supply else thread.supplier.name
@@ -98,7 +120,7 @@ def thread_row(thread: Any, *, organization_id: int, url: Any, today_key: str) -
 def thread_rows(context: template.Context, threads: Iterable[Any]) -> SafeString:
     """One ``<li>`` per thread, as the acting organization sees it (client or bidder side)."""
     organization_id = context["acting_organization"].pk
-    today_key = date_format(timezone.localtime(timezone.now()), "Ymd")
     url = id_url("thread-detail", "thread_id")
-    rows = (thread_row(thread, organization_id=organization_id, url=url, today_key=today_key) for thread in threads)
+    day = today_key()
+    rows = (thread_row(thread, organization_id=organization_id, url=url, today_key=day) for thread in threads)
     return mark_safe("".join(rows))  # noqa: S308 - each row is format_html output

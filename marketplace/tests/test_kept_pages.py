@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import TestCase
 from django.urls import reverse
 from django.utils import timezone
 
@@ -47,7 +48,8 @@ def _served_and_fresh(client: Any, path: str) -> tuple[str, str]:
 def _check(client: Any, path: str, change: Callable[[], Any]) -> None:
     before = html(client.get(path))
     assert _blank_tokens(html(client.get(path))) == _blank_tokens(before)  # served from the cache now
-    change()
+    with TestCase.captureOnCommitCallbacks(execute=True):  # what runs after the change commits runs too
+        change()
     served, fresh = _served_and_fresh(client, path)
     assert served == fresh
     assert served != _blank_tokens(before)  # the change shows
@@ -166,3 +168,46 @@ def test_two_clients_never_share_a_kept_dashboard(firm, other_firm):
     assert "Payroll of the other firm" not in ours
     assert "Payroll of the other firm" in theirs
     assert "Payroll of the firm" not in theirs
+
+
+def _answered_and_read(task: Task, firm: Organization, supplier: Organization) -> Any:
+    _message(task, firm, supplier)
+    thread = Thread.objects.get(task=task, supplier=supplier)
+    return services.mark_thread_read(user=firm.owner, thread=thread)
+
+
+def _retitled(task: Task, firm: Organization, supplier: Organization) -> Any:
+    return services.update_task(actor=firm.owner, task=task, data=replace(task_input(), title="Payroll, retitled"))
+
+
+MESSAGES_CHANGES: dict[str, Change] = {
+    "a message arrives": _message,
+    "a message arrives and the client reads it": _answered_and_read,
+    "another bidder": lambda task, firm, supplier: submit(task, make_org("Rival Bureau")),
+    "the supplier is renamed": lambda task, firm, supplier: Organization.objects.filter(pk=supplier.pk).update(
+        name="Globex Renamed"
+    ),
+    "the task is retitled": _retitled,
+    "the bid is declined": lambda task, firm, supplier: services.decline_bid(
+        actor=firm.owner, bid=task.bids.get(supplier=supplier)
+    ),
+}
+
+
+@pytest.mark.parametrize("change", list(MESSAGES_CHANGES))
+def test_the_kept_messages_page_follows_every_change(firm, other_firm, change):
+    task = open_task(firm)
+    submit(task, other_firm)
+    client = signed_in(firm.owner, firm)
+    _check(client, reverse("thread-list"), lambda: MESSAGES_CHANGES[change](task, firm, other_firm))
+
+
+def test_each_side_reads_the_conversation_as_its_own(firm, other_firm):
+    task = open_task(firm, title="Payroll of the firm")
+    submit(task, other_firm)
+
+    as_client = html(signed_in(firm.owner, firm).get(reverse("thread-list")))
+    as_supplier = html(signed_in(other_firm.owner, other_firm).get(reverse("thread-list")))
+
+    assert f'<strong class="msg-thread-name">{other_firm.name}</strong>' in as_client
+    assert f'<strong class="msg-thread-name">{firm.name}</strong>' in as_supplier

@@ -16,22 +16,43 @@ from django.views.decorators.http import require_GET
 
 from accounts.tenancy import AuthedRequest, organization_required
 from core.idempotency import submit_once
-from core.web import Outcome, attempt, get_or_404, post_only, serve_attachment
+from core.web import Outcome, attempt, get_or_404, kept_content, post_only, serve_attachment
 from marketplace import selectors, services
 from marketplace.forms.messaging import MessageForm
+from marketplace.templatetags.thread_list import thread_row_key, today_key
 from marketplace.views.bids import get_only
 
 PAGE_SIZE = 25
+#: How long a page of conversations stays kept (its key changes with anything it shows).
+CONTENT_SECONDS = 10 * 60
 
 
 @organization_required
 @require_GET
 def thread_list(request: AuthedRequest) -> HttpResponse:
     """Every conversation of the acting organization, as client or supplier, newest activity first."""
+    organization = request.organization
     page = selectors.thread_summary_page(
-        organization=request.organization, user=request.user, number=request.GET.get("page"), per_page=PAGE_SIZE
+        organization=organization, user=request.user, number=request.GET.get("page"), per_page=PAGE_SIZE
     )
-    return render(request, "marketplace/messages/thread_list.html", {"page": page})
+    content = kept_content(
+        request,
+        "marketplace/messages/_thread_list_content.html",
+        # What the content shows: whose conversations, the page, and each row as this organization reads it.
+        key=(
+            organization.pk,
+            organization.name,
+            page.number,
+            page.paginator.num_pages,
+            today_key(),
+            tuple(thread_row_key(thread, organization_id=organization.pk) for thread in page.object_list),
+        ),
+        build=lambda: {"page": page},
+        seconds=CONTENT_SECONDS,
+        parts=("_pager.html",),
+        keep=set(request.GET) <= {"page"},
+    )
+    return render(request, "marketplace/messages/thread_list.html", {"page": page, "content": content})
 
 
 @organization_required
