@@ -65,6 +65,28 @@ def dashboard_row_key(task: Any, *, zone: str, today: date) -> tuple[Any, ...]:
     )
 
 
+def supplier_card_key(supplier: Any, names: Mapping[str, str]) -> tuple[Any, ...]:
+    """Everything the body of a supplier's card shows (``_supplier_card_body.html``), as a cache key."""
+    return (
+        supplier.pk,
+        supplier.name,
+        supplier.slug,
+        str(supplier.logo or ""),
+        supplier.city,
+        str(supplier.country or ""),
+        supplier.headline,
+        supplier.rating,
+        supplier.review_count,
+        supplier.completed_contracts,
+        reply_time(supplier.median_reply_seconds),  # as shown: a new median in the same hour keeps the body
+        supplier.created_at.strftime("%Y-%m"),
+        supplier.hourly_rate,
+        supplier.hourly_rate_currency,
+        len(supplier.skills),
+        tuple(skill_name(slug, names) for slug in supplier.skills[:6]),
+    )
+
+
 @register.simple_tag
 def supplier_card_bodies(
     suppliers: Iterable[Any], names: Mapping[str, str] | None = None
@@ -76,27 +98,7 @@ def supplier_card_bodies(
     on the viewer's open tasks and invitations, stay in the page.
     """
     suppliers, names = list(suppliers), names or {}
-    keys = [
-        (
-            supplier.pk,
-            supplier.name,
-            supplier.slug,
-            str(supplier.logo or ""),
-            supplier.city,
-            str(supplier.country or ""),
-            supplier.headline,
-            supplier.rating,
-            supplier.review_count,
-            supplier.completed_contracts,
-            reply_time(supplier.median_reply_seconds),  # as shown: a new median in the same hour keeps the body
-            supplier.created_at.strftime("%Y-%m"),
-            supplier.hourly_rate,
-            supplier.hourly_rate_currency,
-            len(supplier.skills),
-            tuple(skill_name(slug, names) for slug in supplier.skills[:6]),
-        )
-        for supplier in suppliers
-    ]
+    keys = [supplier_card_key(supplier, names) for supplier in suppliers]
     bodies = render_parts(
         "marketplace/suppliers/_supplier_card_body.html",
         [{"supplier": supplier, "skill_names": names} for supplier in suppliers],

@@ -211,3 +211,47 @@ def test_each_side_reads_the_conversation_as_its_own(firm, other_firm):
 
     assert f'<strong class="msg-thread-name">{other_firm.name}</strong>' in as_client
     assert f'<strong class="msg-thread-name">{firm.name}</strong>' in as_supplier
+
+
+def _listed(name: str) -> Organization:
+    organization = make_org(name)
+    Organization.objects.filter(pk=organization.pk).update(skills=["payroll"], offers_services=True, city="Porto")
+    return organization
+
+
+DIRECTORY_CHANGES: dict[str, Change] = {
+    "a supplier is renamed": lambda task, firm, supplier: Organization.objects.filter(pk=supplier.pk).update(
+        name="Globex Renamed", headline="A new headline"
+    ),
+    "another supplier is listed": lambda task, firm, supplier: _listed("Porto Payroll"),
+    "the viewer posts another task": lambda task, firm, supplier: open_task(firm, title="Quarterly VAT return"),
+    "the viewer's task closes": lambda task, firm, supplier: services.close_task(actor=firm.owner, task=task),
+    "a category is added": lambda task, firm, supplier: Category.objects.create(slug="audits", name="Audits"),
+}
+
+
+@pytest.mark.parametrize("change", list(DIRECTORY_CHANGES))
+def test_the_kept_directory_follows_every_change(firm, supplier, change):
+    task = open_task(firm)
+    client = signed_in(firm.owner, firm)
+    _check(client, reverse("supplier-list"), lambda: DIRECTORY_CHANGES[change](task, firm, supplier))
+
+
+def test_an_invitation_shows_on_the_kept_directory_of_its_task(firm, supplier):
+    task = open_task(firm)
+    client = signed_in(firm.owner, firm)
+    path = reverse("supplier-list") + f"?task={task.pk}"
+    _check(client, path, lambda: services.invite_supplier_to_bid(actor=firm.owner, task=task, supplier=supplier))
+
+
+def test_each_search_of_the_directory_is_kept_apart(firm, supplier):
+    _listed("Porto Payroll")
+    client = signed_in(firm.owner, firm)
+
+    everyone = html(client.get(reverse("supplier-list")))
+    in_porto = html(client.get(reverse("supplier-list") + "?city=Porto"))
+
+    assert supplier.name in everyone
+    assert "Porto Payroll" in everyone
+    assert supplier.name not in in_porto
+    assert "Porto Payroll" in in_porto

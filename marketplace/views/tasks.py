@@ -51,7 +51,7 @@ from marketplace.forms.tasks import (
 )
 from marketplace.models import BudgetType, LocationType, Task, TaskStatus, Visibility
 from marketplace.selectors import TaskFilters
-from marketplace.templatetags.marketplace_fragments import FRAGMENT_SECONDS, dashboard_row_key
+from marketplace.templatetags.marketplace_fragments import FRAGMENT_SECONDS, dashboard_row_key, supplier_card_key
 from marketplace.templatetags.marketplace_tags import (
     ago,
     days_left,
@@ -494,7 +494,33 @@ def supplier_list(request: AuthedRequest) -> HttpResponse:
         # What the Filters button of a phone counts: a currency only narrows the maximum rate, so it is not one more.
         "filter_count": len(filters.as_params().keys() - {"currency"}),
     }
-    return render(request, "marketplace/suppliers/supplier_list.html", context)
+    content = kept_content(
+        request,
+        "marketplace/suppliers/_supplier_list_content.html",
+        # What the content shows: the search as asked (the forms carry the path back), its categories, the
+        # page and each card, and the viewer's open tasks and invitations (the cards' actions).
+        key=(
+            request.get_full_path(),
+            tuple(form.fields["category"].choices),  # type: ignore[attr-defined]
+            paginator.count,
+            page.number,
+            tuple(supplier_card_key(supplier, names) for supplier in rows),
+            tuple((task.pk, task.title, task.visibility, task.published_at) for task in open_tasks),
+            None if chosen_task is None else chosen_task.pk,
+            tuple(sorted(invited)),
+        ),
+        build=lambda: context,
+        seconds=FRAGMENT_SECONDS,
+        parts=(
+            "marketplace/_filter_toggle.html",
+            "marketplace/suppliers/_supplier_card_body.html",
+            "marketplace/suppliers/_invite_menu.html",
+            "marketplace/suppliers/_invite_menu_list.html",
+            "_pager.html",
+        ),
+        keep=set(request.GET) <= {*form.fields, "page", "task"},
+    )
+    return render(request, "marketplace/suppliers/supplier_list.html", {**context, "content": content})
 
 
 # --- saved searches --------------------------------------------------------------------------------------------
