@@ -241,10 +241,19 @@ def kept_content(
     """
     place = (timezone.get_current_timezone_name(), get_language())
     name = cache_key(f"content:{template_name}", template_stamp((template_name, *parts)), place, key)
-    content = cache.get(name) if keep else None
+    content = None
+    if keep:
+        try:
+            content = cache.get(name)
+        except RedisError:  # the page works without its cache
+            logger.warning("content cache unavailable, rendering", extra={"template": template_name}, exc_info=True)
+            keep = False
     if content is None:
         content = render_to_string(template_name, dict(build()), request)
         if keep:
-            cache.set(name, content, seconds)
+            try:
+                cache.set(name, content, seconds)
+            except RedisError:
+                logger.warning("content cache unavailable", extra={"template": template_name}, exc_info=True)
     # Our template's autoescaped render, now or earlier (read back from the cache under this key).
     return mark_safe(with_fresh_tokens(content, request))  # noqa: S308

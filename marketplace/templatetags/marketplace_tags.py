@@ -344,7 +344,7 @@ CARD_TEMPLATE = "marketplace/_task_card.html"
 CARD_SECONDS = 600
 
 
-def _card_key(task: Task, names: Mapping[str, str], now: datetime, today: date, zone: str) -> tuple[Any, ...]:
+def card_key(task: Task, names: Mapping[str, str], now: datetime, today: date, zone: str) -> tuple[Any, ...]:
     """What the card shows, as a cache key: the task as last saved (every write of a task goes through
     its ``save()``, which moves ``updated_at``), its client's, category's and skills' names, and the
     viewer's time zone and day (deadlines read "in 3 days"). "Posted 5 minutes ago" is kept to its
@@ -378,7 +378,7 @@ def task_cards(tasks: Iterable[Task], names: Mapping[str, str] | None = None) ->
     return render_each(
         CARD_TEMPLATE,
         [{"task": task, "skill_names": names} for task in tasks],
-        [_card_key(task, names, now, today, zone) for task in tasks],
+        [card_key(task, names, now, today, zone) for task in tasks],
         prefix="task-card",
         seconds=CARD_SECONDS,
     )

@@ -255,3 +255,40 @@ def test_each_search_of_the_directory_is_kept_apart(firm, supplier):
     assert "Porto Payroll" in everyone
     assert supplier.name not in in_porto
     assert "Porto Payroll" in in_porto
+
+
+BROWSE_CHANGES: dict[str, Change] = {
+    "a task is published": lambda task, firm, supplier: open_task(firm, title="Quarterly VAT return"),
+    "a task on the page is edited": _retitled,
+    "a task on the page closes": lambda task, firm, supplier: services.close_task(actor=firm.owner, task=task),
+    "its client is renamed": lambda task, firm, supplier: Organization.objects.filter(pk=firm.pk).update(
+        name="Acme Renamed"
+    ),
+    "a category is added": lambda task, firm, supplier: Category.objects.create(slug="audits", name="Audits"),
+}
+
+
+@pytest.mark.parametrize("path", ["/tasks/", "/tasks/?q=payroll&sort=newest"])
+@pytest.mark.parametrize("change", list(BROWSE_CHANGES))
+def test_the_kept_browse_page_follows_every_change(firm, other_firm, change, path):
+    task = open_task(firm)
+    client = signed_in(other_firm.owner, other_firm)
+    _check(client, path, lambda: BROWSE_CHANGES[change](task, firm, other_firm))
+
+
+def test_a_query_with_anything_unknown_or_refused_is_rendered_not_kept(firm, other_firm):
+    open_task(firm)
+    client = signed_in(other_firm.owner, other_firm)
+    cache.clear()
+    client.get("/tasks/")
+    kept = len(_content_keys())
+
+    for query in ["utm_source=mail", "budget_min=abc", "q=payroll&junk=1"]:
+        assert client.get(f"/tasks/?{query}").status_code == 200
+
+    assert len(_content_keys()) == kept
+
+
+def _content_keys() -> list[bytes]:
+    client = cache._cache.get_client()  # type: ignore[attr-defined]
+    return [key for key in client.keys("*") if b"content:marketplace/tasks/_task_list_content.html" in key]

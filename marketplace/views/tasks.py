@@ -53,7 +53,9 @@ from marketplace.models import BudgetType, LocationType, Task, TaskStatus, Visib
 from marketplace.selectors import TaskFilters
 from marketplace.templatetags.marketplace_fragments import FRAGMENT_SECONDS, dashboard_row_key, supplier_card_key
 from marketplace.templatetags.marketplace_tags import (
+    CARD_TEMPLATE,
     ago,
+    card_key,
     days_left,
     load_skill_names,
     revision_skill_slugs,
@@ -89,7 +91,7 @@ def task_list(request: HttpRequest) -> HttpResponse:
     names = load_skill_names([*filters.skills, *(slug for task in page.tasks for slug in task.skills)])
     params = filters.as_params()
     chips = _filter_chips(filters, categories=categories, names=names)
-    context = {
+    context: dict[str, Any] = {
         "tasks": page.tasks,
         "next_cursor": page.next_cursor,
         "is_first_page": not cursor,
@@ -118,7 +120,30 @@ def task_list(request: HttpRequest) -> HttpResponse:
             }
         ),
     }
-    return render(request, "marketplace/tasks/task_list.html", context)
+    now, today, zone = timezone.now(), timezone.localdate(), timezone.get_current_timezone_name()
+    content = kept_content(
+        request,
+        "marketplace/tasks/_task_list_content.html",
+        # What the content shows: the search as asked, whether the visitor may save it, the categories
+        # offered, and the page of cards (each as ``task_cards`` keys it) with the link to the next.
+        key=(
+            request.get_full_path(),
+            request.user.is_authenticated,
+            organization is not None,
+            tuple(context["category_choices"]),
+            context["skills_text"],
+            context["save_form"].initial["name"],
+            page.sort,
+            page.next_cursor,
+            tuple(card_key(task, names, now, today, zone) for task in page.tasks),
+        ),
+        build=lambda: context,
+        seconds=FRAGMENT_SECONDS,
+        parts=("marketplace/_filter_toggle.html", CARD_TEMPLATE),
+        # Only a query of recognised, valid filters is kept (anything else renders, and says what it refused).
+        keep=not refused and set(request.GET) <= {*params, "cursor", "budget_from", "budget_to", "currency"},
+    )
+    return render(request, "marketplace/tasks/task_list.html", {**context, "content": content})
 
 
 def _filter_chips(filters: TaskFilters, *, categories: list[Any], names: dict[str, str]) -> list[dict[str, str]]:
