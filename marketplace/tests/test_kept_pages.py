@@ -292,3 +292,20 @@ def test_a_query_with_anything_unknown_or_refused_is_rendered_not_kept(firm, oth
 def _content_keys() -> list[bytes]:
     client = cache._cache.get_client()  # type: ignore[attr-defined]
     return [key for key in client.keys("*") if b"content:marketplace/tasks/_task_list_content.html" in key]
+
+
+@pytest.mark.parametrize(
+    "name", ["task-detail", "client-dashboard", "thread-list", "supplier-list", "task-list", "contract-list"]
+)
+def test_kept_pages_render_when_the_cache_is_down(firm, other_firm, settings, name):
+    task = open_task(firm, title="Payroll for a bakery")
+    submit(task, other_firm)
+    path = reverse(name, args=[task.pk]) if name == "task-detail" else reverse(name)
+    client = signed_in(firm.owner, firm)
+    # The product's own backend, pointed at a port where no Redis answers: it fails open.
+    settings.CACHES = {"default": {**settings.CACHES["default"], "LOCATION": "redis://127.0.0.1:1/0"}}
+
+    response = client.get(path)
+
+    assert response.status_code == 200
+    assert "<footer" in html(response)
