@@ -295,12 +295,21 @@ def _content_keys() -> list[bytes]:
 
 
 @pytest.mark.parametrize(
-    "name", ["task-detail", "client-dashboard", "thread-list", "supplier-list", "task-list", "contract-list"]
+    "name",
+    [
+        "task-detail",
+        "task-comparison",
+        "client-dashboard",
+        "thread-list",
+        "supplier-list",
+        "task-list",
+        "contract-list",
+    ],
 )
 def test_kept_pages_render_when_the_cache_is_down(firm, other_firm, settings, name):
     task = open_task(firm, title="Payroll for a bakery")
     submit(task, other_firm)
-    path = reverse(name, args=[task.pk]) if name == "task-detail" else reverse(name)
+    path = reverse(name, args=[task.pk]) if name.startswith("task-") and name != "task-list" else reverse(name)
     client = signed_in(firm.owner, firm)
     # The product's own backend, pointed at a port where no Redis answers: it fails open.
     settings.CACHES = {"default": {**settings.CACHES["default"], "LOCATION": "redis://127.0.0.1:1/0"}}
@@ -309,3 +318,47 @@ def test_kept_pages_render_when_the_cache_is_down(firm, other_firm, settings, na
 
     assert response.status_code == 200
     assert "<footer" in html(response)
+
+
+COMPARISON_CHANGES: dict[str, Change] = {
+    "another bid": lambda task, firm, supplier: submit(task, make_org("Rival Bureau")),
+    "a bid is shortlisted": lambda task, firm, supplier: services.shortlist_bid(
+        actor=firm.owner, bid=task.bids.get(supplier=supplier)
+    ),
+    "a bid is declined": lambda task, firm, supplier: services.decline_bid(
+        actor=firm.owner, bid=task.bids.get(supplier=supplier)
+    ),
+    "the weights change": lambda task, firm, supplier: services.set_comparison_weights(
+        actor=firm.owner,
+        task=task,
+        weights={"price": 5, "reputation": 0, "communication": 1, "geography": 1, "flexibility": 1},
+    ),
+    "the supplier answers": _message,
+    "the bidder is renamed": lambda task, firm, supplier: Organization.objects.filter(pk=supplier.pk).update(
+        name="Globex Renamed"
+    ),
+    "the in-house estimate changes": lambda task, firm, supplier: services.update_task(
+        actor=firm.owner, task=task, data=replace(task_input(), in_house_cost_estimate=200_000)
+    ),
+}
+
+
+@pytest.mark.parametrize("change", list(COMPARISON_CHANGES))
+def test_the_kept_comparison_follows_every_change(firm, other_firm, change):
+    task = open_task(firm)
+    submit(task, other_firm)
+    client = signed_in(firm.owner, firm)
+    path = reverse("task-comparison", args=[task.pk])
+    _check(client, path, lambda: COMPARISON_CHANGES[change](Task.objects.get(pk=task.pk), firm, other_firm))
+
+
+def test_a_member_who_may_not_accept_is_not_served_an_owners_comparison(firm, other_firm, member):
+    task = open_task(firm)
+    submit(task, other_firm)
+    path = reverse("task-comparison", args=[task.pk])
+
+    as_owner = html(signed_in(firm.owner, firm).get(path))
+    as_member = html(signed_in(member, firm).get(path))
+
+    assert "Only owners and admins" not in as_owner
+    assert "Only owners and admins" in as_member

@@ -23,14 +23,17 @@ from accounts.tenancy import AuthedRequest, organization_required
 from core.exceptions import DomainError, Invalid
 from core.forms import add_rule_errors
 from core.idempotency import submit_once
-from core.web import Outcome, attempt, get_or_404, post_only, safe_next, serve_attachment
+from core.web import Outcome, attempt, get_or_404, kept_content, post_only, safe_next, serve_attachment
 from marketplace import selectors, services
 from marketplace.comparison import DEFAULT_WEIGHTS, FACTOR_LABELS, FACTORS, compare_bids, savings_of
 from marketplace.forms.bids import BidForm, DeclineForm, WeightsForm, milestone_formset
 from marketplace.models import Bid, BidStatus, Task, TaskStatus
 from marketplace.services.bids import validate_bid
+from marketplace.templatetags.marketplace_tags import days_left
 
 PAGE_SIZE = 25
+#: How long a comparison's content stays kept (its key changes with anything it shows).
+COMPARISON_SECONDS = 10 * 60
 STATUS_FILTERS = [("", "All"), *BidStatus.choices]
 
 
@@ -383,4 +386,51 @@ def task_comparison(request: AuthedRequest, task_id: int) -> HttpResponse:
         "can_manage": request.membership.can_manage,
         "factor_labels": FACTOR_LABELS,
     }
-    return render(request, "marketplace/bids/task_comparison.html", context, status=outcome.status)
+    content = kept_content(
+        request,
+        "marketplace/bids/_comparison_content.html",
+        key=() if request.method == "POST" else _comparison_key(request, context),
+        build=lambda: context,
+        seconds=COMPARISON_SECONDS,
+        parts=("accounts/_form_errors.html",),
+        # A refused POST shows its form's errors: rendered, never kept.
+        keep=request.method == "GET" and set(request.GET) <= {"sort"},
+    )
+    return render(
+        request, "marketplace/bids/task_comparison.html", {**context, "content": content}, status=outcome.status
+    )
+
+
+def _comparison_key(request: AuthedRequest, context: dict[str, Any]) -> tuple[Any, ...]:
+    """Everything the comparison shows, as computed for this request: the task as last saved (its weights
+    are saved with it) and what counts from today, the order asked, every row's scores, savings and total
+    with its bid's supplier, price and status, and whether the viewer may accept."""
+    task, comparison = context["task"], context["comparison"]
+    rows = tuple(
+        (
+            row.bid.pk,
+            row.bid.supplier.name,
+            row.bid.amount,
+            row.bid.currency,
+            row.bid.status,
+            tuple(row.factors.items()),
+            row.savings,
+            row.total,
+            row.total_explanation,
+            row.rank,
+            tuple(row.left_out),
+            tuple(row.ignored),
+        )
+        for row in comparison.rows
+    )
+    return (
+        task.pk,
+        task.updated_at,
+        context["task_open"],
+        days_left(task.deadline),
+        tuple(sorted(comparison.weights.items())),
+        comparison.sort,
+        rows,
+        context["can_manage"],
+        request.organization.name,
+    )
