@@ -88,6 +88,18 @@ def site_header(context: template.Context) -> SafeString:
     return mark_safe(filled.replace(UNREAD_SLOT, _unread_badge(context)))  # noqa: S308
 
 
+@register.simple_tag
+def head_assets() -> SafeString:
+    """``{% head_assets %}``: the icon, style sheets and scripts every page links, written once per process
+    (their hashed names do not change while it runs)."""
+    return _head_assets()
+
+
+@functools.cache
+def _head_assets() -> SafeString:
+    return cast(SafeString, get_template("_head_assets.html").render({}))
+
+
 @register.simple_tag(takes_context=True)
 def site_footer(context: template.Context) -> SafeString:
     """``{% site_footer %}``: the page's footer. It differs by signing in, by the sides the acting
@@ -99,6 +111,18 @@ def site_footer(context: template.Context) -> SafeString:
 
 
 def header_of(context: template.Context) -> Header:
+    """What the header (and the footer) of this page show; worked out once per request."""
+    request = context.get("request")
+    kept = getattr(request, "_page_header", None)
+    if kept is not None:
+        return cast(Header, kept)
+    header = _header_of(context)
+    if request is not None:
+        request._page_header = header
+    return header
+
+
+def _header_of(context: template.Context) -> Header:
     user = context.get("user")
     section = current_section(context)
     if user is None or not user.is_authenticated:
