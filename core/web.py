@@ -200,8 +200,14 @@ def with_fresh_tokens(html: str, request: HttpRequest) -> str:
     """``html`` (rendered earlier, perhaps for another request) with this visitor's CSRF token and a new
     one-time token in each of its forms: tokens are never served from a cache."""
 
+    csrf: list[str] = []  # one masked CSRF token for the whole response, as {% csrf_token %} writes it
+
     def fresh(match: re.Match[str]) -> str:
-        token = get_token(request) if match.group(2) == "csrfmiddlewaretoken" else new_form_token()
+        if match.group(2) == "csrfmiddlewaretoken":
+            csrf[:] = csrf or [get_token(request)]
+            token = csrf[0]
+        else:
+            token = new_form_token()
         return f"{match.group(1)}{token}{match.group(3)}"
 
     return FORM_TOKENS.sub(fresh, html)

@@ -11,7 +11,9 @@ settings and benchmark-only views as ``benchmark_http.py``::
 or token (that owner's API token). ``{task}`` and ``{compare}`` in the path
 stand for a public open task and the client's task with the most bids.
 
-It prints the least and the median of five batches of ``-n`` requests
+With ``--cold`` each request first drops what pages keep of themselves in the cache (their content,
+rows and cards; untimed), so every request renders its page: what a viewer's first visit after a
+change costs. It prints the least and the median of five batches of ``-n`` requests
 (milliseconds a request: the least is the figure to compare between two
 commits on a shared machine), the queries of one request, with
 ``--explain`` what PostgreSQL spends planning and executing each of them,
@@ -78,6 +80,11 @@ def main() -> None:
         help="run each query of one request again under EXPLAIN ANALYZE: its planning and execution time",
     )
     parser.add_argument("--profile", type=int, default=0, help="print the N costliest functions (cumulative)")
+    parser.add_argument(
+        "--cold",
+        action="store_true",
+        help="before each request, drop what the page keeps of itself in the cache (its content, rows and cards)",
+    )
     parser.add_argument("--save", metavar="FILE", help="write the page's body to FILE (to see what its bytes are)")
     args = parser.parse_args()
 
@@ -121,10 +128,14 @@ def main() -> None:
             print_explained(queries, connection)
         batches = []
         for _ in range(5):
-            started = time.perf_counter()
+            spent = 0.0
             for _ in range(args.n):
+                if args.cold:
+                    forget_kept_pages()  # not timed
+                started = time.perf_counter()
                 request()
-            batches.append((time.perf_counter() - started) * 1000 / args.n)
+                spent += time.perf_counter() - started
+            batches.append(spent * 1000 / args.n)
         print(f"ms/request: least {min(batches):.2f}, median {statistics.median(batches):.2f}")
         if args.profile:
             profiler = cProfile.Profile()
@@ -136,6 +147,22 @@ def main() -> None:
             stats.print_stats(args.profile)
     finally:
         the_cast.cleanup()
+
+
+#: What pages keep of themselves in the cache (``core.web.kept_content``, ``core.fragments`` and the
+#: contract terms), as the cache's keys name them.
+KEPT_PATTERNS = ("*:content:*", "*-row:*", "*-card:*", "*contract-terms:*")
+
+
+def forget_kept_pages() -> None:
+    """Drop every page's kept content, rows and cards: the next request renders its page cold. The session,
+    the header's figures and the search's caches stay."""
+    from django.core.cache import cache
+
+    client = cache._cache.get_client()  # type: ignore[attr-defined]  # django's RedisCache
+    names = [name for pattern in KEPT_PATTERNS for name in client.scan_iter(match=pattern, count=1000)]
+    if names:
+        client.delete(*names)
 
 
 def print_explained(queries: Any, connection: Any) -> None:

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import TestCase
+from django.test import Client, TestCase
 from django.urls import reverse
 from django.utils import timezone
 
@@ -362,3 +362,27 @@ def test_a_member_who_may_not_accept_is_not_served_an_owners_comparison(firm, ot
 
     assert "Only owners and admins" not in as_owner
     assert "Only owners and admins" in as_member
+
+
+def test_every_form_of_a_kept_comparison_carries_this_visitors_tokens(firm, other_firm):
+    task = open_task(firm)
+    bid = submit(task, other_firm)
+    submit(task, make_org("Rival Bureau"))
+    client = signed_in(firm.owner, firm, client=Client(enforce_csrf_checks=True))
+    path = reverse("task-comparison", args=[task.pk])
+    first = html(client.get(path))
+    second = html(client.get(path))  # from the cache
+    content = second[second.index("<main") : second.index("</main>")]
+    csrf = re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', content)
+    submit_tokens = re.findall(r'name="submit_token" value="([^"]+)"', content)
+
+    assert len(set(csrf)) == 1  # one masked token for the response, as {% csrf_token %} writes it
+    assert len(set(submit_tokens)) == len(submit_tokens) > 2  # a one-time token per form
+    assert set(submit_tokens).isdisjoint(re.findall(r'name="submit_token" value="([^"]+)"', first))
+    response = client.post(
+        reverse("bid-shortlist", args=[bid.pk]), {"csrfmiddlewaretoken": csrf[0], "submit_token": submit_tokens[0]}
+    )
+
+    assert response.status_code == 302
+    bid.refresh_from_db()
+    assert bid.status == "shortlisted"
