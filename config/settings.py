@@ -225,6 +225,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 86400.0,
         "options": {"expires": 82800},
     },
+    # Daily: signature images, paper scans and PDFs a rolled-back request left behind.
+    "sweep-orphan-contract-files": {
+        "task": "contracts.sweep_orphan_files",
+        "schedule": 86400.0,
+        "options": {"expires": 82800},
+    },
     # Daily: suppliers' stored reply times, as their 90-day window slides (answers refresh theirs at once).
     "refresh-reply-times": {
         "task": "marketplace.schedule_reply_time_refresh",

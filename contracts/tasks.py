@@ -6,7 +6,7 @@ import structlog
 from celery import Task, shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 
-from contracts import documents
+from contracts import documents, files
 from core.exceptions import DomainError
 
 log = structlog.get_logger(__name__)
@@ -40,3 +40,9 @@ def render_contract_pdf(self: Task, *, contract_id: int, version_id: int) -> int
             return None
         raise self.retry(exc=error, countdown=min(300, 10 * 2**self.request.retries)) from error
     return document.pk
+
+
+@shared_task(name="contracts.sweep_orphan_files")
+def sweep_orphan_files() -> dict[str, int]:
+    """Beat job (daily): delete stored signature images, scans and PDFs left by rolled-back requests. Idempotent."""
+    return files.sweep_orphan_files().as_dict()
