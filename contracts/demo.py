@@ -1,4 +1,5 @@
-"""The demo's contract: Northwind hired Wordsmith Translations, and the two are agreeing the terms.
+"""The demo's contracts: Northwind hired Wordsmith Translations, and the two are agreeing the terms; and
+Northwind offered Harbor Legal a contract directly, without a task.
 
 Northwind posts a translation task, Wordsmith bids, Alice accepts the bid (which drafts the contract,
 version 1), and Claire at Wordsmith proposes a version 2 that moves the second delivery a week later,
@@ -16,6 +17,7 @@ from django.utils import timezone
 
 from contracts import services
 from contracts.models import Contract
+from contracts.terms import MilestoneTerms
 from core.demo import Demo, Step
 from marketplace import services as marketplace
 from marketplace.models import Bid, Category, Task
@@ -94,4 +96,41 @@ def seed_contract(demo: Demo) -> None:
     demo.created.append(f"contract {contract.title}, two versions, signed by Wordsmith")
 
 
-STEPS: list[Step] = [Step("contracts", seed_contract)]
+OFFER_TITLE = "GDPR review of our supplier agreements"
+
+
+def seed_offer(demo: Demo) -> None:
+    """Alice offers Harbor Legal twenty hours at its usual rate, without a task: a draft on both sides'
+    contract lists, waiting for Harbor Legal to propose changes or for either side to send it for signing."""
+    alice, northwind = demo.user("alice@demo.test"), demo.organizations["northwind"]
+    harbor = demo.organizations["harbor-legal"]
+    if Contract.objects.filter(client=northwind, supplier=harbor, task__isnull=True).exists():
+        return
+    today = timezone.localdate()
+    starter = services.offer_terms(client=northwind, supplier=harbor, currency="EUR", hourly=True)
+    rate = starter.hourly_rate or 15_000
+    terms = replace(
+        starter,
+        title=OFFER_TITLE,
+        scope=(
+            "Review our twelve supplier agreements against the GDPR: who processes which personal data, the "
+            "data processing terms each one needs, and a short memo per agreement with the changes to ask for."
+        ),
+        hourly_rate=rate,
+        hours_cap=20,
+        price=rate * 20,
+        milestones=(
+            MilestoneTerms(key="m1", title="Review and memos", amount=rate * 20, due_date=today + timedelta(days=30)),
+        ),
+    )
+    services.offer_contract(
+        actor=alice,
+        organization=northwind,
+        supplier=harbor,
+        terms=terms,
+        note="Twenty hours to start; we can extend by change order if the agreements need more.",
+    )
+    demo.created.append(f"contract offered to {harbor.name}: {OFFER_TITLE}")
+
+
+STEPS: list[Step] = [Step("contracts", seed_contract), Step("a direct offer", seed_offer)]

@@ -84,7 +84,7 @@ def test_what_changed_marks_lines_put_in_and_taken_out_and_escapes_them(contract
     assert "New version proposed" in detail
 
 
-def test_the_demo_holds_a_contract_in_its_second_version_signed_by_the_supplier():
+def test_the_demo_holds_a_contract_in_its_second_version_signed_by_the_supplier_and_a_direct_offer():
     from io import StringIO
 
     from django.core.management import call_command
@@ -94,11 +94,14 @@ def test_the_demo_holds_a_contract_in_its_second_version_signed_by_the_supplier(
     call_command("seed_demo", "--quiet", stdout=StringIO())
     call_command("seed_demo", "--quiet", stdout=StringIO())  # again: nothing more
 
-    contract = Contract.objects.select_related("current_version").get()
+    contract = Contract.objects.select_related("current_version").get(task__isnull=False)
     assert (contract.client.name, contract.supplier.name) == ("Northwind Trading", "Wordsmith Translations")
     assert (contract.status, contract.current_version.number) == ("signing", 2)
     assert "a week later" in contract.current_version.note
     assert [(s.side, s.version_id) for s in contract.signatures.valid()] == [("supplier", contract.current_version_id)]
+    offer = Contract.objects.select_related("current_version").get(task__isnull=True)
+    assert (offer.client.name, offer.supplier.name, offer.status) == ("Northwind Trading", "Harbor Legal", "draft")
+    assert (offer.terms.hourly_rate, offer.terms.hours_cap, offer.terms.price) == (15_000, 20, 300_000)
 
 
 def test_cached_rows_and_terms_follow_every_change(contract, firm, other_firm):

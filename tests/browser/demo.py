@@ -44,7 +44,7 @@ def seed_demo() -> Demo:
         task=bid.task,
         thread=Thread.objects.get(task=bid.task, supplier=pixel),
         unbid=unbid,
-        contract=Contract.objects.get(client=northwind),
+        contract=Contract.objects.get(client=northwind, supplier__name="Wordsmith Translations"),
     )
 
 
