@@ -214,8 +214,14 @@ def with_fresh_tokens(html: str, request: HttpRequest) -> str:
 
 
 def cache_key(prefix: str, *parts: Any) -> str:
-    """A cache key naming ``parts`` (values whose ``repr`` is stable: numbers, strings, dates, tuples)."""
-    return f"{prefix}:{hashlib.sha256(repr(parts).encode()).hexdigest()}"
+    """A cache key naming ``parts`` (values whose ``repr`` is stable: numbers, strings, dates, tuples).
+
+    A value without one (an object shown by its address) would make a key per process and per request:
+    refused."""
+    text = repr(parts)
+    if " object at 0x" in text:
+        raise TypeError(f"{prefix}: a part of the cache key has no stable repr: {text[:300]}")
+    return f"{prefix}:{hashlib.sha256(text.encode()).hexdigest()}"
 
 
 @functools.cache
