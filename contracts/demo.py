@@ -133,4 +133,4 @@ def seed_offer(demo: Demo) -> None:
     demo.created.append(f"contract offered to {harbor.name}: {OFFER_TITLE}")
 
 
-STEPS: list[Step] = [Step("contracts", seed_contract), Step("a direct offer", seed_offer)]
+STEPS: list[Step] = [Step("contracts", seed_contract), Step("contracts direct offer", seed_offer)]

@@ -15,7 +15,7 @@ def test_each_app_contributes_its_steps_in_the_order_of_installed_apps():
 
     assert names[:3] == ["users", "organizations", "memberships"]  # accounts, before the marketplace's
     marketplace = ["suppliers", "tasks", "bids", "messages", "reply times"]
-    assert names[3:] == [*(f"marketplace {step}" for step in marketplace), "contracts"]
+    assert names[3:] == [*(f"marketplace {step}" for step in marketplace), "contracts", "contracts direct offer"]
     assert [module.__name__ for module in demo.contributions()] == [
         "accounts.demo",
         "marketplace.demo",
