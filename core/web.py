@@ -10,7 +10,6 @@ organization is the accounts app's (``accounts.tenancy``: ``organization_require
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import logging
 import re
@@ -25,7 +24,7 @@ from django.contrib import messages
 from django.core.cache import cache
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.middleware.csrf import get_token
-from django.template.loader import get_template, render_to_string
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import SafeString, mark_safe
@@ -33,6 +32,7 @@ from django.utils.translation import get_language
 from redis.exceptions import RedisError
 
 from core.exceptions import DomainError, NotFound
+from core.fragments import template_stamp
 from core.idempotency import new_form_token
 
 T = TypeVar("T")
@@ -200,12 +200,13 @@ def with_fresh_tokens(html: str, request: HttpRequest) -> str:
     """``html`` (rendered earlier, perhaps for another request) with this visitor's CSRF token and a new
     one-time token in each of its forms: tokens are never served from a cache."""
 
-    csrf: list[str] = []  # one masked CSRF token for the whole response, as {% csrf_token %} writes it
+    csrf = ""  # one masked CSRF token for the whole response, as {% csrf_token %} writes it
 
     def fresh(match: re.Match[str]) -> str:
+        nonlocal csrf
         if match.group(2) == "csrfmiddlewaretoken":
-            csrf[:] = csrf or [get_token(request)]
-            token = csrf[0]
+            csrf = csrf or get_token(request)
+            token = csrf
         else:
             token = new_form_token()
         return f"{match.group(1)}{token}{match.group(3)}"
@@ -222,13 +223,6 @@ def cache_key(prefix: str, *parts: Any) -> str:
     if " object at 0x" in text:
         raise TypeError(f"{prefix}: a part of the cache key has no stable repr: {text[:300]}")
     return f"{prefix}:{hashlib.sha256(text.encode()).hexdigest()}"
-
-
-@functools.cache
-def template_stamp(names: tuple[str, ...]) -> str:
-    """The templates as this process has them: a deploy that changes one changes every key it is in."""
-    sources = [get_template(name).template.source for name in names]  # type: ignore[attr-defined]
-    return hashlib.sha256("\0".join(sources).encode()).hexdigest()[:16]
 
 
 def kept_content(
