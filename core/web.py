@@ -246,7 +246,7 @@ def kept_content(
     false renders without keeping (a query string the key does not describe). Without the cache it renders.
     """
     place = (timezone.get_current_timezone_name(), get_language())
-    name = cache_key(f"content:{template_name}", template_stamp((template_name, *parts)), place, key)
+    name = cache_key(f"content:{template_name}", template_stamp((template_name, *parts)), place, key) if keep else ""
     content = None
     if keep:
         try:
