@@ -19,6 +19,8 @@ from typing import Any
 
 from django.db import connections
 from django.db.models import Model
+from django.db.models.base import ModelState
+from django.db.models.signals import post_init, pre_init
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,10 @@ class Columns:
     pk_index: int
     # (index, column expression, converters) of the fields whose database values need converting.
     conversions: tuple[tuple[int, Any, tuple[Any, ...]], ...]
+    # The attnames whose class attribute intercepts assignment (a country field cleans its value, a
+    # foreign key's id drops a cached object): set through it, as Model.__init__ does. None: the model
+    # is built by its own from_db (it has init signals' receivers, or its own __init__ or from_db).
+    guarded: frozenset[str] | None = None
 
     @classmethod
     def of(
@@ -60,13 +66,15 @@ class Columns:
             converters = (*connection.ops.get_db_converters(expression), *own)
             if converters:
                 conversions.append((index, expression, converters))
+        attnames = tuple(field.attname for field in fields)
         return cls(
             model=model,
             alias=alias,
-            attnames=tuple(field.attname for field in fields),
+            attnames=attnames,
             sql=", ".join(f"{quote(alias)}.{quote(field.column)}" for field in fields),
             pk_index=fields.index(model._meta.pk),  # type: ignore[arg-type]
             conversions=tuple(conversions),
+            guarded=_guarded(model, attnames),
         )
 
     def instance(self, values: list[Any], database: str) -> Any:
@@ -77,7 +85,25 @@ class Columns:
             connection = connections[database]
             for converter in converters:
                 values[index] = converter(values[index], expression, connection)
-        return self.model.from_db(database, list(self.attnames), values)
+        if self.guarded is None or pre_init.has_listeners(self.model) or post_init.has_listeners(self.model):
+            return self.model.from_db(database, list(self.attnames), values)
+        # What Model.from_db and Model.__init__ do for a row, without their per-field dispatch: the
+        # values go straight into the instance's __dict__ but through the attributes that guard them.
+        found = self.model.__new__(self.model)
+        state = found._state = ModelState()
+        state.adding, state.db = False, database
+        found.__dict__.update(zip(self.attnames, values, strict=True))
+        for name in self.guarded:
+            setattr(found, name, found.__dict__[name])
+        return found
+
+
+def _guarded(model: type[Model], attnames: Iterable[str]) -> frozenset[str] | None:
+    """The attnames of ``model`` whose class attribute defines ``__set__``; None when the model builds
+    its instances its own way (an ``__init__`` or ``from_db`` of its own)."""
+    if model.__init__ is not Model.__init__ or model.from_db.__func__ is not Model.from_db.__func__:  # type: ignore[attr-defined,misc]
+        return None
+    return frozenset(name for name in attnames if hasattr(type(getattr(model, name, None)), "__set__"))
 
 
 def tables_of(database: str, *tables: tuple[type[Model], str]) -> tuple[Columns, ...]:

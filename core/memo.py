@@ -13,11 +13,21 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 T = TypeVar("T")
 
-_ALL: list[Memo[Any]] = []
+
+class Clearable(Protocol):
+    def clear(self) -> None: ...
+
+
+_ALL: list[Clearable] = []
+
+
+def remember(kept: Clearable) -> None:
+    """Have :func:`clear_all` clear ``kept`` too (another per-process store, such as kept representations)."""
+    _ALL.append(kept)
 
 
 class Memo(Generic[T]):
@@ -27,7 +37,7 @@ class Memo(Generic[T]):
         self._loader = loader
         self._seconds = seconds
         self._value: tuple[float, T] | None = None
-        _ALL.append(self)
+        remember(self)
 
     def get(self) -> T:
         stored = self._value  # one read: another thread may clear it meanwhile
@@ -44,6 +54,6 @@ class Memo(Generic[T]):
 
 
 def clear_all() -> None:
-    """Forget every memo's value: for tests, whose rolled-back rows send no signal."""
-    for memo in _ALL:
-        memo.clear()
+    """Forget every memo's value and everything remembered: for tests, whose rolled-back rows send no signal."""
+    for kept in _ALL:
+        kept.clear()

@@ -280,6 +280,9 @@ class Task(models.Model):
 
 # Where a list's Prefetch of tasks' attachments puts them (read by Task.listed_attachments).
 PREFETCHED_ATTACHMENTS = "prefetched_attachments"
+# Where a loaded row says whether its task has attachments at all (load_listed_attachments asks only for
+# those that do).
+HAS_ATTACHMENTS = "has_attachments"
 
 
 class TaskRevision(models.Model):

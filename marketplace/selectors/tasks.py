@@ -15,6 +15,7 @@ from core.lookups import AnyOf
 from core.memo import Memo
 from core.queries import CompiledQuery, one_or_not_found
 from marketplace.models import (
+    HAS_ATTACHMENTS,
     PREFETCHED_ATTACHMENTS,
     Bid,
     BidInvitation,
@@ -133,12 +134,15 @@ def load_listed_attachments(tasks: list[Task]) -> None:
     """Give each task its attachments where :attr:`Task.listed_attachments` reads them, in one query.
 
     What ``prefetch_related_objects(tasks, Prefetch("attachments", to_attr=PREFETCHED_ATTACHMENTS))``
-    does, through a query compiled once: the ORM took about a millisecond to build the prefetch
+    does, through a query compiled once, and only for the tasks that have files (no query when none
+    does): the ORM took about a millisecond to build the prefetch
     of an API page of tasks, most of them without attachments.
     """
     found: dict[int, list[TaskAttachment]] = {task.pk: [] for task in tasks}
-    if tasks:
-        for attachment in _ATTACHMENTS_OF.all(task_ids=list(found)):
+    # A search's rows say whether each task has files (HAS_ATTACHMENTS); most have none.
+    wanted = [task.pk for task in tasks if task.__dict__.get(HAS_ATTACHMENTS, True)]
+    if wanted:
+        for attachment in _ATTACHMENTS_OF.all(task_ids=wanted):
             found[attachment.task_id].append(attachment)
     for task in tasks:
         task.__dict__[PREFETCHED_ATTACHMENTS] = found[task.pk]

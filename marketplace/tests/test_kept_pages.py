@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from accounts.models import Organization
 from marketplace import services
+from marketplace.api.serializers.tasks import LISTED_TASKS
 from marketplace.models import Category, Task, Thread
 from marketplace.templatetags.marketplace_tags import forget_skill_names
 from marketplace.tests.api_support import make_org, submit
@@ -386,3 +387,68 @@ def test_every_form_of_a_kept_comparison_carries_this_visitors_tokens(firm, othe
     assert response.status_code == 302
     bid.refresh_from_db()
     assert bid.status == "shortlisted"
+
+
+# --- the API's task search: each row's representation kept in the process -----------------
+
+
+def _api_rows(client: Any) -> list[dict[str, Any]]:
+    answer = client.get("/api/v1/tasks/")
+    assert answer.status_code == 200
+    return answer.json()["results"]
+
+
+def _check_api(client: Any, change: Callable[[], Any]) -> None:
+    """The search as served after a change equals one represented with nothing kept, and shows it."""
+    before = _api_rows(client)
+    assert _api_rows(client) == before  # kept now
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        change()
+    served = _api_rows(client)
+    LISTED_TASKS.clear()
+    assert served == _api_rows(client)
+    assert served != before
+
+
+API_LIST_CHANGES: dict[str, Change] = {
+    **{name: TASK_PAGE_CHANGES[name] for name in ("the client edits the task", "the client attaches a file")},
+    "the client is renamed": lambda task, firm, supplier: Organization.objects.filter(pk=firm.pk).update(
+        name="Acme Renamed"
+    ),
+    "the client's address changes": lambda task, firm, supplier: Organization.objects.filter(pk=firm.pk).update(
+        slug="acme-renamed"
+    ),
+    "the category is renamed": TASK_PAGE_CHANGES["the category is renamed"],
+    "the category's address changes": lambda task, firm, supplier: Category.objects.filter(pk=task.category_id).update(
+        slug="payroll-and-wages"
+    ),
+}
+
+
+@pytest.mark.parametrize("change", list(API_LIST_CHANGES))
+def test_the_api_task_search_follows_every_change(firm, other_firm, supplier_api, change):
+    task = open_task(firm)
+    _check_api(supplier_api, lambda: API_LIST_CHANGES[change](task, firm, other_firm))
+
+
+def test_the_clients_own_tasks_are_represented_with_their_private_fields(firm, client_api, supplier_api):
+    task = open_task(firm)
+    assert "in_house_cost_estimate" not in _api_rows(supplier_api)[0]
+    assert _api_rows(client_api)[0]["in_house_cost_estimate"] == 450_000
+
+    Task.objects.filter(pk=task.pk).update(in_house_cost_estimate=999_900)  # no save(): no key would change
+
+    assert _api_rows(client_api)[0]["in_house_cost_estimate"] == 999_900
+    assert "in_house_cost_estimate" not in _api_rows(supplier_api)[0]
+
+
+def test_the_kept_rows_name_the_host_asked(firm, other_firm):
+    task = open_task(firm)
+    _file_added(task, firm, other_firm)
+    client = signed_in(other_firm.owner, other_firm)
+
+    first = client.get("/api/v1/tasks/", HTTP_HOST="localhost").json()["results"][0]
+    second = client.get("/api/v1/tasks/", HTTP_HOST="127.0.0.1").json()["results"][0]
+
+    assert first["attachments"][0]["download_url"].startswith("http://localhost/")
+    assert second["attachments"][0]["download_url"].startswith("http://127.0.0.1/")

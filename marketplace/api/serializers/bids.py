@@ -8,6 +8,7 @@ from rest_framework import serializers
 
 from accounts.api.serializers import OrganizationSummarySerializer
 from core import limits
+from core.api.serializers import FieldsBuiltOnce
 from marketplace.api.serializers.common import MAX_HOURS, _amount_field
 from marketplace.api.serializers.files import BidAttachmentSerializer
 from marketplace.api.serializers.tasks import TaskSummarySerializer
@@ -108,5 +109,5 @@ class DeclineSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=limits.SHORT_NOTE, required=False, allow_blank=True, default="")
 
 
-class BidListParamsSerializer(serializers.Serializer):
+class BidListParamsSerializer(FieldsBuiltOnce):
     status = serializers.ChoiceField(choices=BidStatus.choices, required=False)

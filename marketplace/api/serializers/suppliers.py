@@ -9,6 +9,7 @@ from rest_framework import serializers
 
 from accounts.models import Organization
 from core import limits
+from core.api.serializers import FieldsBuiltOnce
 from marketplace.api.serializers.common import MAX_AMOUNT, CountryFilterField
 
 
@@ -58,7 +59,7 @@ class SupplierSerializer(CountryFieldMixin, serializers.ModelSerializer[Organiza
         return round(rating, 2) if rating is not None else None
 
 
-class SupplierSearchParamsSerializer(serializers.Serializer):
+class SupplierSearchParamsSerializer(FieldsBuiltOnce):
     q = serializers.CharField(
         max_length=limits.SEARCH_WORDS, required=False, allow_blank=True, help_text="Name or headline."
     )

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils import timezone
 from django_countries.serializer_fields import CountryField
 from django_countries.serializers import CountryFieldMixin
 from rest_framework import serializers
+from rest_framework.request import Request
 
 from accounts.api.serializers import OrganizationSummarySerializer
+from accounts.models import Organization
 from core import limits
-from core.api.serializers import CompiledRepresentation
+from core.api.serializers import CompiledRepresentation, FieldsBuiltOnce, KeptRepresentations
 from marketplace.api.serializers.common import (
     COUNTRY_CHOICES,
     MAX_AMOUNT,
@@ -114,6 +117,44 @@ class TaskSerializer(CompiledRepresentation, CountryFieldMixin, serializers.Mode
             for name in CLIENT_ONLY_TASK_FIELDS:
                 data.pop(name, None)
         return data
+
+
+#: The task search's rows, each represented once per process for what it shows (docs/benchmarks.md,
+#: round 11): a 20-task page spent about a third of its time representing rows unchanged since the
+#: last search that listed them.
+LISTED_TASKS = KeptRepresentations(size=4096)
+
+
+def represent_listed_tasks(
+    tasks: list[Task], *, organization: Organization | None, request: Request
+) -> list[dict[str, Any]]:
+    """:class:`TaskSerializer`'s representation of each task of a search page (attachments loaded).
+
+    Each is kept under everything it shows: the task as last saved (every write of
+    a task goes through its ``save()``, which moves ``updated_at``) and whether it
+    takes bids now, its client's and category's values, its files, the host the
+    files' links name and the time zone of its times. The client's own tasks,
+    which show it private fields, are represented every time.
+    """
+    serializer = TaskSerializer(context={"organization": organization, "request": request})
+    host, zone = request.build_absolute_uri("/"), timezone.get_current_timezone_name()
+
+    def key(task: Task) -> tuple[Any, ...] | None:
+        if organization is not None and task.organization_id == organization.pk:
+            return None
+        client, category = task.organization, task.category
+        return (
+            task.pk,
+            task.updated_at,
+            task.is_open_for_bids,
+            (client.pk, client.name, client.slug, client.is_personal),
+            (category.pk, category.slug, category.name),
+            tuple((a.pk, a.original_name, a.size, a.content_type, a.created_at) for a in task.listed_attachments),
+            host,
+            zone,
+        )
+
+    return LISTED_TASKS.of(serializer, tasks, key=key)
 
 
 class TaskSummarySerializer(serializers.ModelSerializer[Task]):
@@ -230,7 +271,7 @@ class TaskFiltersSerializer(serializers.Serializer):
     )
 
 
-class TaskSearchParamsSerializer(TaskFiltersSerializer):
+class TaskSearchParamsSerializer(FieldsBuiltOnce, TaskFiltersSerializer):
     """The task search's query string: the filters and the page wanted."""
 
     cursor = serializers.CharField(max_length=500, required=False, help_text="From the previous page's `next`.")
@@ -328,7 +369,7 @@ class WeightsSerializer(serializers.Serializer):
     )
 
 
-class ComparisonParamsSerializer(serializers.Serializer):
+class ComparisonParamsSerializer(FieldsBuiltOnce):
     weights = serializers.CharField(
         max_length=500,
         required=False,

@@ -37,6 +37,7 @@ from marketplace.api.serializers.tasks import (
     TaskSerializer,
     TaskWriteSerializer,
     WeightsSerializer,
+    represent_listed_tasks,
 )
 from marketplace.api.views.bids import read_bid_terms
 from marketplace.api.views.files import ServesFiles, attachment_endpoint, attachments_endpoint, uploaded_files
@@ -141,7 +142,7 @@ class TaskListView(APIView):
         if page.next_cursor:
             next_url = replace_query_param(request.build_absolute_uri(), "cursor", page.next_cursor)
         selectors.load_listed_attachments(page.tasks)
-        results = TaskSerializer(page.tasks, many=True, context={"organization": organization, "request": request}).data
+        results = represent_listed_tasks(page.tasks, organization=organization, request=request)
         return Response({"results": results, "next": next_url})
 
     @extend_schema(

@@ -18,8 +18,10 @@ from accounts.models import Organization
 from core import joins
 from core.lookups import AnyOf
 from marketplace.models import (
+    HAS_ATTACHMENTS,
     Category,
     Task,
+    TaskAttachment,
 )
 from marketplace.selectors.search import planner  # its tunables, read at call time
 from marketplace.selectors.search import words as word_stats  # its tunables, read at call time
@@ -45,14 +47,24 @@ def matching_tasks(*, filters: TaskFilters, organization: Organization | None) -
     return queryset
 
 
+#: What a search's row loads of its client: what the cards and the API's task list show of it.
+CLIENT_SUMMARY = ("name", "slug", "is_personal")
+
+
 def load_tasks(
-    ids: list[int] | QuerySet[Task, Any], ordering: list[tuple[str, bool]], *, brief: bool = False
+    ids: list[int] | QuerySet[Task, Any],
+    ordering: list[tuple[str, bool]],
+    *,
+    brief: bool = False,
+    listed: bool = False,
 ) -> list[Task]:
     """Tasks by id in ``ordering``, with the organization and category their cards and pages show.
 
     A search's page of rows, and the task page's one task. ``ids`` is a list or a subquery of ids.
     ``brief`` leaves each task's description out (deferred), for lists that show the excerpt: a
     page of 25 tasks with descriptions at their limit would read 1.25 MB it never shows.
+    ``listed`` (a search's rows) loads of each client only what a list shows of it, its
+    :data:`CLIENT_SUMMARY` (the others deferred): its profile's texts and lists are most of a row.
     What ``filter(pk__in=ids).select_related("category", "organization").defer("search_vector")``
     loads, through SQL written once per ordering (``core.joins``): the ORM's building of that query
     and of its 75 instances took 2.3 ms of Python for a page of 25 whose query takes 0.8 ms (1.5 ms
@@ -61,7 +73,7 @@ def load_tasks(
     if isinstance(ids, list) and not ids:
         return []  # as pk__in=[]: no query
     database = router.db_for_read(Task)
-    select, tables = _rows_query(tuple(ordering), database, brief)
+    select, tables = _rows_query(tuple(ordering), database, brief, listed)
     if isinstance(ids, list):
         sql, params = select.format(ids="= ANY(%s)"), [ids]
     else:
@@ -75,25 +87,30 @@ def load_tasks(
         task, category, organization = joins.instances(tables, row, database)
         joins.relate(task, "category", category)
         joins.relate(task, "organization", organization)
+        task.__dict__[HAS_ATTACHMENTS] = row[-1]
         rows.append(task)
     return rows
 
 
 @functools.cache
 def _rows_query(
-    ordering: tuple[tuple[str, bool], ...], database: str, brief: bool
+    ordering: tuple[tuple[str, bool], ...], database: str, brief: bool, listed: bool
 ) -> tuple[str, tuple[joins.Columns, ...]]:
     """The SQL of :func:`load_tasks` for ``ordering`` (with ``{ids}`` where the ids' condition goes), and its tables."""
     left_out = ["search_vector", "description"] if brief else ["search_vector"]
     tables = (
         joins.Columns.of(Task, "t", database=database, leave_out=left_out),
         joins.Columns.of(Category, "c", database=database),
-        joins.Columns.of(Organization, "o", database=database),
+        joins.Columns.of(Organization, "o", database=database, only=CLIENT_SUMMARY if listed else None),
     )
     t, c = functools.partial(joins.table, database=database), functools.partial(joins.column, database=database)
     order = ", ".join(f"t.{c(Task, name)} {'DESC' if descending else 'ASC'}" for name, descending in ordering)
+    # Whether the task has files, last: a list that shows them then queries only for the tasks that do
+    # (load_listed_attachments), and most have none.
+    files, owner = t(TaskAttachment), c(TaskAttachment, "task")
+    has_files = f"EXISTS (SELECT 1 FROM {files} a WHERE a.{owner} = t.{c(Task, 'id')})"  # noqa: S608 - our own names
     sql = (
-        f"SELECT {joins.select_list(tables)} FROM {t(Task)} t"  # noqa: S608 - our own names
+        f"SELECT {joins.select_list(tables)}, {has_files} FROM {t(Task)} t"  # noqa: S608 - our own names
         f" JOIN {t(Category)} c ON c.{c(Category, 'id')} = t.{c(Task, 'category')}"
         f" JOIN {t(Organization)} o ON o.{c(Organization, 'id')} = t.{c(Task, 'organization')}"
         f" WHERE t.{c(Task, 'id')} {{ids}} ORDER BY {order}"
@@ -174,7 +191,7 @@ def _in_order(
                 where.then(walked_to), examined=planner.WALK * planner.BAND_GROWTH, wanted=wanted - len(found)
             )
             found += more
-        rows = load_tasks([pk for pk, _ in found], ordering, brief=brief)
+        rows = load_tasks([pk for pk, _ in found], ordering, brief=brief, listed=True)
         past = None if walked_to is None else _after(walked_to, ordering)
     elif words.frequency >= word_stats.COMMON_WORDS:
         # 1. The next SCAN_WINDOW candidates in order that pass the filters (a bounded walk), their
@@ -188,7 +205,8 @@ def _in_order(
                 walks[key] = (found, walked_to)
         # The ids as one array parameter (see core.lookups.AnyOf).
         tested = Task.objects.filter(AnyOf(F("pk"), [pk for pk, _ in found])).filter(words.on_rows)
-        rows = load_tasks(tested.order_by(*_order_by(ordering)).values("pk")[:wanted], ordering, brief=brief)
+        ids = tested.order_by(*_order_by(ordering)).values("pk")[:wanted]
+        rows = load_tasks(ids, ordering, brief=brief, listed=True)
         edge: tuple[Any, ...] | None = None  # where ``past`` starts, naming the bands' edges (_band_edge)
         if walked_to is not None:
             past, edge = _after(walked_to, ordering), tuple(walked_to)
@@ -223,7 +241,7 @@ def _in_order(
             if wide is not None:
                 band = band.filter(_within(name, descending, wide))
             ids = band.order_by(*_sorted_without_index(ordering)).values("pk")[: wanted - len(rows)]
-            rows += load_tasks(ids, ordering, brief=brief)
+            rows += load_tasks(ids, ordering, brief=brief, listed=True)
             past = None if wide is None else Q(**{f"{name}__lt" if descending else f"{name}__gt": wide})
             edge = None if wide is None else (wide,)
             reach -= width
@@ -235,7 +253,7 @@ def _in_order(
         if words is not None:
             beyond = beyond.filter(words.indexed)
         ids = beyond.order_by(*_sorted_without_index(ordering)).values("pk")[: wanted - len(rows)]
-        rows += load_tasks(ids, ordering, brief=brief)
+        rows += load_tasks(ids, ordering, brief=brief, listed=True)
     return rows
 
 
