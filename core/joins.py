@@ -15,7 +15,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from typing import Any
+from uuid import UUID
 
 from django.db import connections
 from django.db.models import Model
@@ -125,6 +128,22 @@ def instances(tables: Sequence[Columns], row: Sequence[Any], database: str) -> l
         found.append(table.instance(list(row[start:end]), database))
         start = end
     return found
+
+
+#: Field values a key holds as they are; any other (a file, a country) is held as its text.
+_KEY_TYPES = (str, int, float, Decimal, datetime, date, time, timedelta, UUID, list, dict, tuple, type(None))
+
+
+def values(instance: Model) -> tuple[Any, ...]:
+    """The instance's loaded field values in field order (deferred ones left out), for a cache key of
+    what a page shows of it: every value has a stable ``repr``."""
+    loaded = instance.__dict__
+    found = []
+    for field in instance._meta.concrete_fields:
+        if field.attname in loaded:
+            value = loaded[field.attname]
+            found.append(value if isinstance(value, _KEY_TYPES) else str(value))
+    return tuple(found)
 
 
 def relate(instance: Model, name: str, related: Model | None) -> None:

@@ -57,7 +57,8 @@ from marketplace.comparison.factors import (
     SORTS,
     effective_weights,
 )
-from marketplace.comparison.ranking import compare_bids
+from marketplace.comparison.ranking import compare_bids, comparison_key
+from marketplace.comparison.reads import live_bids_with_records
 from marketplace.comparison.results import BidRow, Comparison, FactorRow, FactorScore, Part, Savings
 from marketplace.comparison.scoring import SupplierRecord, savings_of
 
@@ -76,6 +77,8 @@ __all__ = [
     "Savings",
     "SupplierRecord",
     "compare_bids",
+    "comparison_key",
     "effective_weights",
+    "live_bids_with_records",
     "savings_of",
 ]

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from datetime import date
 from fractions import Fraction
+from pathlib import Path
 from typing import Any
 
 from django.utils import timezone
 
+from core import joins
 from marketplace.comparison.factors import FACTOR_LABELS, FACTORS, effective_weights
-from marketplace.comparison.reads import live_bids_with_records
+from marketplace.comparison.reads import LiveBids, live_bids_with_records
 from marketplace.comparison.results import BidRow, Comparison, _total_key
 from marketplace.comparison.scoring import (
     _round,
+    communication_key,
     savings_of,
     score_communication,
     score_flexibility,
@@ -46,18 +50,46 @@ def _total(row: BidRow, weights: dict[str, int]) -> None:
     )
 
 
+#: The scoring's own code, for keys of what it computes: a release that changes how bids score is
+#: another key.
+SCORING_STAMP = hashlib.sha256(
+    b"".join(path.read_bytes() for path in sorted(Path(__file__).parent.glob("*.py")))
+).hexdigest()[:16]
+
+
+def comparison_key(task: Task, loaded: LiveBids, *, today: date) -> tuple[Any, ...]:
+    """Everything :func:`compare_bids` reads for ``task``'s saved weights, as a cache key: the task as
+    last saved (its weights, budget, estimate and dates are saved with it), the day, the client's time
+    zone, each live bid and its supplier as loaded, each supplier's record (a waiting message as far as
+    the score tells waits apart: :func:`communication_key`), and the scoring's code."""
+    bids, records, client_time_zone = loaded
+    return (
+        SCORING_STAMP,
+        task.pk,
+        task.updated_at,
+        today,
+        client_time_zone,
+        tuple((joins.values(bid), joins.values(bid.supplier), communication_key(records[bid.pk])) for bid in bids),
+    )
+
+
 def compare_bids(
-    *, task: Task, weights: Mapping[str, Any] | None = None, today: date | None = None, sort: str = "total"
+    *,
+    task: Task,
+    weights: Mapping[str, Any] | None = None,
+    today: date | None = None,
+    sort: str = "total",
+    loaded: LiveBids | None = None,
 ) -> Comparison:
     """Score every live bid (submitted, shortlisted, accepted) on ``task``, best total first.
 
     ``weights`` override the client's saved ones (a preview); ``today`` is for
     tests. One query: the bids with their suppliers' records
-    (:func:`live_bids_with_records`).
+    (:func:`live_bids_with_records`), unless the caller ``loaded`` them already.
     """
     chosen = effective_weights(task, weights)
     today = today or timezone.localdate()
-    bids, records, client_time_zone = live_bids_with_records(task)
+    bids, records, client_time_zone = loaded or live_bids_with_records(task)
     if not bids:
         return Comparison(task=task, weights=chosen, rows=[], sort=sort)
     amounts = [bid.amount for bid in bids]

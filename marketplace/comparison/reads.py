@@ -66,7 +66,11 @@ def _record(*, track_record: list[int], talk: list[tuple[int, datetime]], client
     return record
 
 
-def live_bids_with_records(task: Task) -> tuple[list[Bid], dict[int, SupplierRecord], str]:
+#: A task's live bids, their suppliers' records by bid id, and the client's time zone.
+LiveBids = tuple[list[Bid], dict[int, SupplierRecord], str]
+
+
+def live_bids_with_records(task: Task) -> LiveBids:
     """The task's live bids (supplier loaded, ``bid.task`` set), their suppliers' records by bid id, and
     the client's time zone: one query (:func:`_live_bids_query`)."""
     database = router.db_for_read(Bid)

@@ -293,6 +293,20 @@ def _reply_score(seconds: Fraction) -> int:
     return _clamp(_round(Fraction(100) * (slow - seconds) / (slow - fast)))
 
 
+def communication_key(record: SupplierRecord) -> tuple[Any, ...]:
+    """What :func:`score_communication` reads of ``record``, as a cache key: the record, with the time a
+    message has waited cut to what the score and its words tell apart. Under 48 hours the wait shows
+    only as words, to the minute; past them it joins the replies' median, so the score itself is the key."""
+    waiting = record.waiting_seconds
+    if waiting is None:
+        told: Any = None
+    elif waiting < SLOW_REPLY.total_seconds():
+        told = ("waiting", _duration(waiting))
+    else:
+        told = ("overdue", score_communication(record))
+    return (replace(record, waiting_seconds=None), told)
+
+
 def score_communication(record: SupplierRecord) -> FactorScore:
     parts: list[Part] = []
     replies = list(record.reply_seconds)

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db.models import F
 from django.test import Client, TestCase
 from django.urls import reverse
 from django.utils import timezone
@@ -22,7 +23,7 @@ from django.utils import timezone
 from accounts.models import Organization
 from marketplace import services
 from marketplace.api.serializers.tasks import LISTED_TASKS
-from marketplace.models import Category, Task, Thread
+from marketplace.models import Bid, Category, Message, Task, Thread
 from marketplace.templatetags.marketplace_tags import forget_skill_names
 from marketplace.tests.api_support import make_org, submit
 from tests.factories import open_task, task_input
@@ -351,6 +352,79 @@ def test_the_kept_comparison_follows_every_change(firm, other_firm, change):
     client = signed_in(firm.owner, firm)
     path = reverse("task-comparison", args=[task.pk])
     _check(client, path, lambda: COMPARISON_CHANGES[change](Task.objects.get(pk=task.pk), firm, other_firm))
+
+
+def _client_asks(task: Task, firm: Organization, supplier: Organization, *, hours_ago: float) -> None:
+    """The client's question to the bidder, sent ``hours_ago``: the comparison counts how long it waits."""
+    thread = Thread.objects.get(task=task, supplier=supplier)
+    message = services.send_message(actor=firm.owner, organization=firm, thread=thread, body="When can you start?")
+    type(message).objects.filter(pk=message.pk).update(created_at=timezone.now() - timedelta(hours=hours_ago))
+
+
+def _answered_once_then_asked(task: Task, firm: Organization, supplier: Organization) -> None:
+    """A question answered in 2 hours, 60 hours ago, and one unanswered for 50: the median counts the wait."""
+    _client_asks(task, firm, supplier, hours_ago=60)
+    _message(task, firm, supplier)
+    Message.objects.filter(thread__task=task, sender_organization=supplier).update(
+        created_at=timezone.now() - timedelta(hours=58)
+    )
+    _client_asks(task, firm, supplier, hours_ago=50)
+
+
+def _waits_longer(task: Task, hours: float) -> None:
+    Message.objects.filter(thread__task=task).update(created_at=F("created_at") - timedelta(hours=hours))
+
+
+# The comparison is kept under what it is computed from (the bids, the suppliers, their records), not
+# under its scores: these changes reach only the scoring's inputs.
+COMPARISON_INPUT_CHANGES: dict[str, tuple[Callable[..., Any], Callable[..., Any]]] = {
+    "a question waits an hour longer": (
+        lambda task, firm, supplier: _client_asks(task, firm, supplier, hours_ago=2),
+        lambda task, firm, supplier: _waits_longer(task, 1),
+    ),
+    "an unanswered question waits a day longer past 48 hours": (
+        lambda task, firm, supplier: _answered_once_then_asked(task, firm, supplier),
+        lambda task, firm, supplier: _waits_longer(task, 24),
+    ),
+    "the bidder moves to another time zone": (
+        lambda task, firm, supplier: None,
+        lambda task, firm, supplier: Organization.objects.filter(pk=supplier.pk).update(time_zone="Asia/Tokyo"),
+    ),
+    "the bid's delivery date moves": (
+        lambda task, firm, supplier: None,
+        lambda task, firm, supplier: Bid.objects.filter(task=task, supplier=supplier).update(
+            delivery_date=task.deadline + timedelta(days=3)
+        ),
+    ),
+}
+
+
+@pytest.mark.parametrize("change", list(COMPARISON_INPUT_CHANGES))
+def test_the_kept_comparison_follows_its_inputs(firm, other_firm, change):
+    task = open_task(firm, location_type="remote")
+    submit(task, other_firm)
+    Organization.objects.filter(pk=firm.pk).update(time_zone="Europe/Berlin")
+    Organization.objects.filter(pk=other_firm.pk).update(time_zone="Europe/Paris")
+    before, after = COMPARISON_INPUT_CHANGES[change]
+    before(task, firm, other_firm)
+    client = signed_in(firm.owner, firm)
+    _check(client, reverse("task-comparison", args=[task.pk]), lambda: after(task, firm, other_firm))
+
+
+def test_a_question_waiting_a_few_seconds_longer_is_the_same_kept_comparison(firm, other_firm):
+    """Waits under 48 hours show as words to the minute: seconds more are the same page, served kept."""
+    task = open_task(firm)
+    submit(task, other_firm)
+    _client_asks(task, firm, other_firm, hours_ago=3)
+    client = signed_in(firm.owner, firm)
+    path = reverse("task-comparison", args=[task.pk])
+    client.get(path)
+    Message.objects.filter(thread__task=task).update(created_at=F("created_at") - timedelta(seconds=1))
+
+    response = client.get(path)
+
+    assert "No reply yet to a message sent 3 h ago" in html(response) or "3 h ago" in html(response)
+    assert "marketplace/bids/_comparison_content.html" not in [template.name for template in response.templates]
 
 
 def test_a_member_who_may_not_accept_is_not_served_an_owners_comparison(firm, other_firm, member):

@@ -17,6 +17,7 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.tenancy import AuthedRequest, organization_required
@@ -25,11 +26,20 @@ from core.forms import add_rule_errors
 from core.idempotency import submit_once
 from core.web import Outcome, attempt, get_or_404, kept_content, post_only, safe_next, serve_attachment
 from marketplace import selectors, services
-from marketplace.comparison import DEFAULT_WEIGHTS, FACTOR_LABELS, FACTORS, compare_bids, savings_of
+from marketplace.comparison import (
+    DEFAULT_WEIGHTS,
+    FACTOR_LABELS,
+    FACTORS,
+    SORTS,
+    compare_bids,
+    comparison_key,
+    effective_weights,
+    live_bids_with_records,
+    savings_of,
+)
 from marketplace.forms.bids import BidForm, DeclineForm, WeightsForm, milestone_formset
 from marketplace.models import Bid, BidStatus, Task, TaskStatus
 from marketplace.services.bids import validate_bid
-from marketplace.templatetags.marketplace_tags import days_left
 
 PAGE_SIZE = 25
 #: How long a comparison's content stays kept (its key changes with anything it shows).
@@ -373,64 +383,46 @@ def task_comparison(request: AuthedRequest, task_id: int) -> HttpResponse:
                 messages.success(request, "Weights saved. The bids are ranked by them now.")
                 return redirect(reverse("task-comparison", kwargs={"task_id": task.pk}) + f"?sort={sort}")
         comparison = compare_bids(task=task, sort=sort)
+        weights = comparison.weights
     else:
-        comparison = compare_bids(task=task, sort=sort)
-        form = WeightsForm(initial=comparison.weights)
+        weights = effective_weights(task)
+        form = WeightsForm(initial=weights)
     sorts = [("total", "Total score"), *((name, FACTOR_LABELS[name]) for name in FACTORS)]
     context = {
         "task": task,
-        "comparison": comparison,
         "form": form,
         "sorts": sorts,
         "task_open": task.status == TaskStatus.OPEN,
         "can_manage": request.membership.can_manage,
         "factor_labels": FACTOR_LABELS,
     }
+    if request.method == "POST":  # a refused POST shows its form's errors: rendered, never kept
+        key: tuple[Any, ...] = ()
+        build = lambda: {**context, "comparison": comparison}  # noqa: E731
+    else:
+        # The bids are read (one query); they are scored only when the content is rendered.
+        loaded, today = live_bids_with_records(task), timezone.localdate()
+        key = (
+            comparison_key(task, loaded, today=today),
+            sort if sort in SORTS else "total",
+            tuple(sorted(weights.items())),
+            context["task_open"],
+            context["can_manage"],
+            request.organization.name,
+        )
+        build = lambda: {  # noqa: E731
+            **context,
+            "comparison": compare_bids(task=task, sort=sort, loaded=loaded, today=today),
+        }
     content = kept_content(
         request,
         "marketplace/bids/_comparison_content.html",
-        key=() if request.method == "POST" else _comparison_key(request, context),
-        build=lambda: context,
+        key=key,
+        build=build,
         seconds=COMPARISON_SECONDS,
         parts=("accounts/_form_errors.html",),
-        # A refused POST shows its form's errors: rendered, never kept.
         keep=request.method == "GET" and set(request.GET) <= {"sort"},
     )
     return render(
         request, "marketplace/bids/task_comparison.html", {**context, "content": content}, status=outcome.status
-    )
-
-
-def _comparison_key(request: AuthedRequest, context: dict[str, Any]) -> tuple[Any, ...]:
-    """Everything the comparison shows, as computed for this request: the task as last saved (its weights
-    are saved with it) and what counts from today, the order asked, every row's scores, savings and total
-    with its bid's supplier, price and status, and whether the viewer may accept."""
-    task, comparison = context["task"], context["comparison"]
-    rows = tuple(
-        (
-            row.bid.pk,
-            row.bid.supplier.name,
-            row.bid.amount,
-            row.bid.currency,
-            row.bid.status,
-            tuple(row.factors.items()),
-            row.savings,
-            row.total,
-            row.total_explanation,
-            row.rank,
-            tuple(row.left_out),
-            tuple(row.ignored),
-        )
-        for row in comparison.rows
-    )
-    return (
-        task.pk,
-        task.updated_at,
-        context["task_open"],
-        days_left(task.deadline),
-        tuple(sorted(comparison.weights.items())),
-        comparison.sort,
-        rows,
-        context["can_manage"],
-        request.organization.name,
     )
