@@ -155,9 +155,13 @@ KEPT_PATTERNS = ("*:content:*", "*-row:*", "*-card:*", "*contract-terms:*")
 
 
 def forget_kept_pages() -> None:
-    """Drop every page's kept content, rows and cards: the next request renders its page cold. The session,
-    the header's figures and the search's caches stay."""
+    """Drop every page's kept content, rows and cards, and the API search's rows kept in this process: the
+    next request renders its page cold. The session, the header's figures and the search's caches stay."""
     from django.core.cache import cache
+
+    from marketplace.api.serializers.tasks import LISTED_TASKS
+
+    LISTED_TASKS.clear()
 
     client = cache._cache.get_client()  # type: ignore[attr-defined]  # django's RedisCache
     names = [name for pattern in KEPT_PATTERNS for name in client.scan_iter(match=pattern, count=1000)]
