@@ -209,6 +209,7 @@ class PageState:
     signatures: str  # how many, the newest, how many confirmed and voided
     document: str | None  # the signed PDF's state and when it got there
     signatories: str | None  # a digest of the viewer's organization's members: the hand-over choices
+    actors: str | None  # a digest of the names of those in the history, which shows who did what
 
 
 def _page_state_sql() -> str:
@@ -231,7 +232,11 @@ def _page_state_sql() -> str:
                FROM {document} d WHERE d.version_id = c.signed_version_id),
             (SELECT md5(string_agg(m.user_id || ':' || m.role || ':' || m.signs_contracts || ':' || u.name || ':'
                     || u.email || ':' || u.is_active, ',' ORDER BY m.id))
-               FROM {membership} m JOIN {user} u ON u.id = m.user_id WHERE m.organization_id = %(organization)s)
+               FROM {membership} m JOIN {user} u ON u.id = m.user_id WHERE m.organization_id = %(organization)s),
+            (SELECT md5(string_agg(u.id || ':' || u.name || ':' || u.email, ',' ORDER BY u.id))
+               FROM {user} u WHERE u.id IN (
+                   SELECT e.actor_id FROM {event} e
+                    WHERE e.target_type = %(target_type)s AND e.target_id = c.id::text))
         FROM {contract} c
         JOIN {organization} client ON client.id = c.client_id
         JOIN {organization} supplier ON supplier.id = c.supplier_id
@@ -250,8 +255,10 @@ def page_state(*, contract_id: int, organization: Organization) -> PageState:
         row = cursor.fetchone()
     if row is None:
         raise NotFound("No such contract.")
-    title, updated_at, expires_at, client, supplier, event, signatures, document, signatories = row
-    return PageState(title, updated_at, expires_at, (client, supplier), event, signatures, document, signatories)
+    title, updated_at, expires_at, client, supplier, event, signatures, document, signatories, actors = row
+    return PageState(
+        title, updated_at, expires_at, (client, supplier), event, signatures, document, signatories, actors
+    )
 
 
 def versions_of(*, contract: Contract) -> list[ContractVersion]:

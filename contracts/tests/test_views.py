@@ -184,6 +184,20 @@ def test_after_each_change_the_cached_page_is_the_freshly_rendered_one(contract,
     assert TOKENS.sub("", served) != TOKENS.sub("", before)  # the change shows
 
 
+def test_a_renamed_member_of_the_other_side_shows_in_the_cached_history(contract, firm, other_firm):
+    services.send_for_signing(actor=firm.owner, organization=firm, contract=contract)
+    _signed_by_supplier(contract, firm, other_firm)  # the history: "signed by" the supplier's owner
+    client = signed_in(firm.owner, firm)
+    before = html(client.get(url("contract-detail", contract)))  # now in the cache
+    assert other_firm.owner.name in before
+
+    type(other_firm.owner).objects.filter(pk=other_firm.owner.pk).update(name="Renamed Signer")
+
+    served, fresh = _fresh_and_cached(client, contract)
+    assert served == fresh
+    assert "Renamed Signer" in served
+
+
 def test_two_viewers_never_share_a_cached_page(contract, firm, other_firm):
     services.send_for_signing(actor=firm.owner, organization=firm, contract=contract)
     admin = signed_in(make_member(firm, role="admin"), firm)
