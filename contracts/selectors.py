@@ -205,11 +205,12 @@ class PageState:
     updated_at: datetime  # every change of the contract row: state, versions, signers, ending
     signing_expires_at: datetime | None  # the page says "expired" once it passes
     parties: tuple[str, str]  # the organizations' names, which the header shows
-    last_event: int | None  # the history (every service audits what it does to the contract)
+    # The history (every service audits what it does to the contract): its newest event, and a digest of
+    # the names of those it names, which it shows as they read now.
+    history: str | None
     signatures: str  # how many, the newest, how many confirmed and voided
     document: str | None  # the signed PDF's state and when it got there
     signatories: str | None  # a digest of the viewer's organization's members: the hand-over choices
-    actors: str | None  # a digest of the names of those in the history, which shows who did what
 
 
 def _page_state_sql() -> str:
@@ -224,7 +225,10 @@ def _page_state_sql() -> str:
     }
     return """
         SELECT c.title, c.updated_at, c.signing_expires_at, client.name, supplier.name,
-            (SELECT max(e.id) FROM {event} e WHERE e.target_type = %(target_type)s AND e.target_id = c.id::text),
+            (SELECT max(e.id) || '-'
+                    || coalesce(md5(string_agg(u.id || ':' || u.name || ':' || u.email, ',' ORDER BY e.id)), '')
+               FROM {event} e LEFT JOIN {user} u ON u.id = e.actor_id
+              WHERE e.target_type = %(target_type)s AND e.target_id = c.id::text),
             (SELECT count(*) || '-' || coalesce(max(s.id), 0) || '-' || count(s.confirmed_at) || '-'
                     || count(s.voided_at)
                FROM {signature} s WHERE s.contract_id = c.id),
@@ -232,11 +236,7 @@ def _page_state_sql() -> str:
                FROM {document} d WHERE d.version_id = c.signed_version_id),
             (SELECT md5(string_agg(m.user_id || ':' || m.role || ':' || m.signs_contracts || ':' || u.name || ':'
                     || u.email || ':' || u.is_active, ',' ORDER BY m.id))
-               FROM {membership} m JOIN {user} u ON u.id = m.user_id WHERE m.organization_id = %(organization)s),
-            (SELECT md5(string_agg(u.id || ':' || u.name || ':' || u.email, ',' ORDER BY u.id))
-               FROM {user} u WHERE u.id IN (
-                   SELECT e.actor_id FROM {event} e
-                    WHERE e.target_type = %(target_type)s AND e.target_id = c.id::text))
+               FROM {membership} m JOIN {user} u ON u.id = m.user_id WHERE m.organization_id = %(organization)s)
         FROM {contract} c
         JOIN {organization} client ON client.id = c.client_id
         JOIN {organization} supplier ON supplier.id = c.supplier_id
@@ -255,10 +255,8 @@ def page_state(*, contract_id: int, organization: Organization) -> PageState:
         row = cursor.fetchone()
     if row is None:
         raise NotFound("No such contract.")
-    title, updated_at, expires_at, client, supplier, event, signatures, document, signatories, actors = row
-    return PageState(
-        title, updated_at, expires_at, (client, supplier), event, signatures, document, signatories, actors
-    )
+    title, updated_at, expires_at, client, supplier, history, signatures, document, signatories = row
+    return PageState(title, updated_at, expires_at, (client, supplier), history, signatures, document, signatories)
 
 
 def versions_of(*, contract: Contract) -> list[ContractVersion]:
