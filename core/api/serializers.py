@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from operator import attrgetter
@@ -226,14 +227,16 @@ class KeptRepresentations:
     host and time zone); a change to any of it is another key, so nothing is
     invalidated and nothing is stale. ``key`` returns ``None`` for an instance
     that must be represented every time (one showing the viewer's private
-    fields). Kept in memory, least recently used first out, ``size`` at most:
+    fields). Kept in memory, least recently used first out, ``size`` at most and
+    ``seconds`` each at most (as the pages' kept content is, so a write the key
+    does not see, such as a bulk update or a data migration, shows within that):
     no round trip to the cache, and each process warms its own. The dicts
     handed out are shared between requests: callers render them, never change them.
     """
 
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self._kept: OrderedDict[Hashable, dict[str, Any]] = OrderedDict()
+    def __init__(self, size: int, *, seconds: float) -> None:
+        self.size, self.seconds = size, seconds
+        self._kept: OrderedDict[Hashable, tuple[float, dict[str, Any]]] = OrderedDict()
         self._lock = threading.Lock()
         memo.remember(self)  # tests clear it with the memos
 
@@ -246,17 +249,21 @@ class KeptRepresentations:
     ) -> list[dict[str, Any]]:
         """``serializer.to_representation`` of each instance, from memory where its key was seen."""
         found: list[dict[str, Any]] = []
+        now = time.monotonic()
         for instance in instances:
             name = key(instance)
+            data = None
             with self._lock:
-                data = None if name is None else self._kept.get(name)
-                if data is not None:
+                kept = None if name is None else self._kept.get(name)
+                if kept is not None and kept[0] > now:
+                    data = kept[1]
                     self._kept.move_to_end(name)
             if data is None:
                 data = serializer.to_representation(instance)
                 if name is not None:
                     with self._lock:
-                        self._kept[name] = data
+                        self._kept[name] = (now + self.seconds, data)
+                        self._kept.move_to_end(name)
                         while len(self._kept) > self.size:
                             self._kept.popitem(last=False)
             found.append(data)

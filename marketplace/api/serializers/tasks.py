@@ -122,7 +122,7 @@ class TaskSerializer(CompiledRepresentation, CountryFieldMixin, serializers.Mode
 #: The task search's rows, each represented once per process for what it shows (docs/benchmarks.md,
 #: round 11): a 20-task page spent about a third of its time representing rows unchanged since the
 #: last search that listed them.
-LISTED_TASKS = KeptRepresentations(size=4096)
+LISTED_TASKS = KeptRepresentations(size=4096, seconds=10 * 60)
 
 
 def represent_listed_tasks(
