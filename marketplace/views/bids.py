@@ -10,6 +10,7 @@ ids answer 404 to every method.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from django.contrib import messages
@@ -382,11 +383,21 @@ def task_comparison(request: AuthedRequest, task_id: int) -> HttpResponse:
             if outcome.ok:
                 messages.success(request, "Weights saved. The bids are ranked by them now.")
                 return redirect(reverse("task-comparison", kwargs={"task_id": task.pk}) + f"?sort={sort}")
-        comparison = compare_bids(task=task, sort=sort)
-        weights = comparison.weights
+        # A refused POST shows its form's errors: rendered, never kept.
+        key: tuple[Any, ...] = ()
+        score = functools.partial(compare_bids, task=task, sort=sort)
     else:
-        weights = effective_weights(task)
-        form = WeightsForm(initial=weights)
+        form = WeightsForm(initial=effective_weights(task))
+        # The bids are read (one query); they are scored only when the content is rendered. The task as
+        # saved (in the comparison's key) holds its weights and its state.
+        loaded, today = live_bids_with_records(task), timezone.localdate()
+        key = (
+            comparison_key(task, loaded, today=today),
+            sort if sort in SORTS else "total",
+            request.membership.can_manage,
+            request.organization.name,
+        )
+        score = functools.partial(compare_bids, task=task, sort=sort, loaded=loaded, today=today)
     sorts = [("total", "Total score"), *((name, FACTOR_LABELS[name]) for name in FACTORS)]
     context = {
         "task": task,
@@ -396,29 +407,11 @@ def task_comparison(request: AuthedRequest, task_id: int) -> HttpResponse:
         "can_manage": request.membership.can_manage,
         "factor_labels": FACTOR_LABELS,
     }
-    if request.method == "POST":  # a refused POST shows its form's errors: rendered, never kept
-        key: tuple[Any, ...] = ()
-        build = lambda: {**context, "comparison": comparison}  # noqa: E731
-    else:
-        # The bids are read (one query); they are scored only when the content is rendered.
-        loaded, today = live_bids_with_records(task), timezone.localdate()
-        key = (
-            comparison_key(task, loaded, today=today),
-            sort if sort in SORTS else "total",
-            tuple(sorted(weights.items())),
-            context["task_open"],
-            context["can_manage"],
-            request.organization.name,
-        )
-        build = lambda: {  # noqa: E731
-            **context,
-            "comparison": compare_bids(task=task, sort=sort, loaded=loaded, today=today),
-        }
     content = kept_content(
         request,
         "marketplace/bids/_comparison_content.html",
         key=key,
-        build=build,
+        build=lambda: {**context, "comparison": score()},
         seconds=COMPARISON_SECONDS,
         parts=("accounts/_form_errors.html",),
         keep=request.method == "GET" and set(request.GET) <= {"sort"},
